@@ -1,0 +1,37 @@
+# minsheng — two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite test-postgres lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/minsheng migrate --noinput
+	$(BIN)/minsheng demo
+	$(BIN)/minsheng serve --host 127.0.0.1 --port 8000
+
+# The whole suite on the embedded SQLite, then on a throwaway PostgreSQL.
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	env -u DATABASE_URL MINSHENG_DATA_DIR=$$(mktemp -d) $(BIN)/pytest
+
+test-postgres:
+	MINSHENG_DATA_DIR=$$(mktemp -d) scripts/with-postgres $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var

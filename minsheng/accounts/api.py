@@ -1,0 +1,62 @@
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from minsheng.core.errors import DomainError
+
+from .auth import staff_auth
+from .services import issue_token, sign_in
+
+router = Router(tags=["auth"], auth=staff_auth)
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.post("/token", response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}, auth=None)
+def token(request: HttpRequest, payload: TokenIn):
+    """Exchange a username and password for a bearer token (throttled after repeated failures)."""
+    if len(payload.username) > 150 or len(payload.password) > 1024:
+        raise DomainError("username: 过长", field="username", status=422)
+    user = sign_in(request, payload.username, payload.password)
+    if user is None:
+        return Status(401, {"detail": "用户名或密码错误"})
+    return Status(200, {"token": issue_token(user=user)})
+
+
+class RoleOut(Schema):
+    role: str
+    role_name: str
+    level: str
+    node: str
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    roles: list[RoleOut]
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest):
+    """The caller and their roles (send `Authorization: Bearer …`)."""
+    from .selectors import memberships
+
+    user = request.auth
+    return {
+        "username": user.username,
+        "name": user.get_full_name() or user.username,
+        "roles": [
+            {"role": m.role, "role_name": str(m.get_role_display()), "level": m.level, "node": m.node.name}
+            for m in memberships(user)
+        ],
+    }

@@ -1,0 +1,103 @@
+"""The one scope rule: what part of the territory a user may see.
+
+Every page, endpoint and admin list narrows its queryset with `visible()`. A model declares in
+`scope_paths` how it reaches its town, community and grid ("" means the object itself); the rule
+picks, for each of the user's memberships, the most specific path the model has at or above the
+membership's level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from minsheng.territory.models import Town
+
+from .models import STAFF_ROLES, TERRITORIAL_ROLES, Membership, Role
+
+_LEVELS = ("grid", "community", "town")
+
+
+def memberships(user) -> list[Membership]:
+    """The user's memberships with their nodes, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_minsheng_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user).select_related("town", "community__town", "grid__community__town")
+        )
+        user._minsheng_memberships = cached
+    return cached
+
+
+def roles(user) -> set[str]:
+    return {m.role for m in memberships(user)}
+
+
+def has_role(user, role_set: Iterable[str]) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or bool(roles(user) & set(role_set))
+
+
+def is_staff_member(user) -> bool:
+    return has_role(user, TERRITORIAL_ROLES | {Role.HANDLER, Role.INSPECTOR})
+
+
+def _node_ids(m: Membership) -> dict[str, int]:
+    """Ids of the membership's node and every node above it."""
+    if m.grid_id:
+        return {"grid": m.grid_id, "community": m.grid.community_id, "town": m.grid.community.town_id}
+    if m.community_id:
+        return {"community": m.community_id, "town": m.community.town_id}
+    return {"town": m.town_id}
+
+
+def scope_q(user, model, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> Q | None:
+    """A Q narrowing `model` to what the user's memberships in `role_set` cover.
+
+    None means "everything" (superuser). An empty-match Q means nothing.
+    """
+    if getattr(user, "is_superuser", False):
+        return None
+    paths: dict[str, str] = model.scope_paths
+    wanted = set(role_set)
+    q = Q(pk__in=[])
+    for m in memberships(user):
+        if m.role not in wanted:
+            continue
+        ids = _node_ids(m)
+        start = _LEVELS.index(m.level)
+        # The most specific level the model knows, at or above the membership's own level.
+        for level in _LEVELS[start:]:
+            if level in paths:
+                path = paths[level]
+                q |= Q(pk=ids[level]) if path == "" else Q(**{f"{path}_id": ids[level]})
+                break
+    return q
+
+
+def visible(user, qs: QuerySet, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> QuerySet:
+    """Narrow any queryset of a territorial model to what the user may see."""
+    q = scope_q(user, qs.model, role_set=role_set)
+    return qs if q is None else qs.filter(q)
+
+
+def can_see_node(user, node) -> bool:
+    """Whether a town, community or grid lies inside the user's territory."""
+    model = type(node)
+    return visible(user, model.objects.filter(pk=node.pk)).exists()
+
+
+def staff_towns(user) -> QuerySet:
+    return visible(user, Town.objects.all(), role_set=STAFF_ROLES)
+
+
+def home_node(user):
+    """The broadest node the user works in (for dashboards and defaults), or None."""
+    ms = [m for m in memberships(user) if m.role in TERRITORIAL_ROLES | {Role.HANDLER, Role.INSPECTOR}]
+    if not ms:
+        return None
+    ms.sort(key=lambda m: _LEVELS.index(m.level), reverse=True)
+    return ms[0].node
+

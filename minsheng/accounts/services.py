@@ -1,0 +1,109 @@
+"""Accounts: users, roles on territory nodes, API tokens, throttled sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from minsheng.core.errors import InvalidInput, Throttled
+from minsheng.territory.models import Community, Grid, Town
+
+from .models import STAFF_ROLES, ApiToken, LoginFailure, Membership, Role
+
+User = get_user_model()
+
+
+@transaction.atomic
+def ensure_user(*, username: str, password: str, display_name: str = "", email: str = "") -> tuple[object, bool]:
+    """The user called `username`, created with `password` if missing (an existing password is kept)."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, False
+    user = User(username=username, first_name=display_name[:150], email=email)
+    user.set_password(password)
+    user.save()
+    return user, True
+
+
+@transaction.atomic
+def grant_role(*, user, role: str, node: Town | Community | Grid) -> Membership:
+    """Give `user` the `role` on `node` (idempotent)."""
+    if role not in Role.values:
+        raise InvalidInput(f"role: 未知角色 {role}", field="role")
+    if role == Role.TOWN_ADMIN and not isinstance(node, Town):
+        raise InvalidInput("role: 镇级管理员只能授予镇/街道", field="role")
+    field = {Town: "town", Community: "community", Grid: "grid"}[type(node)]
+    membership, _ = Membership.objects.get_or_create(user=user, role=role, **{field: node})
+    # Staff roles may open the admin (scoped there too).
+    if role in STAFF_ROLES and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    if hasattr(user, "_minsheng_memberships"):
+        del user._minsheng_memberships
+    return membership
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_token(*, user) -> str:
+    raw = "ms_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, digest=_digest(raw), prefix=raw[:8])
+    return raw
+
+
+def user_for_token(raw: str):
+    """The active user holding this bearer token, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: no write per request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def _throttle_keys(username: str, ip: str | None) -> list[str]:
+    keys = [f"user:{username.strip().lower()[:150]}"]
+    if ip:
+        keys.append(f"ip:{ip}")
+    return keys
+
+
+def check_throttle(username: str, ip: str | None) -> None:
+    """Refuse (429) while the username or the address has too many recent failures."""
+    since = timezone.now() - timedelta(seconds=settings.MINSHENG_LOGIN_WINDOW_SECONDS)
+    limit = settings.MINSHENG_LOGIN_MAX_FAILURES
+    for key in _throttle_keys(username, ip):
+        # An address gets more room than one username: several people share an office.
+        cap = limit if key.startswith("user:") else limit * 4
+        if LoginFailure.objects.filter(key=key, at__gte=since).count() >= cap:
+            minutes = settings.MINSHENG_LOGIN_WINDOW_SECONDS // 60
+            raise Throttled(f"登录失败次数过多，请 {minutes} 分钟后再试")
+
+
+def sign_in(request, username: str, password: str):
+    """Authenticate with throttling. Returns the user, or None on a wrong password."""
+    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    check_throttle(username, ip)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        LoginFailure.objects.bulk_create([LoginFailure(key=k) for k in _throttle_keys(username, ip)])
+        # Old rows are useless once out of the window.
+        LoginFailure.objects.filter(
+            at__lt=timezone.now() - timedelta(seconds=settings.MINSHENG_LOGIN_WINDOW_SECONDS)
+        ).delete()
+        return None
+    LoginFailure.objects.filter(key=_throttle_keys(username, None)[0]).delete()
+    return user

@@ -1,0 +1,52 @@
+"""The JSON API: one NinjaAPI, each app contributes a router."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from minsheng.core.errors import DomainError
+
+api = NinjaAPI(
+    title="minsheng 民生微实事平台 API",
+    version="1",
+    urls_namespace="api",
+    description="民情诉求、微实事项目、设施与三率。Errors are JSON `{\"detail\": …}` with a 4xx status.",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError):
+    return api.create_response(request, exc.as_json(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError):
+    # Name the field and the reason for every bad input.
+    problems = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        problems.append({"field": ".".join(loc) or None, "reason": err.get("msg", "invalid")})
+    first = problems[0] if problems else {"field": None, "reason": "invalid"}
+    detail = f"{first['field']}: {first['reason']}" if first["field"] else first["reason"]
+    return api.create_response(request, {"detail": detail, "errors": problems}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"detail": "authentication required"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _register() -> None:
+    from minsheng.accounts.api import router as auth_router
+    from minsheng.territory.api import router as territory_router
+
+    api.add_router("/auth", auth_router)
+    api.add_router("/territory", territory_router)
+
+
+_register()

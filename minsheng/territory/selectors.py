@@ -1,0 +1,71 @@
+"""Reads of the territory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch
+
+from minsheng.core.errors import InvalidInput, NotFound
+
+from .models import Community, Grid, Place, Town
+
+
+@dataclass(frozen=True)
+class Node:
+    """A territory node: a town, a community or a grid."""
+
+    level: str  # "town" | "community" | "grid"
+    obj: Town | Community | Grid
+
+    @property
+    def name(self) -> str:
+        return self.obj.name
+
+
+def territory_tree() -> list[Town]:
+    """Every town with its communities, grids and places, in a fixed number of queries."""
+    communities = Community.objects.annotate(n_groups=Count("resident_groups")).prefetch_related(
+        Prefetch("grids", queryset=Grid.objects.order_by("id")),
+        Prefetch("places", queryset=Place.objects.select_related("grid").order_by("name")),
+    )
+    return list(Town.objects.prefetch_related(Prefetch("communities", queryset=communities)))
+
+
+def find_node(name: str) -> Node:
+    """The town, community or grid called `name` (the most general level wins on a tie)."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("scope: 不能为空", field="scope")
+    if town := Town.objects.filter(name=name).first():
+        return Node("town", town)
+    matches = list(Community.objects.filter(name=name).select_related("town"))
+    if len(matches) > 1:
+        raise InvalidInput(f"scope: “{name}”在多个镇重名，请写作 镇名/社区名", field="scope")
+    if matches:
+        return Node("community", matches[0])
+    if "/" in name:
+        town_name, _, rest = name.partition("/")
+        community = Community.objects.filter(town__name=town_name, name=rest).first()
+        if community:
+            return Node("community", community)
+    grids = list(Grid.objects.filter(name=name).select_related("community__town"))
+    if len(grids) == 1:
+        return Node("grid", grids[0])
+    if len(grids) > 1:
+        raise InvalidInput(f"scope: 网格“{name}”重名", field="scope")
+    raise NotFound(f"scope: 没有名为“{name}”的镇、社区或网格", field="scope")
+
+
+def grid_for_point(lon: float, lat: float, *, community: Community | None = None) -> Grid | None:
+    """The grid whose polygon contains the point, or None."""
+    from shapely.geometry import Point, shape
+
+    point = Point(lon, lat)
+    grids = Grid.objects.exclude(polygon=None).select_related("community")
+    if community is not None:
+        grids = grids.filter(community=community)
+    for grid in grids:
+        if shape(grid.polygon).covers(point):
+            return grid
+    return None
