@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "minsheng.core",
     "minsheng.territory",
     "minsheng.accounts",
+    "minsheng.notifications",
+    "minsheng.triage",
+    "minsheng.demands",
     "minsheng.demo",
 ]
 
@@ -179,6 +182,20 @@ MINSHENG_LOGIN_MAX_FAILURES = int(os.environ.get("MINSHENG_LOGIN_MAX_FAILURES", 
 MINSHENG_LOGIN_WINDOW_SECONDS = int(os.environ.get("MINSHENG_LOGIN_WINDOW_SECONDS", "900"))
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Anonymous intake: at most this many demands per address per window; tracking look-ups per hour.
+MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))
+MINSHENG_ANON_INTAKE_WINDOW = int(os.environ.get("MINSHENG_ANON_INTAKE_WINDOW", "3600"))
+MINSHENG_TRACK_LIMIT = int(os.environ.get("MINSHENG_TRACK_LIMIT", "60"))
+# Deadlines by urgency class (domain.md §3), in hours.
+MINSHENG_DEADLINES = {
+    "contact_hours": {"urgent": 2, "ordinary": 24},
+    "completion_hours": {"urgent": 24, "ordinary": 24 * 7, "complex": 24 * 15},
+}
+# Uploaded photos: largest accepted size in bytes.
+MINSHENG_MAX_UPLOAD = int(os.environ.get("MINSHENG_MAX_UPLOAD", str(8 * 1024 * 1024)))
+DEFAULT_FROM_EMAIL = os.environ.get("MINSHENG_FROM_EMAIL", "minsheng@localhost")
+EMAIL_BACKEND = os.environ.get("MINSHENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {
     "version": 1,

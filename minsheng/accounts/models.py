@@ -107,3 +107,21 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class PersonalDataRead(models.Model):
+    """Audit log: every read of an unmasked record of personal data (domain.md §7)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    subject = models.CharField(_("对象"), max_length=60, help_text=_("如 demand:CL-2026-00042"))
+    fields = models.CharField(_("字段"), max_length=120)
+    via = models.CharField(_("途径"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.subject} {self.at:%Y-%m-%d %H:%M}"

@@ -101,3 +101,40 @@ def home_node(user):
     ms.sort(key=lambda m: _LEVELS.index(m.level), reverse=True)
     return ms[0].node
 
+
+
+def covers(user, *, town_id: int | None, community_id: int | None = None, grid_id: int | None = None,
+           role_set: Iterable[str] = TERRITORIAL_ROLES) -> bool:
+    """Whether one of the user's memberships in `role_set` covers an object at this place.
+
+    The same rule as `visible()`, answered in memory for one object (no query once the
+    memberships are loaded).
+    """
+    if getattr(user, "is_superuser", False):
+        return True
+    wanted = set(role_set)
+    for m in memberships(user):
+        if m.role not in wanted:
+            continue
+        if m.town_id and m.town_id == town_id:
+            return True
+        if m.community_id and community_id and m.community_id == community_id:
+            return True
+        if m.grid_id and grid_id and m.grid_id == grid_id:
+            return True
+    return False
+
+
+def users_with_role(role: str, *, town_id: int, community_id: int | None = None):
+    """Active users holding `role` on this town or community (for notices and handler lists)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q as _Q
+
+    where = _Q(memberships__town_id=town_id)
+    if community_id is None:
+        where |= _Q(memberships__community__town_id=town_id)
+    else:
+        where |= _Q(memberships__community_id=community_id)
+    # One filter() call, so role and place are tested on the same membership row.
+    q = _Q(memberships__role=role) & where
+    return get_user_model().objects.filter(q, is_active=True).distinct().order_by("username")

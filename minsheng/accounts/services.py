@@ -107,3 +107,33 @@ def sign_in(request, username: str, password: str):
         return None
     LoginFailure.objects.filter(key=_throttle_keys(username, None)[0]).delete()
     return user
+
+
+def log_personal_data_read(*, user, subject: str, fields: list[str], via: str = "") -> None:
+    """Record that `user` saw `fields` of `subject` unmasked."""
+    from .models import PersonalDataRead
+
+    PersonalDataRead.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        subject=subject[:60], fields=",".join(fields)[:120], via=via[:120],
+    )
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 for mobiles; keep area code and last four digits of landlines."""
+    digits = phone.strip()
+    if not digits:
+        return ""
+    if len(digits) >= 11 and digits[0] == "1":
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) > 4:
+        head = digits.split("-")[0] if "-" in digits else digits[:3]
+        return f"{head}-****{digits[-4:]}" if "-" in digits else f"{head}****{digits[-4:]}"
+    return "****"
+
+
+def mask_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, min(len(name) - 1, 2))

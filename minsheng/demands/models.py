@@ -1,0 +1,281 @@
+"""The demand (诉求) and its timeline (domain.md §3).
+
+A demand's state changes only through `services.py`, one function per transition, each writing a
+DemandEvent. Nothing is deleted. Overdue, escalated (吹哨) and supervised (督办) are flags, not states.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.territory.models import Community, Grid, Place, Town
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("居民自助")
+    WECHAT_GROUP = "wechat_group", _("微信群")
+    VISIT = "visit", _("网格员走访")
+    GROUP_MEETING = "group_meeting", _("居民组长会议")
+    FORUM = "forum", _("民情恳谈会")
+    OPINION_FORM = "opinion_form", _("民情征求意见表")
+    HOTLINE = "hotline", _("12345热线")
+    REFERRAL = "referral", _("上级交办")
+
+
+class Category(models.TextChoices):
+    DRAINAGE = "drainage", _("排水防汛")
+    SANITATION = "sanitation", _("环境卫生")
+    GREENERY = "greenery", _("园林绿化")
+    RECREATION = "recreation", _("文体设施")
+    PARKING_ROADS = "parking_roads", _("停车与道路")
+    EBIKE_FIRE = "ebike_fire", _("电动车与消防")
+    HOUSING = "housing", _("房屋与物业")
+    HEALTH = "health", _("医疗卫生")
+    ELDERLY = "elderly", _("养老助老")
+    ORDER_DISPUTES = "order_disputes", _("治安与邻里")
+    SERVICES = "services", _("政策咨询与办事")
+    CULTURE = "culture", _("文化教育")
+    OTHER = "other", _("其他")
+
+
+class Kind(models.TextChoices):
+    CONSULT = "consult", _("咨询")
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉")
+    SUGGESTION = "suggestion", _("建议")
+    PRAISE = "praise", _("表扬")
+
+
+class Complexity(models.TextChoices):
+    ORDINARY = "ordinary", _("一般")
+    COMPLEX = "complex", _("复杂")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("已登记")
+    REJECTED = "rejected", _("不予受理")
+    MERGED = "merged", _("已合并")
+    ACCEPTED = "accepted", _("已受理")
+    ANSWERED = "answered", _("直接答复")
+    ASSIGNED = "assigned", _("已派单")
+    IN_PROGRESS = "in_progress", _("办理中")
+    REPLIED = "replied", _("已办结")
+    CALLBACK = "callback", _("回访")
+    REOPENED = "reopened", _("重办")
+    CLOSED = "closed", _("结案")
+    ARCHIVED = "archived", _("已归档")
+
+
+class Resolution(models.TextChoices):
+    RESOLVED = "resolved", _("解决")
+    PARTLY = "partly", _("部分解决")
+    UNRESOLVED = "unresolved", _("未解决")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+    NO_ANSWER = "no_answer", _("未评价")
+
+
+# States in which the demand is still being worked on (deadlines apply, duplicates may merge into it).
+OPEN_STATES = frozenset({
+    Status.RECEIVED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED,
+})
+# States after which only callback/close/archive remain.
+WORK_STATES = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED})
+ENDED_STATES = frozenset({Status.REJECTED, Status.MERGED, Status.CLOSED, Status.ARCHIVED})
+
+
+class Demand(models.Model):
+    code = models.CharField(_("编号"), max_length=32, unique=True)
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="demands", verbose_name=_("镇/街道"))
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.PROTECT, related_name="demands", verbose_name=_("社区")
+    )
+    grid = models.ForeignKey(
+        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="demands", verbose_name=_("网格")
+    )
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="demands", verbose_name=_("地点")
+    )
+    place_text = models.CharField(_("地点描述"), max_length=200, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+
+    text = models.TextField(_("诉求内容"))
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
+    source_ref = models.CharField(_("来源记录"), max_length=120, blank=True, help_text=_("会议、群聊导出或表单批次"))
+    source_line = models.PositiveIntegerField(_("来源行号"), null=True, blank=True)
+
+    # Personal data (domain.md §7): shown masked unless the viewer is entitled.
+    reporter_name = models.CharField(_("诉求人"), max_length=60, blank=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reported_demands", verbose_name=_("诉求人账号"),
+    )
+    tracking_digest = models.CharField(max_length=64, blank=True)
+
+    category = models.CharField(_("分类"), max_length=20, choices=Category.choices, default=Category.OTHER)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.HELP)
+    complexity = models.CharField(_("复杂程度"), max_length=10, choices=Complexity.choices, default=Complexity.ORDINARY)
+    needs_classification = models.BooleanField(_("待分类"), default=True)
+    triage = models.JSONField(_("智能分拣"), default=dict, blank=True)
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="handled_demands", verbose_name=_("承办人"),
+    )
+    handler_label = models.CharField(_("承办单位"), max_length=80, blank=True, help_text=_("导入台账时的承办人名称"))
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_demands",
+        verbose_name=_("合并到"),
+    )
+
+    received_at = models.DateTimeField(_("登记时间"), db_index=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    contact_deadline = models.DateTimeField(_("首次联系时限"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    reply = models.TextField(_("答复/办理结果"), blank=True)
+    callback_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    resolution = models.CharField(_("解决情况"), max_length=12, choices=Resolution.choices, blank=True)
+    satisfaction = models.CharField(_("满意度"), max_length=14, choices=Satisfaction.choices, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    escalated = models.BooleanField(_("已吹哨"), default=False)
+    supervised = models.BooleanField(_("督办"), default=False)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    version = models.PositiveIntegerField(default=0, help_text=_("每次状态变化加一，用于并发检查"))
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_paths = {"town": "town", "community": "community", "grid": "grid"}
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "status", "due_at"], name="demand_comm_status_due"),
+            models.Index(fields=["grid", "status", "due_at"], name="demand_grid_status_due"),
+            models.Index(fields=["town", "status", "due_at"], name="demand_town_status_due"),
+            models.Index(fields=["handler", "status"], name="demand_handler_status"),
+            models.Index(fields=["status", "due_at"], name="demand_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def awaiting_callback(self) -> bool:
+        return self.status in (Status.ANSWERED, Status.REPLIED) or (
+            self.status == Status.CALLBACK and self.callback_at is None
+        )
+
+
+class DemandEvent(models.Model):
+    """One step in a demand's life: who, when, from, to, and a note. Never edited or deleted."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("操作人"), max_length=60, blank=True)
+    action = models.CharField(_("动作"), max_length=20)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    public = models.BooleanField(_("诉求人可见"), default=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("诉求事件")
+        verbose_name_plural = _("诉求事件")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Extension(models.Model):
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("延期天数"))
+    reason = models.TextField(_("延期理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    old_due_at = models.DateTimeField()
+    new_due_at = models.DateTimeField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("延期")
+        verbose_name_plural = _("延期")
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} +{self.days}d"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"demands/{instance.demand.code}/{instance.stored_name}"
+
+
+class Attachment(models.Model):
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    stored_name = models.CharField(max_length=80)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.stored_name
+
+
+class CodeCounter(models.Model):
+    """The last number handed out per code prefix and year (CL-2026-00042)."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="codecounter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}:{self.last}"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to a request with an Idempotency-Key, replayed on retries."""
+
+    caller = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    demand = models.ForeignKey(Demand, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.caller}:{self.key}"

@@ -1,0 +1,149 @@
+"""Reads of demands, always narrowed to what the caller may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from minsheng.accounts.models import STAFF_ROLES, Role
+from minsheng.accounts.selectors import covers, scope_q
+from minsheng.accounts.services import log_personal_data_read, mask_name, mask_phone
+from minsheng.core.errors import NotFound
+
+from .models import ENDED_STATES, WORK_STATES, Demand, Status
+
+S = Status
+
+
+def visible_demands(user) -> QuerySet:
+    """Territorial staff: their territory; a handler: what is assigned to them; a resident: their own."""
+    qs = Demand.objects.all()
+    territorial = scope_q(user, Demand)
+    if territorial is None:
+        return qs
+    if getattr(user, "is_authenticated", False):
+        territorial |= Q(handler_id=user.pk) | Q(reporter_user_id=user.pk)
+    return qs.filter(territorial)
+
+
+def get_visible(user, code: str) -> Demand:
+    d = visible_demands(user).select_related("community", "grid", "place", "handler", "merged_into", "town").filter(
+        code=code
+    ).first()
+    if d is None:
+        raise NotFound(f"没有编号为 {code} 的诉求，或您无权查看")
+    return d
+
+
+def entitled_to_personal_data(user, d: Demand) -> bool:
+    """domain.md §7: the handler and the staff of the reporter's own community (and the reporter)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if d.handler_id == user.pk or (d.reporter_user_id and d.reporter_user_id == user.pk):
+        return True
+    if d.community_id is None:
+        return covers(user, town_id=d.town_id, role_set={Role.TOWN_ADMIN})
+    return covers(user, town_id=None, community_id=d.community_id,
+                  role_set={Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY})
+
+
+def reporter_view(user, d: Demand, *, via: str) -> dict:
+    """Reporter's name and phone, unmasked only for the entitled (and then audit-logged)."""
+    if not (d.reporter_name or d.reporter_phone):
+        return {"reporter_name": "", "reporter_phone": "", "masked": False}
+    if entitled_to_personal_data(user, d):
+        log_personal_data_read(user=user, subject=f"demand:{d.code}", fields=["reporter_name", "reporter_phone"],
+                               via=via)
+        return {"reporter_name": d.reporter_name, "reporter_phone": d.reporter_phone, "masked": False}
+    return {"reporter_name": mask_name(d.reporter_name), "reporter_phone": mask_phone(d.reporter_phone),
+            "masked": True}
+
+
+@dataclass
+class Filters:
+    community: str | None = None
+    grid: str | None = None
+    status: str | None = None
+    category: str | None = None
+    queue: str | None = None
+    overdue: bool | None = None
+    urgent: bool | None = None
+    handler: str | None = None
+    q: str | None = None
+
+
+def overdue_q(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(status__in=WORK_STATES) & (Q(due_at__lt=now) | Q(contacted_at=None, contact_deadline__lt=now))
+
+
+# Work queues of the staff worklist, each a filter.
+QUEUES: dict[str, tuple[str, Q]] = {
+    "to_accept": ("待受理", Q(status=S.RECEIVED)),
+    "to_classify": ("待分类", Q(needs_classification=True) & ~Q(status__in=ENDED_STATES)),
+    "to_assign": ("待派单", Q(status__in=[S.ACCEPTED, S.REOPENED])),
+    "in_work": ("办理中", Q(status__in=[S.ASSIGNED, S.IN_PROGRESS])),
+    "to_callback": ("待回访", Q(status__in=[S.ANSWERED, S.REPLIED]) | Q(status=S.CALLBACK, callback_at=None)),
+    "to_close": ("待结案", Q(status=S.CALLBACK) & ~Q(callback_at=None)),
+    "ended": ("已结束", Q(status__in=ENDED_STATES)),
+}
+
+
+def filtered(user, f: Filters) -> QuerySet:
+    qs = visible_demands(user)
+    if f.community:
+        qs = qs.filter(community__name=f.community)
+    if f.grid:
+        qs = qs.filter(grid__name=f.grid)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.urgent is not None:
+        qs = qs.filter(urgent=f.urgent)
+    if f.handler:
+        qs = qs.filter(handler__username=f.handler)
+    if f.queue == "overdue" or f.overdue:
+        qs = qs.filter(overdue_q())
+    elif f.queue in QUEUES:
+        qs = qs.filter(QUEUES[f.queue][1])
+    if f.q:
+        qs = qs.filter(Q(code__iexact=f.q.strip()) | Q(text__contains=f.q.strip()))
+    return qs
+
+
+def worklist(user, f: Filters) -> QuerySet:
+    """Sorted by deadline: urgent and earliest-due first; undated (new) ones by arrival."""
+    from django.db.models import F
+
+    return (
+        filtered(user, f)
+        .select_related("community", "grid", "handler")
+        .order_by(F("due_at").asc(nulls_last=True), "-urgent", "received_at", "id")
+    )
+
+
+def queue_counts(user) -> dict[str, int]:
+    qs = visible_demands(user)
+    aggregates = {key: Count("id", filter=q) for key, (_label, q) in QUEUES.items()}
+    aggregates["overdue"] = Count("id", filter=overdue_q())
+    return qs.aggregate(**aggregates)
+
+
+def is_overdue(d: Demand, now=None) -> bool:
+    now = now or timezone.now()
+    if d.status not in WORK_STATES:
+        return False
+    return bool((d.due_at and d.due_at < now) or (d.contacted_at is None and d.contact_deadline and d.contact_deadline < now))
+
+
+def public_events(d: Demand):
+    return d.events.filter(public=True).order_by("at", "id")
+
+
+def can_act(user) -> bool:
+    return bool(user and user.is_authenticated) and (
+        user.is_superuser or bool(set(STAFF_ROLES) | {Role.HANDLER, Role.GRID_WORKER})
+    )

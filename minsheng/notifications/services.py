@@ -1,0 +1,120 @@
+"""Who is told what, and when. Called after a demand's transition has committed."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+
+K = Notification.ChannelKind
+
+# Plain-Chinese wording of each step for the reporter.
+REPORTER_TEXT = {
+    "register": "您的诉求已登记，编号 {code}。",
+    "accept": "您的诉求 {code} 已受理。",
+    "reject": "您的诉求 {code} 不予受理：{note}",
+    "merge": "您的诉求 {code} 与他人反映的同一问题合并办理（{note}）。",
+    "answer": "您的诉求 {code} 已答复：{note}",
+    "assign": "您的诉求 {code} 已派单给承办人，将尽快与您联系。",
+    "contact": "承办人已就诉求 {code} 与您联系。",
+    "reply": "您的诉求 {code} 已办结：{note}。请对办理结果进行评价。",
+    "extend": "您的诉求 {code} 办理期限延长：{note}",
+    "reopen": "您的诉求 {code} 已安排重新办理。",
+    "close": "您的诉求 {code} 已结案，感谢您的参与。",
+    "project_done": "您反映的问题已通过微实事项目解决（{note}），请对结果进行评价。",
+}
+
+
+def _tracking_link(code: str) -> str:
+    return f"/track/?code={code}"
+
+
+def _create(recipients: list[tuple[object | None, str, str]], *, subject: str, body: str, link: str,
+            demand_code: str = "") -> list[Notification]:
+    rows = [
+        Notification(recipient=user, address=address, channel=channel, subject=subject[:120], body=body,
+                     link=link, demand_code=demand_code,
+                     state=Notification.State.SENT if channel == K.IN_APP else Notification.State.PENDING,
+                     sent_at=timezone.now() if channel == K.IN_APP else None)
+        for user, address, channel in recipients
+    ]
+    created = Notification.objects.bulk_create(rows)
+    pending = [n.pk for n in created if n.state == Notification.State.PENDING]
+    if pending:
+        from .tasks import deliver
+
+        def enqueue():
+            for pk in pending:
+                deliver.enqueue(pk)
+
+        transaction.on_commit(enqueue)
+    return created
+
+
+def on_demand_event(event_id: int) -> None:
+    """Tell the reporter about every public status change, and the handler about an assignment."""
+    from minsheng.demands.models import DemandEvent
+
+    event = DemandEvent.objects.select_related("demand", "demand__handler", "demand__reporter_user").filter(
+        pk=event_id
+    ).first()
+    if event is None:
+        return
+    d = event.demand
+    with transaction.atomic():
+        template = REPORTER_TEXT.get(event.action)
+        if template and event.public:
+            body = template.format(code=d.code, note=event.note[:80])
+            recipients = []
+            if d.reporter_user_id:
+                recipients.append((d.reporter_user, "", K.IN_APP))
+            if d.reporter_phone:
+                recipients.append((None, d.reporter_phone, K.SMS))
+            if recipients:
+                _create(recipients, subject=f"诉求 {d.code}：{d.get_status_display()}", body=body,
+                        link=_tracking_link(d.code), demand_code=d.code)
+        if event.action == "assign" and d.handler_id:
+            body = f"新派单 {d.code}（{d.get_category_display()}{'，紧急' if d.urgent else ''}）：{d.text[:60]}"
+            recipients = [(d.handler, "", K.IN_APP)]
+            if d.handler.email:
+                recipients.append((d.handler, d.handler.email, K.EMAIL))
+            _create(recipients, subject=f"新派单 {d.code}", body=body, link=f"/desk/demands/{d.code}/",
+                    demand_code=d.code)
+
+
+def alert_town(demand_id: int, message: str) -> None:
+    """Alert the town administrators (escalation, repeated reopening)."""
+    from minsheng.accounts.models import Role
+    from minsheng.accounts.selectors import users_with_role
+    from minsheng.demands.models import Demand
+
+    d = Demand.objects.filter(pk=demand_id).first()
+    if d is None:
+        return
+    admins = list(users_with_role(Role.TOWN_ADMIN, town_id=d.town_id).filter(memberships__town_id=d.town_id))
+    recipients = [(u, "", K.IN_APP) for u in admins] + [(u, u.email, K.EMAIL) for u in admins if u.email]
+    if recipients:
+        with transaction.atomic():
+            _create(recipients, subject=f"镇级关注：{d.code}", body=message, link=f"/desk/demands/{d.code}/",
+                    demand_code=d.code)
+
+
+def notify_users(users, *, subject: str, body: str, link: str = "", email: bool = False) -> None:
+    recipients = [(u, "", K.IN_APP) for u in users]
+    if email:
+        recipients += [(u, u.email, K.EMAIL) for u in users if u.email]
+    if recipients:
+        with transaction.atomic():
+            _create(recipients, subject=subject, body=body, link=link)
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, channel=K.IN_APP, read_at=None).count()
+
+
+def mark_read(user, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at=None)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,34 @@
+"""Copy the front-end files minsheng serves from the npm packages installed in frontend/node_modules
+into minsheng/static/vendor/ (git-ignored). Run by `make install` after `npm ci`."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = ROOT / "frontend" / "node_modules"
+DEST = ROOT / "minsheng" / "static" / "vendor"
+
+# package-relative source → file name under static/vendor/
+FILES = {
+    "htmx.org/dist/htmx.min.js": "htmx.min.js",
+}
+
+
+def main() -> int:
+    missing = [src for src in FILES if not (MODULES / src).exists()]
+    if missing:
+        print(f"vendor: missing {missing}; run `npm ci --prefix frontend` first", file=sys.stderr)
+        return 1
+    DEST.mkdir(parents=True, exist_ok=True)
+    for src, name in FILES.items():
+        target = DEST / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(MODULES / src, target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
