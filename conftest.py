@@ -48,3 +48,9 @@ def pytest_configure(config):
 
     # Hashing strength is not under test; a fast hasher keeps the suite quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files go to a fresh folder per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"

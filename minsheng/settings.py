@@ -116,6 +116,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
+            # Tests use a real file too (not shared-cache memory), so locking behaves as in production.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 

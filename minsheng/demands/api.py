@@ -9,7 +9,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import optional_user, staff_auth
 from minsheng.core.errors import Conflict, InvalidInput, NotFound
@@ -379,3 +380,50 @@ def rate(request: HttpRequest, code: str, token: str, payload: RateIn):
     d = services.callback(d, None, resolution=payload.resolution, satisfaction=payload.satisfaction,
                           note=payload.note or "", by_reporter=True)
     return public_detail(Demand.objects.select_related("community", "merged_into").get(pk=d.pk))
+
+
+class AttachmentOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    url: str
+
+
+@router.post("/{code}/attachments", response={201: AttachmentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                               422: ErrorOut, 429: ErrorOut}, auth=None)
+def upload_attachment(request: HttpRequest, code: str, file: File[UploadedFile], token: str | None = None):
+    """Attach a photo (JPEG/PNG/WebP, checked by content, location data removed). Staff in scope, the
+    handler, or the reporter with the tracking token."""
+    user = optional_user(request)
+    by_reporter = False
+    if user is not None and (d := selectors.visible_demands(user).filter(code=code).first()):
+        pass
+    else:
+        hit(f"track:{client_ip(request)}", limit=settings.MINSHENG_TRACK_LIMIT, per_seconds=3600)
+        d = Demand.objects.filter(code=code).first()
+        if d is None or not token or not services.check_tracking(d, token):
+            raise NotFound(f"没有编号为 {code} 的诉求，或查询凭据不正确")
+        by_reporter = True
+    d = services.add_attachment(d, user, file, by_reporter=by_reporter)
+    a = d.attachments.order_by("-id").first()
+    return Status(201, {"id": a.pk, "content_type": a.content_type, "size": a.size,
+                        "url": f"/api/v1/demands/{code}/attachments/{a.pk}"})
+
+
+@router.get("/{code}/attachments/{attachment_id}", auth=None, response={200: None, 404: ErrorOut})
+def get_attachment(request: HttpRequest, code: str, attachment_id: int, token: str | None = None):
+    """A demand's photo, for those who may see the demand (staff in scope, the reporter with the token)."""
+    from django.http import FileResponse
+
+    user = optional_user(request)
+    d = selectors.visible_demands(user).filter(code=code).first() if user else None
+    if d is None:
+        d = Demand.objects.filter(code=code).first()
+        if d is None or not token or not services.check_tracking(d, token):
+            raise NotFound("没有这张图片")
+    a = d.attachments.filter(pk=attachment_id).first()
+    if a is None:
+        raise NotFound("没有这张图片")
+    response = FileResponse(a.file.open("rb"), content_type=a.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
