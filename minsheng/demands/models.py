@@ -154,6 +154,7 @@ class Demand(models.Model):
     escalated = models.BooleanField(_("已吹哨"), default=False)
     supervised = models.BooleanField(_("督办"), default=False)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    reminded_at = models.DateTimeField(_("超期提醒时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=0, help_text=_("每次状态变化加一，用于并发检查"))
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -316,6 +316,7 @@ def assign(demand, actor, *, handler: str, complexity: str | None = None, note: 
             d.contact_deadline = rules.contact_deadline(now, urgent=d.urgent)
         d.due_at = rules.completion_deadline(now, urgent=d.urgent, complexity=d.complexity)
         d.completed_at = None
+        d.reminded_at = None
 
     return _transition(demand, actor, "assign", allowed_from=[S.ACCEPTED, S.REOPENED, S.ASSIGNED], to=S.ASSIGNED,
                        may=may, change=change, note=note, data={"handler": user.username, "complexity": complexity},
@@ -361,6 +362,7 @@ def extend(demand, actor, *, days: int, reason: str, expected_version: int | Non
     def change(d):
         old = d.due_at
         d.due_at = old + timedelta(days=days)
+        d.reminded_at = None
         Extension.objects.create(demand=d, days=days, reason=reason, requested_by=d.handler or actor,
                                  approved_by=actor, old_due_at=old, new_due_at=d.due_at)
 
