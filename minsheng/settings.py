@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "minsheng.notifications",
     "minsheng.triage",
     "minsheng.demands",
+    "minsheng.intake",
+    "minsheng.kpis",
     "minsheng.demo",
 ]
 
@@ -193,6 +195,12 @@ MINSHENG_TRACK_LIMIT = int(os.environ.get("MINSHENG_TRACK_LIMIT", "60"))
 MINSHENG_DEADLINES = {
     "contact_hours": {"urgent": 2, "ordinary": 24},
     "completion_hours": {"urgent": 24, "ordinary": 24 * 7, "complex": 24 * 15},
+}
+# The three rates (domain.md §6): weights are configuration.
+MINSHENG_KPI_WEIGHTS = {
+    "composite": {"response": 0.30, "resolution": 0.35, "satisfaction": 0.35},
+    "partly_resolved": 0.5,
+    "basically_satisfied": 0.8,
 }
 # Uploaded photos: largest accepted size in bytes.
 MINSHENG_MAX_UPLOAD = int(os.environ.get("MINSHENG_MAX_UPLOAD", str(8 * 1024 * 1024)))

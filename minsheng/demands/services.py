@@ -629,3 +629,122 @@ def add_attachment(demand, actor, upload, *, by_reporter: bool = False) -> Deman
 
     return _transition(demand, actor, "attach", allowed_from=set(S.values) - ENDED_STATES, to=None, may=may,
                        change=change, note="上传图片", public=False, actor_label="诉求人" if by_reporter else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Imported history (the 民情台账): bulk, all or nothing, keeping past times and outcomes.
+
+IMPORT_BATCH = 1000
+
+
+def _imported_status(r) -> str:
+    if r.callback_at or r.resolution or r.satisfaction:
+        return S.CLOSED
+    if r.completed_at:
+        return S.REPLIED
+    if r.contacted_at:
+        return S.IN_PROGRESS
+    if r.assigned_at:
+        return S.ASSIGNED
+    return S.RECEIVED
+
+
+def _history_events(d: Demand, r) -> list[DemandEvent]:
+    note = "台账导入"
+    steps = [("register", d.received_at, "", S.RECEIVED)]
+    if r.assigned_at:
+        steps.append(("assign", r.assigned_at, S.RECEIVED, S.ASSIGNED))
+    if r.contacted_at:
+        steps.append(("contact", r.contacted_at, S.ASSIGNED, S.IN_PROGRESS))
+    if r.completed_at:
+        steps.append(("reply", r.completed_at, S.IN_PROGRESS, S.REPLIED))
+    if d.status == S.CLOSED:
+        steps.append(("callback", r.callback_at or r.completed_at or d.received_at, S.REPLIED, S.CLOSED))
+    return [
+        DemandEvent(demand=d, at=at, actor_label="台账导入", action=action, from_status=a, to_status=b, note=note,
+                    public=False, data={"import": True})
+        for action, at, a, b in steps
+    ]
+
+
+def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
+    """Write ledger rows as demands with their past times and outcomes. Rows whose 编号 already exists
+    are left as they are (re-importing creates nothing). Returns (created, existing)."""
+    import re
+
+    from minsheng.triage.services import analyse
+
+    with transaction.atomic():
+        existing_codes: set[str] = set()
+        codes = [r.code for r in rows]
+        for i in range(0, len(codes), IMPORT_BATCH):
+            existing_codes.update(Demand.objects.filter(code__in=codes[i:i + IMPORT_BATCH]).values_list("code", flat=True))
+        new_rows = [r for r in rows if r.code not in existing_codes]
+        if dry_run:
+            return len(new_rows), len(rows) - len(new_rows)
+        handlers = _handler_lookup({r.handler_label for r in new_rows if r.handler_label})
+        for i in range(0, len(new_rows), IMPORT_BATCH):
+            batch = []
+            for r in new_rows[i:i + IMPORT_BATCH]:
+                analysis = None
+                if r.category is None or (r.grid is None and r.place_text):
+                    analysis = analyse(r.text, town=r.community.town, place_text=r.place_text)
+                grid = r.grid or (analysis.grid if analysis and analysis.community == r.community else None)
+                d = Demand(
+                    code=r.code, town=r.community.town, community=r.community, grid=grid,
+                    place=analysis.place if analysis and analysis.community == r.community else None,
+                    place_text=r.place_text, text=r.text, channel=r.channel, source_ref="ledger",
+                    source_line=r.row, reporter_name=r.reporter_name, reporter_phone=r.reporter_phone,
+                    category=r.category or analysis.category, urgent=r.urgent, complexity=r.complexity,
+                    needs_classification=r.category is None and analysis.needs_classification,
+                    triage=analysis.as_json() if analysis else {}, handler=handlers.get(r.handler_label),
+                    handler_label=r.handler_label, received_at=r.received_at, assigned_at=r.assigned_at,
+                    contacted_at=r.contacted_at, completed_at=r.completed_at, callback_at=r.callback_at,
+                    resolution=r.resolution, satisfaction=r.satisfaction,
+                )
+                if r.assigned_at:
+                    d.accepted_at = r.assigned_at
+                    d.contact_deadline = rules.contact_deadline(r.assigned_at, urgent=r.urgent)
+                    d.due_at = rules.completion_deadline(r.assigned_at, urgent=r.urgent, complexity=r.complexity)
+                d.status = _imported_status(r)
+                if d.status == S.CLOSED:
+                    d.closed_at = r.callback_at or r.completed_at
+                batch.append((d, r))
+            created = Demand.objects.bulk_create([d for d, _ in batch])
+            DemandEvent.objects.bulk_create(
+                [e for d, (_, r) in zip(created, batch, strict=True) for e in _history_events(d, r)],
+                batch_size=IMPORT_BATCH,
+            )
+        # Keep generated codes clear of imported ones (CL-2026-00042 → the counter is at least 42).
+        highest: dict[tuple[str, int], int] = {}
+        for r in new_rows:
+            m = re.fullmatch(r"([A-Z]{1,8})-(\d{4})-(\d{1,7})", r.code)
+            if m:
+                key = (m.group(1), int(m.group(2)))
+                highest[key] = max(highest.get(key, 0), int(m.group(3)))
+        for (prefix, year), number in highest.items():
+            counter, _ = CodeCounter.objects.select_for_update().get_or_create(prefix=prefix, year=year)
+            if counter.last < number:
+                CodeCounter.objects.filter(pk=counter.pk).update(last=number)
+        _after_import(new_rows)
+    return len(new_rows), len(rows) - len(new_rows)
+
+
+def _after_import(rows) -> None:
+    """Hook for derived data (KPI counters) to catch up after a bulk import."""
+    return None
+
+
+def _handler_lookup(labels: set[str]) -> dict:
+    """Ledger 承办人 names that are usernames (or display names) of handlers → users."""
+    from django.contrib.auth import get_user_model
+
+    if not labels:
+        return {}
+    users = get_user_model().objects.filter(memberships__role=Role.HANDLER).distinct()
+    out = {}
+    for u in users:
+        for name in (u.username, u.get_full_name()):
+            if name in labels:
+                out[name] = u
+    return out

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "minsheng.intake"
+    verbose_name = "民情收集"
