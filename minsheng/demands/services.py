@@ -21,6 +21,7 @@ from django.utils import timezone
 from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import covers
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from minsheng.kpis import counters
 from minsheng.territory.models import Community, Grid, Town
 
 from . import rules
@@ -130,6 +131,7 @@ def register(
     )
     _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at,
            data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
+    counters.record_change(None, counters.snapshot(demand))
     return demand, token
 
 
@@ -192,12 +194,14 @@ def _transition(
     if d.status not in set(allowed_from):
         raise Conflict(f"诉求 {d.code} 当前状态为“{d.get_status_display()}”，不能执行“{action}”")
     before = d.status
+    old = counters.snapshot(d)
     if change is not None:
         change(d)
     if to is not None:
         d.status = to
     d.version += 1
     d.save()
+    counters.record_change(old, counters.snapshot(d))
     _event(d, actor, action, before, d.status, note=note, public=public, data=data, actor_label=actor_label)
     return d
 
@@ -711,6 +715,7 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
                     d.closed_at = r.callback_at or r.completed_at
                 batch.append((d, r))
             created = Demand.objects.bulk_create([d for d, _ in batch])
+            counters.record_many(created)
             DemandEvent.objects.bulk_create(
                 [e for d, (_, r) in zip(created, batch, strict=True) for e in _history_events(d, r)],
                 batch_size=IMPORT_BATCH,
@@ -726,13 +731,9 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
             counter, _ = CodeCounter.objects.select_for_update().get_or_create(prefix=prefix, year=year)
             if counter.last < number:
                 CodeCounter.objects.filter(pk=counter.pk).update(last=number)
-        _after_import(new_rows)
     return len(new_rows), len(rows) - len(new_rows)
 
 
-def _after_import(rows) -> None:
-    """Hook for derived data (KPI counters) to catch up after a bulk import."""
-    return None
 
 
 def _handler_lookup(labels: set[str]) -> dict:

@@ -1,0 +1,129 @@
+"""Incremental KPI counters: each demand contributes counts to a handful of buckets (its town,
+community and grid × its local day and month, and month × category). A change to a demand moves
+its old contribution out and its new one in, in the same transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+
+from .models import KpiCounter
+
+COUNT_FIELDS = ["received", "assigned", "responded_in_time", "resolved", "partly", "unresolved", "satisfied",
+                "basically", "dissatisfied", "no_answer", "completed", "completed_in_time", "close_us"]
+SNAPSHOT_FIELDS = ["town_id", "community_id", "grid_id", "category", "received_at", "assigned_at", "contacted_at",
+                   "contact_deadline", "completed_at", "due_at", "resolution", "satisfaction"]
+
+
+@lru_cache(maxsize=64)
+def _town_tz(town_id: int) -> ZoneInfo:
+    from minsheng.territory.models import Town
+
+    name = Town.objects.filter(pk=town_id).values_list("time_zone", flat=True).first() or "Asia/Shanghai"
+    return ZoneInfo(name)
+
+
+def snapshot(d) -> dict:
+    return {f: getattr(d, f) for f in SNAPSHOT_FIELDS}
+
+
+def contribution(s: dict) -> list[int]:
+    """The counts one demand adds, in COUNT_FIELDS order (domain.md §6)."""
+    assigned = s["assigned_at"] is not None
+    contacted_in_time = (assigned and s["contacted_at"] is not None and s["contact_deadline"] is not None
+                         and s["contacted_at"] <= s["contact_deadline"])
+    completed = s["completed_at"] is not None
+    in_time = (completed and assigned and s["due_at"] is not None and s["completed_at"] <= s["due_at"])
+    close_us = 0
+    if completed:
+        delta = s["completed_at"] - s["received_at"]
+        close_us = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    res, sat = s["resolution"], s["satisfaction"]
+    return [1, int(assigned), int(contacted_in_time), int(res == "resolved"), int(res == "partly"),
+            int(res == "unresolved"), int(sat == "satisfied"), int(sat == "basically"), int(sat == "dissatisfied"),
+            int(sat == "no_answer"), int(completed), int(in_time), close_us]
+
+
+def buckets(s: dict) -> list[tuple[str, str, int, str, date, str]]:
+    """(key, level, node_id, granularity, day, category) of every bucket the demand counts in."""
+    local_day = s["received_at"].astimezone(_town_tz(s["town_id"])).date()
+    month = local_day.replace(day=1)
+    nodes = [("town", s["town_id"])]
+    if s["community_id"]:
+        nodes.append(("community", s["community_id"]))
+    if s["grid_id"]:
+        nodes.append(("grid", s["grid_id"]))
+    out = []
+    for level, node in nodes:
+        out.append((f"{level[0]}{node}:d:{local_day.isoformat()}:", level, node, "d", local_day, ""))
+        out.append((f"{level[0]}{node}:m:{month.isoformat()}:", level, node, "m", month, ""))
+        out.append((f"{level[0]}{node}:m:{month.isoformat()}:{s['category']}", level, node, "m", month,
+                    s["category"]))
+    return out
+
+
+def _add(acc: dict, s: dict, sign: int) -> None:
+    values = contribution(s)
+    for b in buckets(s):
+        row = acc[b]
+        for i, v in enumerate(values):
+            row[i] += sign * v
+
+
+def _write(acc: dict) -> None:
+    rows = [(b, v) for b, v in acc.items() if any(v)]
+    if not rows:
+        return
+    table = KpiCounter._meta.db_table
+    cols = ["key", "level", "node_id", "granularity", "day", "category", *COUNT_FIELDS]
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
+    for i in range(0, len(rows), 200):
+        chunk = rows[i:i + 200]
+        placeholders = ", ".join("(" + ", ".join(["%s"] * len(cols)) + ")" for _ in chunk)
+        params = [p for b, v in chunk for p in (*b, *v)]
+        sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES {placeholders} "
+               f"ON CONFLICT (key) DO UPDATE SET {updates}")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def record_change(old: dict | None, new: dict | None) -> None:
+    """Move a demand's contribution from `old` to `new` (either may be None)."""
+    if old is not None and new is not None and old == new:
+        return
+    acc: dict = defaultdict(lambda: [0] * len(COUNT_FIELDS))
+    if old is not None:
+        _add(acc, old, -1)
+    if new is not None:
+        _add(acc, new, +1)
+    _write(acc)
+
+
+def record_many(demands) -> None:
+    """Add the contribution of many new demands (bulk import)."""
+    acc: dict = defaultdict(lambda: [0] * len(COUNT_FIELDS))
+    for d in demands:
+        _add(acc, snapshot(d), +1)
+    _write(acc)
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute every counter from the demand rows. Returns the number of demands counted."""
+    from minsheng.demands.models import Demand
+
+    KpiCounter.objects.all().delete()
+    acc: dict = defaultdict(lambda: [0] * len(COUNT_FIELDS))
+    n = 0
+    for s in Demand.objects.values(*SNAPSHOT_FIELDS).iterator(chunk_size=5000):
+        _add(acc, s, +1)
+        n += 1
+        if len(acc) > 50_000:
+            _write(acc)
+            acc.clear()
+    _write(acc)
+    return n
