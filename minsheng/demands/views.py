@@ -1,0 +1,470 @@
+"""Web pages for demands: the resident's H5 form and tracking page, the staff worklist (工作台), the demand
+page with its actions, and the staff inbox.
+
+Thin, like the API: every change goes through `services` (one function per transition), every read
+through `selectors` or `pages_support`. A DomainError becomes the page (or htmx panel) with its message
+and its status — never a 5xx. Every form works without JavaScript; htmx only makes it smoother.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from minsheng.core.ratelimit import client_ip, hit
+from minsheng.territory.models import Community, Grid
+
+from . import pages_support as support
+from . import selectors, services
+from .models import Category, Complexity, Demand, Kind, Resolution, Satisfaction, Status
+
+SUBMIT_FIELDS = ("text", "place", "reporter_name", "reporter_phone", "lat", "lon")
+# Which form field shows a service's error (services name the field they refuse).
+SUBMIT_ERROR_FIELD = {"text": "text", "place": "place", "reporter_name": "reporter_name",
+                      "reporter_phone": "reporter_phone", "lat": "location", "lon": "location"}
+PAGE_SIZE = 50
+MAX_BULK = 100
+SUBMITTED_KEY = "minsheng_submitted"
+
+
+def _message(exc: DomainError) -> str:
+    """The service's message without its leading field name ("reporter_phone: …")."""
+    return re.sub(r"^[A-Za-z_/\-]+:\s*", "", exc.detail)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def _float(value: str, field: str) -> float | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidInput(f"{field}: 位置格式不正确", field=field) from None
+
+
+def _int(value: str | None, field: str, message: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"{field}: {message}", field=field) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Resident: submit (H5 form)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    preset = support.find_preset(community=data.get("community"), grid=data.get("grid"))
+    ctx = {"preset": preset, "values": {}, "errors": {}, "error": ""}
+    if request.method == "GET":
+        return render(request, "demands/submit.html", ctx)
+
+    values = {name: request.POST.get(name, "") for name in SUBMIT_FIELDS}
+    ctx["values"] = values
+    user = request.user if request.user.is_authenticated else None
+    try:
+        if user is None:
+            hit(f"intake:{client_ip(request)}", limit=settings.MINSHENG_ANON_INTAKE_LIMIT,
+                per_seconds=settings.MINSHENG_ANON_INTAKE_WINDOW, message="提交过于频繁，请稍后再试")
+        demand, token = services.register(
+            text=values["text"], channel="online", actor=user, community=preset.community, grid=preset.grid,
+            place_text=values["place"], lat=_float(values["lat"], "lat"), lon=_float(values["lon"], "lon"),
+            reporter_name=values["reporter_name"], reporter_phone=values["reporter_phone"],
+            reporter_user=support.reporter_account(user),
+        )
+    except DomainError as exc:
+        field = SUBMIT_ERROR_FIELD.get(exc.field or "")
+        if field:
+            ctx["errors"] = {field: _message(exc)}
+        else:
+            ctx["error"] = _message(exc)
+        return render(request, "demands/submit.html", ctx, status=exc.status)
+    # Post/redirect/get: the token is shown once, on the next page, and a reload does not resubmit.
+    request.session[SUBMITTED_KEY] = {"code": demand.code, "token": token}
+    return redirect("demands:submit_done")
+
+
+@never_cache
+@require_GET
+def submit_done(request: HttpRequest) -> HttpResponse:
+    submitted = request.session.pop(SUBMITTED_KEY, None)
+    if not submitted:
+        return redirect("demands:submit")
+    query = urlencode({"code": submitted["code"], "token": submitted["token"]})
+    link = request.build_absolute_uri(f"{reverse('demands:track')}?{query}")
+    return render(request, "demands/submit_done.html", {"code": submitted["code"], "token": submitted["token"],
+                                                         "link": link})
+
+
+# ---------------------------------------------------------------------------------------------
+# Resident: tracking and rating
+
+
+def _track_credentials(data) -> dict:
+    return {
+        "code": (data.get("code") or "").strip().upper()[:32],
+        "token": (data.get("token") or "").strip()[:100],
+        "phone4": (data.get("phone4") or "").strip()[:4],
+    }
+
+
+def _track_context(d: Demand, creds: dict) -> dict:
+    return {
+        "d": d, "public": d, "steps": support.steps(d), "timeline": support.public_timeline(d),
+        "extensions": list(d.extensions.order_by("at", "id")), "creds": creds, "code": d.code,
+        "can_rate": d.awaiting_callback,
+        "resolutions": [(Resolution.RESOLVED, _("已解决")), (Resolution.PARTLY, _("部分解决")),
+                        (Resolution.UNRESOLVED, _("未解决"))],
+        "satisfactions": [(v, label) for v, label in Satisfaction.choices if v != Satisfaction.NO_ANSWER],
+    }
+
+
+def _track_url(creds: dict) -> str:
+    params = {"code": creds["code"]}
+    if creds["token"]:
+        params["token"] = creds["token"]
+    elif creds["phone4"]:
+        params["phone4"] = creds["phone4"]
+    return f"{reverse('demands:track')}?{urlencode(params)}"
+
+
+NOT_FOUND_TRACK = "没有找到该诉求，或查询凭据不正确。请核对编号和查询码（或手机号后四位）。"
+
+
+@never_cache
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    creds = _track_credentials(request.GET)
+    ctx: dict = {"creds": creds, "code": creds["code"], "error": ""}
+    if not (creds["code"] and (creds["token"] or creds["phone4"])):
+        return render(request, "demands/track.html", ctx)
+    try:
+        hit(f"track:{client_ip(request)}", limit=settings.MINSHENG_TRACK_LIMIT, per_seconds=3600,
+            message="查询过于频繁，请稍后再试")
+    except DomainError as exc:
+        ctx["error"] = exc.detail
+        return render(request, "demands/track.html", ctx, status=exc.status)
+    d = support.find_for_tracking(creds["code"], token=creds["token"], phone4=creds["phone4"])
+    if d is None:
+        ctx["error"] = _(NOT_FOUND_TRACK)
+        return render(request, "demands/track.html", ctx, status=404)
+    ctx.update(_track_context(d, creds))
+    return render(request, "demands/track.html", ctx)
+
+
+@never_cache
+@require_POST
+def track_rate(request: HttpRequest, code: str) -> HttpResponse:
+    creds = _track_credentials(request.POST)
+    creds["code"] = code.strip().upper()[:32]
+    d = None
+    try:
+        hit(f"track:{client_ip(request)}", limit=settings.MINSHENG_TRACK_LIMIT, per_seconds=3600,
+            message="操作过于频繁，请稍后再试")
+        d = support.find_for_tracking(creds["code"], token=creds["token"], phone4=creds["phone4"])
+        if d is None:
+            raise NotFound(_(NOT_FOUND_TRACK))
+        if not d.awaiting_callback:
+            raise Conflict(_("该诉求目前不需要评价"))
+        resolution, satisfaction = request.POST.get("resolution", ""), request.POST.get("satisfaction", "")
+        if resolution not in Resolution.values:
+            raise InvalidInput(_("请选择解决情况"), field="resolution")
+        if satisfaction not in Satisfaction.values or satisfaction == Satisfaction.NO_ANSWER:
+            raise InvalidInput(_("请选择满意度"), field="satisfaction")
+        services.callback(d, None, resolution=resolution, satisfaction=satisfaction,
+                          note=request.POST.get("note", ""), by_reporter=True)
+    except DomainError as exc:
+        ctx: dict = {"creds": creds, "code": creds["code"], "error": ""}
+        if d is None:
+            ctx["error"] = _message(exc)
+        else:
+            d = Demand.objects.select_related("community", "merged_into").get(pk=d.pk)
+            ctx.update(_track_context(d, creds))
+            ctx["rate_error"] = _message(exc)
+        return render(request, "demands/track.html", ctx, status=exc.status)
+    messages.success(request, _("感谢您的评价！"))
+    return redirect(_track_url(creds))
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: the worklist (工作台)
+
+
+def staff_required(view):
+    """Signed in (else to /login/?next=…) and staff (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not support.can_use_desk(request.user):
+            return render(request, "demands/message.html", {
+                "title": _("无权访问"), "text": _("工作台仅供社区、网格和承办单位的工作人员使用。")}, status=403)
+        return never_cache(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _filters(request: HttpRequest) -> tuple[selectors.Filters, dict]:
+    g = request.GET
+    queue = g.get("queue", "")
+    queue = queue if queue in selectors.QUEUES or queue == "overdue" else ""
+    status = g.get("status", "") if g.get("status", "") in Status.values else ""
+    category = g.get("category", "") if g.get("category", "") in Category.values else ""
+    grid = (g.get("grid") or "").strip()[:60]
+    q = (g.get("q") or "").strip()[:100]
+    overdue = g.get("overdue") == "1"
+    f = selectors.Filters(status=status or None, category=category or None, grid=grid or None,
+                          queue=queue or None, overdue=overdue or None, q=q or None)
+    return f, {"queue": queue, "status": status, "category": category, "grid": grid, "q": q, "overdue": overdue}
+
+
+@staff_required
+@require_GET
+def desk(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    f, chosen = _filters(request)
+    paginator = Paginator(selectors.worklist(user, f), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"d": d, "overdue": selectors.is_overdue(d, now)} for d in page.object_list]
+    ctx = {
+        "rows": rows, "page": page, "total": paginator.count, "chosen": chosen,
+        "can_bulk": support.can_bulk_assign(user),
+        "handlers": list(support.handlers_in_scope(user)) if support.can_bulk_assign(user) else [],
+        "complexities": Complexity.choices,
+        "queue_label": selectors.QUEUES[chosen["queue"]][0] if chosen["queue"] in selectors.QUEUES else (
+            _("已超期") if chosen["queue"] == "overdue" else ""),
+    }
+    if _is_htmx(request):
+        response = render(request, "demands/_worklist.html", ctx)
+    else:
+        counts = selectors.queue_counts(user)
+        tabs = [{"key": key, "label": label, "count": counts.get(key, 0)} for key, (label, _q) in selectors.QUEUES.items()]
+        tabs.insert(-1, {"key": "overdue", "label": _("已超期"), "count": counts.get("overdue", 0)})
+        ctx.update({
+            "tabs": tabs, "statuses": Status.choices, "categories": Category.choices,
+            "grids": list(support.scope_grids(user)),
+        })
+        response = render(request, "demands/desk.html", ctx)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@staff_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    codes = list(dict.fromkeys(c.strip() for c in request.POST.getlist("codes") if c.strip()))
+    handler = request.POST.get("handler", "").strip()
+    complexity = request.POST.get("complexity") or None
+    error, results = "", []
+    if not codes:
+        error = _("请先勾选要派单的诉求。")
+    elif len(codes) > MAX_BULK:
+        error = _("一次最多派单 %(n)d 件。") % {"n": MAX_BULK}
+    elif not handler:
+        error = _("请选择承办人。")
+    if error:
+        return render(request, "demands/bulk_result.html", {"error": error, "results": []}, status=422)
+    for code in codes:
+        try:
+            d = selectors.get_visible(user, code)
+            services.assign(d, user, handler=handler, complexity=complexity)
+        except DomainError as exc:
+            results.append({"code": code, "ok": False, "status": exc.status, "message": _message(exc)})
+        else:
+            results.append({"code": code, "ok": True, "status": 200, "message": _("已派单给 %(h)s") % {"h": handler}})
+    return render(request, "demands/bulk_result.html", {
+        "results": results, "ok": sum(r["ok"] for r in results), "failed": sum(not r["ok"] for r in results),
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: one demand and its actions
+
+
+def _post_bool(post, name: str) -> bool | None:
+    value = post.get(name, "")
+    return {"1": True, "0": False}.get(value)
+
+
+def _days(post) -> int:
+    days = _int(post.get("days"), "days", "请填写 1 到 30 之间的整数")
+    if days is None:
+        raise InvalidInput("days: 请填写延期天数", field="days")
+    return days
+
+
+def _blank_none(post, name: str) -> str | None:
+    return (post.get(name) or "").strip() or None
+
+
+# action → (service call, message on success). `v` is the version the page showed.
+ACTIONS = {
+    "accept": lambda d, u, p, v: services.accept(d, u, note=p.get("note", ""), expected_version=v),
+    "reject": lambda d, u, p, v: services.reject(d, u, reason=p.get("reason", ""), expected_version=v),
+    "merge": lambda d, u, p, v: services.merge(d, u, into=p.get("into", "").strip().upper(), expected_version=v),
+    "answer": lambda d, u, p, v: services.answer(d, u, reply=p.get("reply", ""), expected_version=v),
+    "assign": lambda d, u, p, v: services.assign(d, u, handler=p.get("handler", ""),
+                                                 complexity=_blank_none(p, "complexity"), note=p.get("note", ""),
+                                                 expected_version=v),
+    "contact": lambda d, u, p, v: services.contact(d, u, note=p.get("note", ""), expected_version=v),
+    "reply": lambda d, u, p, v: services.reply(d, u, reply=p.get("reply", ""), expected_version=v),
+    "extend": lambda d, u, p, v: services.extend(d, u, days=_days(p), reason=p.get("reason", ""),
+                                                 expected_version=v),
+    "callback": lambda d, u, p, v: services.callback(d, u, resolution=p.get("resolution", ""),
+                                                     satisfaction=p.get("satisfaction", ""), note=p.get("note", ""),
+                                                     handler_fault=p.get("handler_fault") == "1",
+                                                     expected_version=v),
+    "reopen": lambda d, u, p, v: services.reopen(d, u, note=p.get("note", ""), expected_version=v),
+    "close": lambda d, u, p, v: services.close(d, u, note=p.get("note", ""), expected_version=v),
+    "escalate": lambda d, u, p, v: services.escalate(d, u, note=p.get("note", ""), expected_version=v),
+    "classify": lambda d, u, p, v: services.classify(
+        d, u, category=_blank_none(p, "category"), urgent=_post_bool(p, "urgent"), kind=_blank_none(p, "kind"),
+        community=_blank_none(p, "community"), grid=_blank_none(p, "grid"), expected_version=v),
+}
+
+DONE = {
+    "accept": "已受理", "reject": "已不予受理", "merge": "已合并", "answer": "已答复", "assign": "已派单",
+    "contact": "已记录联系", "reply": "已办结", "extend": "已延期", "callback": "已记录回访", "reopen": "已重办",
+    "close": "已结案", "escalate": "已吹哨上报镇级", "classify": "已保存分类",
+}
+
+
+FIELD_LABELS = {
+    "reason": "理由", "into": "合并到", "reply": "答复内容", "handler": "承办人", "complexity": "复杂程度",
+    "days": "延期天数", "note": "说明", "resolution": "解决情况", "satisfaction": "满意度", "category": "分类",
+    "kind": "类型", "community": "社区", "grid": "网格", "version": "版本号",
+}
+
+
+def _field_message(exc: DomainError) -> str:
+    """'reason: 不能为空' → '理由：不能为空' (the field named in words people use)."""
+    label = FIELD_LABELS.get(exc.field or "")
+    if label and exc.detail.startswith(f"{exc.field}:"):
+        return f"{_(label)}：{_message(exc)}"
+    return exc.detail
+
+
+def _panel_context(request: HttpRequest, d: Demand) -> dict:
+    user = request.user
+    actions = support.available_actions(user, d)
+    ctx = {
+        "d": d, "reporter": selectors.reporter_view(user, d, via="desk"), "overdue": selectors.is_overdue(d),
+        "actions": actions, "timeline": support.staff_timeline(d),
+        "extensions": list(d.extensions.select_related("approved_by").order_by("at", "id")),
+        "merged": list(d.merged_demands.order_by("code").values_list("code", flat=True)),
+        "attachments": d.attachments.count(),
+        "triage": d.triage or {},
+        "complexities": Complexity.choices, "resolutions": Resolution.choices, "satisfactions": Satisfaction.choices,
+    }
+    if "assign" in actions:
+        ctx["handlers"] = list(services.handler_choices(d))
+    if "classify" in actions:
+        ctx.update({
+            "categories": Category.choices, "kinds": Kind.choices,
+            "communities": list(Community.objects.filter(town_id=d.town_id).order_by("name")),
+            "grids": list(Grid.objects.filter(community__town_id=d.town_id).select_related("community")
+                          .order_by("community__name", "id")),
+        })
+    return ctx
+
+
+def _not_found(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "demands/message.html", {
+        "title": _("未找到诉求"), "text": _("没有编号为 %(code)s 的诉求，或您无权查看。") % {"code": code}}, status=404)
+
+
+@staff_required
+@require_GET
+def demand_page(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        d = selectors.get_visible(request.user, code)
+    except NotFound:
+        return _not_found(request, code)
+    return render(request, "demands/demand.html", _panel_context(request, d))
+
+
+@staff_required
+@require_POST
+def demand_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    user, htmx = request.user, _is_htmx(request)
+    if action not in ACTIONS:
+        return _not_found(request, code)
+    try:
+        d = selectors.get_visible(user, code)
+    except NotFound:
+        return _not_found(request, code)
+    call = ACTIONS[action]
+    try:
+        version = _int(request.POST.get("version"), "version", "版本号格式不正确")
+        support.act_checked(d.code, version, lambda locked: call(locked, user, request.POST, version),
+                            lock=action != "merge")
+    except DomainError as exc:
+        try:
+            d = selectors.get_visible(user, code)
+        except NotFound:
+            return _not_found(request, code)
+        ctx = _panel_context(request, d)
+        ctx.update({"error": _field_message(exc), "error_action": action})
+        return render(request, "demands/_panel.html" if htmx else "demands/demand.html", ctx, status=exc.status)
+    done = _(DONE[action])
+    try:
+        d = selectors.get_visible(user, code)
+    except NotFound:  # e.g. re-classified out of the user's territory
+        messages.success(request, _("%(code)s：%(done)s（已移出您的辖区）") % {"code": code, "done": done})
+        if htmx:
+            return HttpResponse(headers={"HX-Redirect": reverse("demands:desk")})
+        return redirect("demands:desk")
+    if htmx:
+        ctx = _panel_context(request, d)
+        ctx["notice"] = done
+        return render(request, "demands/_panel.html", ctx)
+    messages.success(request, done)
+    return redirect("demands:demand", code=d.code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: in-app notifications
+
+
+@staff_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(support.inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/inbox.html", {"page": page})
+
+
+@staff_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    from minsheng.notifications.services import mark_read
+
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    mark_read(request.user, ids or None)
+    return redirect("demands:inbox")
