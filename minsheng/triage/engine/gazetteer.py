@@ -30,7 +30,7 @@ HOMOPHONE: dict[str, str] = {}
 for _g in _HOMOPHONE_GROUPS:
     for _c in _g:
         HOMOPHONE.setdefault(_c, _g[0])
-_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
+_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7",
            "八": "8", "九": "9", "壹": "1", "贰": "2", "叁": "3"}
 # characters dropped before matching: filler and punctuation
 _DROP = set(" 的之那个这个,.，。!！?？、~～…·-—:：;；\"'“”‘’()（）[]【】")
@@ -147,6 +147,18 @@ class Gazetteer:
                     rems = {rem, rem.replace("公厕", "厕所"), rem.replace("北门", "北大门")}
                     for r in rems:
                         self._children.setdefault(q["name"], []).append((norm_exact(r), p["name"]))
+        # bare phase words ("二期13号楼") when only one compound in town has that phase
+        phases: dict[str, list[dict]] = {}
+        for p in self.places.values():
+            m = re.match(r"(.+?)([一二三四1234])期$", p["name"])
+            if m:
+                phases.setdefault(norm_exact(m.group(2)), []).append(p)
+        self._phase = {}
+        for d, ps in phases.items():
+            if len(ps) == 1:
+                p = ps[0]
+                self._phase[d] = _Entry("place", p["name"], p["community"], p.get("grid"), p["name"][-2:], True)
+        self._phase_re = re.compile(r"(?<![第这那上下前后每本首末同当一二三四五六七八九十\d])([1-4])期(?!培训|课|活动|次|刊|会|班|届|节目|杂志|学员)")
         # compound groups (采菱家园 of 采菱家园一期/二期): community-level alias
         for p in self.places.values():
             m = re.match(r"(.+?)([一二三四1234])期$", p["name"])
@@ -217,6 +229,11 @@ class Gazetteer:
         for s, e, kw, ent in self._sound.find(ts):
             if (s, e, ent.target) not in found:
                 found[(s, e, ent.target)] = (s, e, ent, "sound")
+        if self._phase:
+            for m in self._phase_re.finditer(te):
+                ent = self._phase.get(m.group(1))
+                if ent and not any(a <= m.start() < b for a, b, _t in found):
+                    found[(m.start(), m.end(), ent.target)] = (m.start(), m.end(), ent, "exact")
         return list(found.values())
 
     def _fuzzy(self, ts: str) -> list[tuple[int, int, _Entry, str]]:
@@ -260,7 +277,8 @@ class Gazetteer:
 
             def key(m):
                 s, e, ent, how = m
-                return (e - s + (0 if not ent.weak else -2), kind_rank[ent.kind], how_rank[how], -s)
+                return (kind_rank[ent.kind] if ent.kind != "community" else 0, e - s - (2 if ent.weak else 0),
+                        how_rank[how], -s)
 
             best = max(cand, key=key)
             s, e, ent, how = best
