@@ -265,6 +265,13 @@ def generate() -> list[dict]:
     for iss in ISSUES:
         by_cat.setdefault(iss["cat"], []).append(iss)
 
+    def conflict(family, place_name, building) -> bool:
+        if (family, place_name, building) in used:
+            return True
+        if building is None:
+            return any(u[0] == family and u[1] == place_name for u in used)
+        return (family, place_name, None) in used
+
     def fresh_loc(issue, mode=None, tries=30):
         for _ in range(tries):
             loc = sample_loc(issue, rng, mode)
@@ -274,10 +281,7 @@ def generate() -> list[dict]:
                 if (issue["family"], "C:" + loc.community, None) in used:
                     continue
             else:
-                k = (issue["family"], loc.place["name"], loc.building)
-                if k in used or (issue["family"], loc.place["name"], None) in used:
-                    continue
-                if loc.building is None and any(u[0] == issue["family"] and u[1] == loc.place["name"] for u in used):
+                if conflict(issue["family"], loc.place["name"], loc.building):
                     continue
                 # a community-only mention of the same family would make this a possible dup
                 if (issue["family"], loc.community, None) in used:
@@ -333,7 +337,8 @@ def generate() -> list[dict]:
         if rng.random() < 0.45:
             others = [o for o in placeable if o["family"] != iss["family"]
                       and loc.place["kind"] in o["kinds"]
-                      and (o["family"], loc.place["name"], loc.building) not in used]
+                      and not conflict(o["family"], loc.place["name"], loc.building)
+                      and (o["family"], "C:" + loc.community, None) not in used]
             if others:
                 o = rng.choice(others)
                 mark(o, loc)

@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import basic_norm, strip_punct
 
-DEFAULT_THRESHOLD = 0.55
+DEFAULT_THRESHOLD = 0.75
 _WEIGHTS: dict[str, float] = {}
 
 
@@ -82,17 +82,30 @@ def _problem_concepts(r, cats) -> set:
     return {c for c in r.concepts if CONCEPTS.get(c, ("",))[0] in cats}
 
 
-def concept_overlap(a, b) -> float:
-    """Rarity-weighted overlap of the problem concepts (those of the two predicted categories)."""
-    cats = {a.category, b.category}
-    ca, cb = _problem_concepts(a, cats), _problem_concepts(b, cats)
-    if not ca or not cb:
-        return 0.0
+def _weighted(ca: set, cb: set) -> float:
     w = _WEIGHTS
     inter = sum(w.get(c, 1.0) for c in ca & cb)
     smaller = min(sum(w.get(c, 1.0) for c in ca), sum(w.get(c, 1.0) for c in cb))
     union = sum(w.get(c, 1.0) for c in ca | cb)
-    return 0.5 * inter / smaller + 0.5 * inter / union if smaller else 0.0
+    return 0.75 * inter / smaller + 0.25 * inter / union if smaller else 0.0
+
+
+def concept_overlap(a, b) -> float:
+    """Rarity-weighted overlap of the problem concepts (those of the two predicted categories).
+
+    Specific concepts (堵塞, 井盖, 飞线…) are compared when both texts have some; broad ones
+    (噪音, 物业, 老人…) only when one side has nothing more specific, and then count less.
+    """
+    from .lexicon import BROAD_CONCEPTS
+
+    cats = {a.category, b.category}
+    ca, cb = _problem_concepts(a, cats), _problem_concepts(b, cats)
+    if not ca or not cb:
+        return 0.0
+    sa, sb = ca - BROAD_CONCEPTS, cb - BROAD_CONCEPTS
+    if sa and sb:
+        return _weighted(sa, sb)
+    return 0.85 * _weighted(ca, cb)
 
 
 def similarity(a, b) -> float:
@@ -103,10 +116,12 @@ def similarity(a, b) -> float:
     cat = 1.0 if a.category == b.category else 0.0
     co = concept_overlap(a, b)
     cos = cosine(a, b)
-    problem = 0.3 * cat + 0.5 * co + 0.2 * min(1.0, cos * 1.6)
+    problem = 0.4 * cat + 0.5 * co + 0.1 * min(1.0, cos * 1.6)
     if cat == 0.0 and co < 0.5:
         problem *= 0.5
-    return round(problem * (0.55 + 0.45 * pf), 4)
+    if a.urgent != b.urgent:
+        problem *= 0.8
+    return round(problem * (0.4 + 0.6 * pf), 4)
 
 
 def find_duplicates(new, candidates: Sequence, threshold: float = DEFAULT_THRESHOLD) -> list[tuple[int, float]]:

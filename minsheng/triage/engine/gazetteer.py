@@ -269,6 +269,10 @@ class Gazetteer:
             matches = self._fuzzy(ts)
         building = self.extract_building(text or "")
         pm = PlaceMatch(building=building)
+        if building is None and matches:
+            m = _DASH_BUILDING_RE.search(basic_norm(text))
+            if m and 0 < int(m.group(1)) < 100:
+                building = pm.building = f"{int(m.group(1))}幢"
         if matches:
             strong_comms = {m[2].community for m in matches if not m[2].weak}
             cand = [m for m in matches if not (m[2].weak and strong_comms and m[2].community not in strong_comms)]

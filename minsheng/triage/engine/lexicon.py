@@ -114,8 +114,9 @@ CONCEPTS: dict[str, tuple[str, str, list[str]]] = {
     # ---- ebike_fire 电动车与消防
     "flywire": ("ebike_fire", "飞线充电", [
         "飞线", "拉线充电", "拉电线", "私拉", "乱拉", "接线板", "插线板", "拖线板", "电线从窗户",
-        "吊下来", "吊着", "挂下来", "楼上拉", "充电线", "推进楼", "推到楼上", "带上楼", "电瓶",
-        "电池上楼", "电瓶车", "电动车", "电驴", "小电驴", "电动自行车", "充电"]),
+        "吊下来", "吊着", "挂下来", "楼上拉", "充电线", "推进楼", "推到楼上", "带上楼",
+        "电池上楼", "拖线", "楼道里充电", "楼道充电", "进楼道", "推进电梯", "带回家充电", "拖根线"]),
+    "ebike": ("ebike_fire", "电动车", ["电瓶", "电瓶车", "电动车", "电驴", "小电驴", "电动自行车", "充电"]),
     "charging_shed": ("ebike_fire", "充电车棚", [
         "充电桩", "充电棚", "充电车棚", "充电口", "充电插座", "车棚", "集中充电", "充电设施",
         "充电难", "充电位"]),
@@ -152,7 +153,8 @@ CONCEPTS: dict[str, tuple[str, str, list[str]]] = {
     "doctor_short": ("health", "医生不足排队", [
         "医生不足", "一个医生", "医生少", "排队", "排好久", "看不过来", "候诊", "等好久", "增加医生"]),
     "clinic_hours": ("health", "卫生站开放时间", [
-        "周六", "周末", "双休", "中午", "午间", "开门", "不开", "关门", "营业时间", "上班时间"]),
+        "周六", "双休", "午间", "中午不开", "午间不开", "不开门", "周末不开", "周末也开", "关门太早",
+        "开放时间", "几点开门", "营业时间", "上班时间"]),
     "clinic": ("health", "卫生服务站", [
         "卫生服务站", "卫生站", "卫生院", "社区医院", "服务站", "门诊", "输液", "挂水", "吊水",
         "打点滴", "留观", "看病", "就诊", "配药", "开药", "医生", "护士", "药房", "挂号", "候诊",
@@ -408,3 +410,10 @@ RESOLVED_PHRASES = ("已救出", "已经救出", "已解救", "已被救", "救�
 # Words that only show tone: used by tests and evidence ("语气词不计入紧急").
 TONE_WORDS = ("急死了", "十万火急", "气死", "太过分", "受不了", "火大", "崩溃", "快疯了", "紧急",
               "急急急", "马上", "赶紧", "立刻", "！！", "!!", "救命")
+
+# Broad concepts: shared by many different concrete problems. Duplicate detection compares the
+# specific concepts when both texts have some, and falls back to broad ones otherwise.
+BROAD_CONCEPTS = {"noise", "neighbor", "property", "clinic", "elderly_alone", "ebike", "certificate",
+                  "assistance", "arts", "green_damage", "visits", "odor", "sewer_pipe", "court",
+                  "fitness", "cleaning", "tree_trim", "road_damage", "security", "garbage",
+                  "facade", "waterlogging"}
