@@ -40,7 +40,12 @@ _BUILDING_RE = re.compile(
     r"(?<![\d\-/.])(\d{1,3}|[一二三四五六七八九十两]{1,3})\s*(?:号楼|幢|栋|号房|座(?!椅|位|谈)|#楼|#)")
 _DASH_BUILDING_RE = re.compile(r"(?<![\d\-])(\d{1,2})-(?:\d{1,2}-)?\d{3,4}(?![\d\-])")
 
-_GENERIC_PREFIX = ("社区", "卫生", "二期", "一期", "市场", "北门", "门口")
+_GENERIC_PREFIX = ("社区", "卫生", "二期", "一期", "市场", "北门", "门口", "党群", "菜场", "家园")
+# stripped aliases too generic to name one place even in a small town
+_STRIP_STOP = {"健身路径", "健身场地", "新苑小区", "农贸市场", "消费品市场", "综合市场", "小区一期",
+               "小区二期", "服务中心", "北门停车场", "停车场", "篮球场", "小公园", "新苑", "花苑"}
+# after a short alias heard with a homophone (常岛, 华佳村) we need a place-like continuation
+_SHORT_CTX = re.compile(r"\d|小区|家园|新村|北门|大门|门口|里面|这边|那边|[东南西北]门")
 
 
 def norm_exact(text: str) -> str:
@@ -139,6 +144,42 @@ class Gazetteer:
                 weak = norm_exact(a).startswith(_GENERIC_PREFIX) and not any(
                     core in a for core in cores.values())
                 self._add(a, _Entry("place", p["name"], p["community"], grid, a, weak))
+        # core-stripped aliases: 采菱党群服务中心 -> 党群服务中心, 华家菜场厕所 -> 菜场厕所 (weak)
+        stripped: dict[str, set] = {}
+        for p in self.places.values():
+            core = _community_core(p["community"])
+            for a in self._place_aliases(p):
+                if a.startswith(core) and len(a) - len(core) >= 3:
+                    stripped.setdefault(a[len(core):], set()).add(p["name"])
+        known = set()
+        for m in self._exact._by_first.values():
+            known.update(k for k, _ in m)
+        stop = {norm_sound(norm_exact(x)) for x in _STRIP_STOP}
+        for a, names in stripped.items():
+            if len(names) == 1 and norm_sound(norm_exact(a)) not in stop and norm_exact(a) not in known \
+                    and not a.endswith(("小区", "新村", "花园", "公园")) and not a.startswith("小区") \
+                    and not re.match(r"^第?[一二三四1-4]期$", a):
+                p = self.places[next(iter(names))]
+                self._add(a, _Entry("place", p["name"], p["community"], p.get("grid"), a, True))
+        # short aliases (长岛, 华家村) heard with a homophone: only before a building/gate word
+        self._short_sound: dict[str, _Entry] = {}
+        for m in self._exact._by_first.values():
+            for k, ent in m:
+                if 2 <= len(k) <= 3 and ent.kind == "place":
+                    self._short_sound.setdefault(norm_sound(k), ent)
+        self._short_m = KeywordMatcher()
+        for k, ent in self._short_sound.items():
+            self._short_m.add(k, ent)
+        # unique compound suffixes (华家花苑 -> 花苑) before a building number
+        suffix: dict[str, set] = {}
+        for p in self.places.values():
+            if p.get("kind") == "compound":
+                suffix.setdefault(p["name"][-2:], set()).add(p["name"])
+        self._suffix_re = None
+        uniq = {k: next(iter(v)) for k, v in suffix.items() if len(v) == 1}
+        if uniq:
+            self._suffix_place = uniq
+            self._suffix_re = re.compile("(" + "|".join(map(re.escape, uniq)) + r")(?=\d|里|小区|门口|这边|那边)")
         # children: place names that extend another place's name (新城长岛 -> 新城长岛北门)
         for p in self.places.values():
             for q in self.places.values():
@@ -229,6 +270,19 @@ class Gazetteer:
         for s, e, kw, ent in self._sound.find(ts):
             if (s, e, ent.target) not in found:
                 found[(s, e, ent.target)] = (s, e, ent, "sound")
+        for s, e, kw, ent in self._short_m.find(ts):
+            if (s, e, ent.target) in found or not _SHORT_CTX.match(te, e):
+                continue
+            if any(a <= s < b or a < e <= b for a, b, _t in found):
+                continue
+            found[(s, e, ent.target)] = (s, e, ent, "sound")
+        if self._suffix_re is not None:
+            for m in self._suffix_re.finditer(te):
+                if any(a <= m.start() < b for a, b, _t in found):
+                    continue
+                p = self.places[self._suffix_place[m.group(1)]]
+                ent = _Entry("place", p["name"], p["community"], p.get("grid"), m.group(1), True)
+                found[(m.start(), m.end(), ent.target)] = (m.start(), m.end(), ent, "exact")
         if self._phase:
             for m in self._phase_re.finditer(te):
                 ent = self._phase.get(m.group(1))
@@ -265,8 +319,10 @@ class Gazetteer:
         te = norm_exact(text or "")
         ts = norm_sound(te)
         matches = self._matches(te, ts) if te else []
-        if not matches and te:
-            matches = self._fuzzy(ts)
+        if te and not any(m[2].kind == "place" for m in matches):
+            matches = matches + [f for f in self._fuzzy(ts)
+                                 if not any(m[0] < f[1] and f[0] < m[1] and m[1] - m[0] >= f[1] - f[0]
+                                            for m in matches)]
         building = self.extract_building(text or "")
         pm = PlaceMatch(building=building)
         if building is None and matches:
