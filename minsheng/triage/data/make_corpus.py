@@ -398,8 +398,11 @@ def generate() -> list[dict]:
 def parse_handwritten(path: Path, prefix: str) -> list[dict]:
     """Lines: category|u(0/1)|CL/HJ/SQ/XL/-|place or -|dup_group or -|channel|text"""
     out = []
+    register = "handwritten"
     for ln, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         line = line.strip()
+        if line.startswith("# batch "):
+            register = "handwritten-b" + line.split()[2].rstrip(":")
         if not line or line.startswith("#"):
             continue
         cat, u, cc, place, grp, ch, text = line.split("|", 6)
@@ -411,7 +414,7 @@ def parse_handwritten(path: Path, prefix: str) -> list[dict]:
         out.append({"id": f"{prefix}{len(out):04d}", "text": text, "channel": ch, "category": cat,
                     "urgent": u == "1", "community": community, "grid": grid, "place": place,
                     "building": None, "dup_group": None if grp == "-" else f"{prefix}{grp}",
-                    "register": "handwritten", "issue": None})
+                    "register": register, "issue": None})
     return out
 
 

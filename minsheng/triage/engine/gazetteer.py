@@ -180,6 +180,7 @@ class Gazetteer:
         if uniq:
             self._suffix_place = uniq
             self._suffix_re = re.compile("(" + "|".join(map(re.escape, uniq)) + r")(?=\d|里|小区|门口|这边|那边)")
+            self._suffix_start_re = re.compile(r"(?:^|[^\u4e00-\u9fff]|们|住|在|到|是)(" + "|".join(map(re.escape, uniq)) + ")")
         # children: place names that extend another place's name (新城长岛 -> 新城长岛北门)
         for p in self.places.values():
             for q in self.places.values():
@@ -263,7 +264,7 @@ class Gazetteer:
                 return f"{n}幢"
         return None
 
-    def _matches(self, te: str, ts: str) -> list[tuple[int, int, _Entry, str]]:
+    def _matches(self, te: str, ts: str, raw: str = "") -> list[tuple[int, int, _Entry, str]]:
         found = {}
         for s, e, kw, ent in self._exact.find(te):
             found[(s, e, ent.target)] = (s, e, ent, "exact")
@@ -283,6 +284,12 @@ class Gazetteer:
                 p = self.places[self._suffix_place[m.group(1)]]
                 ent = _Entry("place", p["name"], p["community"], p.get("grid"), m.group(1), True)
                 found[(m.start(), m.end(), ent.target)] = (m.start(), m.end(), ent, "exact")
+        if self._suffix_re is not None and not any(v[2].kind == "place" for v in found.values()):
+            m = self._suffix_start_re.search(basic_norm(raw))
+            if m:
+                p = self.places[self._suffix_place[m.group(1)]]
+                ent = _Entry("place", p["name"], p["community"], p.get("grid"), m.group(1), True)
+                found[(0, 0, ent.target)] = (0, 0, ent, "exact")
         if self._phase:
             for m in self._phase_re.finditer(te):
                 ent = self._phase.get(m.group(1))
@@ -294,7 +301,9 @@ class Gazetteer:
         """One-character substitution against long aliases (only when nothing matched)."""
         if self._bigrams is None:
             idx: dict[str, list[tuple[str, int]]] = {}
-            for alias in self._long_aliases:
+            for alias, ent in self._long_aliases.items():
+                if ent.kind != "place" or ent.weak:
+                    continue
                 for off in (0, 2):
                     idx.setdefault(alias[off:off + 2], []).append((alias, off))
             self._bigrams = idx
@@ -318,7 +327,7 @@ class Gazetteer:
     def resolve(self, text: str, lat: float | None = None, lon: float | None = None) -> PlaceMatch:
         te = norm_exact(text or "")
         ts = norm_sound(te)
-        matches = self._matches(te, ts) if te else []
+        matches = self._matches(te, ts, text) if te else []
         if te and not any(m[2].kind == "place" for m in matches):
             matches = matches + [f for f in self._fuzzy(ts)
                                  if not any(m[0] < f[1] and f[0] < m[1] and m[1] - m[0] >= f[1] - f[0]

@@ -41,10 +41,44 @@ def split(items: list[dict]) -> tuple[list[dict], list[dict]]:
     return tr, te
 
 
-def fit_params(items: list[dict], segment, C_cat: float = 20.0, C_urg: float = 10.0) -> dict:
+_FRAMES = ("{kw}的问题希望尽快处理", "居民反映{kw}", "{kw}，麻烦社区帮忙看看", "关于{kw}，请有关部门解决")
+
+
+def lexicon_items(seed: int = SEED) -> list[dict]:
+    """Low-weight synthetic items: every specific lexicon keyword in a neutral frame.
+
+    Teaches the classifier that a keyword it never met in the corpus still points to its
+    category (generalisation beyond the templates)."""
+    import random
+
+    from .lexicon import BROAD_CONCEPTS, CONCEPTS
+
+    owner: dict[str, set] = {}
+    for cid, (cat, _l, kws) in CONCEPTS.items():
+        for kw in kws:
+            owner.setdefault(kw, set()).add(cat)
+    rng = random.Random(seed)
+    out = []
+    for cid, (cat, _l, kws) in sorted(CONCEPTS.items()):
+        if cid in BROAD_CONCEPTS:
+            continue
+        for kw in kws:
+            if len(kw) < 2 or len(owner[kw]) > 1:
+                continue
+            out.append({"id": f"lex-{cid}-{kw}", "text": rng.choice(_FRAMES).format(kw=kw),
+                        "category": cat, "urgent": False, "weight": 0.3})
+    return out
+
+
+def fit_params(items: list[dict], segment, C_cat: float = 20.0, C_urg: float = 10.0,
+               augment: bool = True) -> dict:
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
+    n_real = len(items)
+    if augment:
+        items = items + lexicon_items()
+    sw = np.array([it.get("weight", 1.0) for it in items])
     counts = [feature_counts(analyse(it["text"], segment)) for it in items]
     df: dict[str, int] = {}
     for c in counts:
@@ -69,24 +103,24 @@ def fit_params(items: list[dict], segment, C_cat: float = 20.0, C_urg: float = 1
     classes = [c for c in CATEGORIES if any(it["category"] == c for it in items)]
     y = np.array([classes.index(it["category"]) for it in items])
     cat = LogisticRegression(C=C_cat, max_iter=3000, random_state=SEED)
-    cat.fit(X, y)
+    cat.fit(X, y, sample_weight=sw)
     yu = np.array([1 if it["urgent"] else 0 for it in items])
     urg = LogisticRegression(C=C_urg, max_iter=3000, class_weight="balanced", random_state=SEED)
-    urg.fit(X, yu)
+    urg.fit(X[:n_real], yu[:n_real])
     W_cat = cat.coef_.T.astype(np.float32)
     b_cat = cat.intercept_.astype(np.float64)
     # binary LR -> two-column head (no, yes)
     W_urg = np.stack([np.zeros(X.shape[1]), urg.coef_[0]], axis=1).astype(np.float32)
     b_urg = np.array([0.0, float(urg.intercept_[0])])
     cdf: dict[str, int] = {}
-    for c in counts:
+    for c in counts[:n_real]:
         for k in c:
             if k[0] == "k":
                 cdf[k[1:]] = cdf.get(k[1:], 0) + 1
     concept_w = {k: round(math.log((1 + n) / (1 + v)), 4) for k, v in cdf.items()}
     return {"version": MODEL_VERSION, "vocab": vocab, "concept_weights": concept_w, "idf": idf.astype(np.float32),
             "classes": classes, "W_cat": W_cat, "b_cat": b_cat, "W_urg": W_urg, "b_urg": b_urg,
-            "urgent_threshold": 0.85, "n_train": n, "seed": SEED}
+            "urgent_threshold": 0.85, "n_train": n_real, "n_augment": n - n_real, "seed": SEED}
 
 
 def train(corpus_path: str | Path | None = None, out_path: str | Path | None = None,
