@@ -108,6 +108,30 @@ def concept_overlap(a, b) -> float:
     return 0.85 * _weighted(ca, cb)
 
 
+_ASPECT_M = None
+
+
+def _aspects(r) -> set:
+    global _ASPECT_M
+    if _ASPECT_M is None:
+        from .lexicon import ASPECTS
+        from .textnorm import KeywordMatcher
+
+        m = KeywordMatcher()
+        for k, words in ASPECTS.items():
+            for w in words:
+                m.add(w, k)
+        _ASPECT_M = m
+    asp = getattr(r, "_aspects", None)
+    if asp is None:
+        asp = {p for _s, _e, _k, p in _ASPECT_M.find(basic_norm(r.text))}
+        try:
+            r._aspects = asp
+        except AttributeError:
+            pass
+    return asp
+
+
 def similarity(a, b) -> float:
     """0..1; >= DEFAULT_THRESHOLD means "same concrete problem at the same place"."""
     pf = place_factor(a, b)
@@ -121,7 +145,10 @@ def similarity(a, b) -> float:
         problem *= 0.5
     if a.urgent != b.urgent:
         problem *= 0.8
-    return round(problem * (0.4 + 0.6 * pf), 4)
+    xa, xb = _aspects(a), _aspects(b)
+    if xa and xb and len(xa) == 1 and len(xb) == 1 and xa != xb:
+        problem *= 0.85   # "build a new one" vs "the existing one is broken"
+    return round(problem * (0.65 + 0.35 * pf), 4)
 
 
 def find_duplicates(new, candidates: Sequence, threshold: float = DEFAULT_THRESHOLD) -> list[tuple[int, float]]:

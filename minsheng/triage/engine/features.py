@@ -59,7 +59,7 @@ def urgent_analysis(t: str, a: Analysis) -> None:
             a.urgent_blocked.append(f"否定“{neg}{kw}”不计")
             continue
         if kw in rule.get("hypothetical_sensitive", ()):
-            hyp = _preceded_by(t, s, HYPOTHETICAL, 6)
+            hyp = _preceded_by(t, s, HYPOTHETICAL, 8)
             if hyp:
                 a.urgent_blocked.append(f"假设“{hyp}…{kw}”不计")
                 continue

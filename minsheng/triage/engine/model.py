@@ -212,7 +212,9 @@ class Triage:
         for o in order:
             f = self._inv_vocab[int(idx[o])]
             if f[0] in "wc" and len(f) > 2 and contrib[o] > 0:
-                out.append(f"词“{f[1:]}”→{name}")
+                e = f"词“{f[1:]}”→{name}"
+                if e not in out:
+                    out.append(e)
             if len(out) >= n:
                 break
         return out or [f"模型判断→{name}"]
