@@ -200,6 +200,23 @@ class Triage:
             place_confidence=pm.confidence, confidence=round(conf, 3), evidence=evidence,
             text=text, concepts=tuple(sorted(a.concepts)), ngrams=None)
 
+    def rehydrate(self, text: str, category: str, urgent: bool = False, community: str | None = None,
+                  place: str | None = None, grid: str | None = None, building: str | None = None,
+                  **extra) -> TriageResult:
+        """A TriageResult for a stored (possibly human-corrected) demand, for duplicate checks.
+
+        Runs only the cheap lexicon analysis (no classifier): use it for the open demands kept in
+        the database, then ``find_duplicates(tri.predict(new_text), open_results)``.
+        """
+        a = analyse(text or "", None)
+        if building is None:
+            building = self.gazetteer.extract_building(text or "")
+        return TriageResult(category=category, category_confidence=1.0, urgent=bool(urgent),
+                            urgent_confidence=1.0, type=extra.get("type") or guess_type(text, a),
+                            place=place, community=community, grid=grid, building=building,
+                            place_confidence=1.0 if community else 0.0, confidence=1.0,
+                            evidence=[], text=text or "", concepts=tuple(sorted(a.concepts)))
+
     def _top_features(self, idx: np.ndarray, vals: np.ndarray, k: int, n: int = 2) -> list[str]:
         if len(idx) == 0:
             return ["无明显关键词→按模型默认"]

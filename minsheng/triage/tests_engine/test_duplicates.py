@@ -58,3 +58,13 @@ def test_find_duplicates_incremental(tri):
     hits = find_duplicates(new, open_items)
     assert [i for i, _ in hits] == [1]
     assert all(s >= DEFAULT_THRESHOLD for _, s in hits)
+
+
+def test_rehydrated_open_items(tri):
+    open_items = [
+        tri.rehydrate("采菱2期13#污水管反复堵塞，已报", "drainage", community="采菱社区",
+                      place="采菱家园二期", building="13幢"),
+        tri.rehydrate("华家新村路灯不亮", "parking_roads", community="华家社区", place="华家新村"),
+    ]
+    new = tri.predict("我们二期13号楼下水管又堵了，通了三天又不行")
+    assert [i for i, _ in find_duplicates(new, open_items)] == [0]
