@@ -177,7 +177,8 @@ def cluster(items: Iterable, threshold: float = DEFAULT_THRESHOLD) -> list[int]:
             ss = [similarity(it, items[j]) for j in mem]
             top = max(ss)
             avg = sum(ss) / len(ss)
-            if top >= threshold and avg >= threshold * 0.8 and top > best_s:
+            if top >= threshold and avg >= threshold * 0.8 and min(ss) >= threshold * 0.7 \
+                    and top > best_s:
                 best, best_s = lab, top
         if best is None:
             best = len(members)
