@@ -58,6 +58,22 @@ def norm_exact(text: str) -> str:
     return "".join(out)
 
 
+def norm_exact_map(text: str) -> tuple[str, list[int]]:
+    """norm_exact plus, for every kept character, its index in basic_norm(text)."""
+    t = basic_norm(text)
+    drop = [False] * len(t)
+    for m in _DROP_RE.finditer(t):
+        for i in range(m.start(), m.end()):
+            drop[i] = True
+    out, idx = [], []
+    for i, c in enumerate(t):
+        if drop[i] or c in _DROP:
+            continue
+        out.append(_DIGITS.get(c, c))
+        idx.append(i)
+    return "".join(out), idx
+
+
 def norm_sound(t_exact: str) -> str:
     return "".join(HOMOPHONE.get(c, c) for c in t_exact)
 
@@ -325,7 +341,7 @@ class Gazetteer:
         return out
 
     def resolve(self, text: str, lat: float | None = None, lon: float | None = None) -> PlaceMatch:
-        te = norm_exact(text or "")
+        te, idx_map = norm_exact_map(text or "")
         ts = norm_sound(te)
         matches = self._matches(te, ts, text) if te else []
         if te and not any(m[2].kind == "place" for m in matches):
@@ -377,7 +393,10 @@ class Gazetteer:
             pm.confidence = round(conf, 2)
             label = {"place": ent.target, "grid": ent.target, "community": ent.community}[ent.kind]
             typo = {"exact": "", "sound": "（同音/错字）", "fuzzy": "（近似）"}[how]
-            shown = text[s:e] if how == "exact" and te == text else ent.alias
+            shown = ent.alias
+            if e > s and e <= len(idx_map):
+                raw = basic_norm(text)
+                shown = raw[idx_map[s]:idx_map[e - 1] + 1]
             pm.evidence.append(f"地名“{shown}”{typo}→{label}")
         if lat is not None and lon is not None:
             g = self.grid_at(lat, lon)

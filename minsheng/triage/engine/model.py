@@ -29,7 +29,7 @@ TYPE_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉", "sug
 _PRAISE = re.compile(r"表扬|点赞|锦旗|好评|感谢.{0,8}(社区|网格|辛苦|帮忙|及时)|谢谢.{0,6}(及时|帮忙|解决)|给.{0,6}点赞|👍")
 _CONSULT = re.compile(r"请问|咨询|想问|问一下|问问|怎么(办|申请|交|弄|查|领|补|缴)|如何|哪里|在哪|需要(带|准备|什么)|什么材料|能不能办|吗[？?]?$|伐[？?]|\?|？")
 _COMPLAINT = re.compile(r"投诉|扰民|太差|不满|没人管|不管|不作为|举报|吵死|臭死|气死|受不了|素质|拖了|一直没")
-_SUGGEST = re.compile(r"建议|提议|能否|可否|最好|希望(能|社区|增|多|建|开|组织|办|在|给)|能不能(增|多|建|开|组织|办|装|搞|弄)|倡议")
+_SUGGEST = re.compile(r"建议|提议|能否|可否|最好|希望(能|社区|增|多|建|开|组织|办|在|给)|能不能(增|多|建|开|组织|办|装|搞|弄|改|换|在)|倡议")
 _HELP = re.compile(r"求助|帮帮|帮忙|救命|快来|赶紧|马上|立即|请.{0,4}(来|派)")
 
 
@@ -175,8 +175,12 @@ class Triage:
         if a.urgent_rules:
             urgent = True
             urg_conf = max(0.9, pu)
+            seen = set()
             for rid, words in a.urgent_rules.items():
-                evidence.append(f"安全规则“{URGENT_RULES[rid]['label']}”：“{'”“'.join(words)}”→紧急")
+                label = URGENT_RULES[rid]["label"]
+                if label not in seen:
+                    seen.add(label)
+                    evidence.append(f"安全规则“{label}”：“{'”“'.join(words)}”→紧急")
         else:
             urgent = pu >= self.urgent_threshold
             urg_conf = pu if urgent else 1.0 - pu
@@ -223,12 +227,12 @@ class Triage:
         if not hasattr(self, "_inv_vocab"):
             self._inv_vocab = {v: kk for kk, v in self.vocab.items()}
         contrib = vals * self.cat_head.W[idx, k]
-        order = np.argsort(-contrib)[: n * 3]
+        order = np.argsort(-contrib)[: n * 6]
         name = CATEGORY_NAMES.get(self.cat_head.classes[k], "")
         out = []
         for o in order:
             f = self._inv_vocab[int(idx[o])]
-            if f[0] in "wc" and len(f) > 2 and contrib[o] > 0:
+            if f[0] == "w" and len(f) > 2 and contrib[o] > 0 and not any(ch.isdigit() for ch in f):
                 e = f"词“{f[1:]}”→{name}"
                 if e not in out:
                     out.append(e)
