@@ -84,9 +84,9 @@ def run(show_errors: int = 0) -> dict:
     report("hand-written held-out set, train-split model", m2, show_errors=show_errors)
     m3 = evaluate(load_default(), hw)
     report("hand-written held-out set, shipped model (all corpus)", m3, show_errors=show_errors)
-    b2 = [i for i in hw if i.get("register") == "handwritten-b2"]
-    if b2:
-        report("  of which batch 2 (written last), shipped model", evaluate(load_default(), b2),
+    for reg in sorted({i.get("register") for i in hw if str(i.get("register", "")).startswith("handwritten-b")}):
+        sub = [i for i in hw if i.get("register") == reg]
+        report(f"  of which {reg} (written after tuning), shipped model", evaluate(load_default(), sub),
                show_errors=show_errors)
     print("\ncategory counts in corpus:", dict(Counter(i["category"] for i in items)))
     return {"split": m1, "handwritten": m3, "handwritten_split_model": m2}
