@@ -1,0 +1,111 @@
+import os
+import sysconfig
+
+import pytest
+
+from minsheng.triage.engine.demo import demo_gazetteer
+from minsheng.triage.engine.gazetteer import Gazetteer
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return demo_gazetteer()
+
+
+@pytest.mark.parametrize("text,place,community", [
+    ("采菱家园二期12幢下水道堵了", "采菱家园二期", "采菱社区"),
+    ("采菱二期商铺污水管堵塞", "采菱家园二期商铺", "采菱社区"),
+    ("采菱2期3栋楼道灯不亮", "采菱家园二期", "采菱社区"),
+    ("采菱家园第二期5号楼", "采菱家园二期", "采菱社区"),
+    ("华家菜场的厕所太臭了", "华家综合消费品市场公厕", "华家社区"),
+    ("塘坊泵站电柜要换了", "塘坊排涝站", "三勤社区"),
+    ("新城长岛北门那块空地", "新城长岛北门", "夏雷社区"),
+    ("夏雷篮球场篮筐坏了", "夏雷社区篮球场", "夏雷社区"),
+    ("我们二期13号楼下水管又堵了", "采菱家园二期", "采菱社区"),
+])
+def test_aliases(gaz, text, place, community):
+    m = gaz.resolve(text)
+    assert (m.place, m.community) == (place, community)
+    assert m.evidence and m.evidence[0].startswith("地名")
+
+
+@pytest.mark.parametrize("text,place", [
+    ("采陵家园二期门口积水", "采菱家园二期"),      # homophone 陵/菱
+    ("三琴新苑健身器材坏了", "三勤新苑"),          # homophone 琴/勤
+    ("长岛小区北门有人乱倒垃圾", "新城长岛北门"),  # alias + child place
+    ("华佳新村3号楼", "华家新村"),
+    ("新城常岛的路灯", "新城长岛"),
+    ("山勤新苑楼道灯", "三勤新苑"),                # one-character slip (fuzzy)
+])
+def test_typos_and_homophones(gaz, text, place):
+    assert gaz.resolve(text).place == place
+
+
+@pytest.mark.parametrize("text,building", [
+    ("采菱二期12幢", "12幢"), ("三勤新苑3栋", "3幢"), ("华家新村5号楼", "5幢"),
+    ("夏雷新村十二幢", "12幢"), ("新城长岛7-301", "7幢"), ("采菱一期", None),
+])
+def test_building_numbers(gaz, text, building):
+    assert gaz.resolve(text).building == building
+
+
+def test_community_only(gaz):
+    m = gaz.resolve("我们采菱社区路灯不亮")
+    assert (m.place, m.community, m.grid) == (None, "采菱社区", None)
+    assert gaz.resolve("三勤这边垃圾没人收").community == "三勤社区"
+
+
+def test_explicit_community_beats_generic_alias(gaz):
+    # 社区卫生服务站 is a generic alias of 采菱's clinic; 三勤社区 named explicitly wins
+    assert gaz.resolve("三勤社区卫生服务站能打疫苗吗").community == "三勤社区"
+    assert gaz.resolve("社区卫生服务站输液室太小").place == "采菱社区卫生服务站"
+
+
+@pytest.mark.parametrize("text", [
+    "路灯不亮好几天了", "经常倒垃圾的人太多了", "张家长李家短的事情", "这一期培训班什么时候开",
+    "下水道堵了", "",
+])
+def test_no_place_is_none(gaz, text):
+    m = gaz.resolve(text)
+    assert (m.place, m.community, m.grid) == (None, None, None)
+
+
+def test_point_in_polygon(gaz):
+    from minsheng.territory import demo_town as dt
+
+    x0, y0, x1, y1 = dt.grid_rect(4, 2)  # 夏雷第三网格
+    m = gaz.resolve("这里路灯坏了", lat=(y0 + y1) / 2, lon=(x0 + x1) / 2)
+    assert (m.community, m.grid) == ("夏雷社区", "夏雷第三网格")
+    assert gaz.resolve("路灯坏了", lat=10.0, lon=10.0).community is None
+    # the words win over the point, the point refines a community-only mention
+    x0, y0, x1, y1 = dt.grid_rect(0, 1)  # 采菱第二网格
+    m = gaz.resolve("采菱社区路灯坏了", lat=(y0 + y1) / 2, lon=(x0 + x1) / 2)
+    assert (m.community, m.grid) == ("采菱社区", "采菱第二网格")
+
+
+def test_custom_gazetteer():
+    g = Gazetteer(
+        [{"name": "幸福家园", "aliases": ["幸福小区"], "community": "幸福社区", "grid": "幸福一网格",
+          "point": None}],
+        [{"name": "幸福一网格", "community": "幸福社区",
+          "polygon": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}}])
+    assert g.resolve("幸福小区8栋漏水").place == "幸福家园"
+    assert g.resolve("幸福小区8栋漏水").building == "8幢"
+    assert g.resolve("幸福社区").community == "幸福社区"
+    assert g.resolve("", lat=0.5, lon=0.5).grid == "幸福一网格"
+
+
+def test_segmenter_keeps_places_and_buildings(gaz):
+    from minsheng.triage.engine.segment import Segmenter, cache_dir
+
+    seg = Segmenter(sorted(gaz.words))
+    toks = seg("采菱家园二期12幢楼道堆物，华家综合消费品市场公厕很脏")
+    assert "采菱家园二期" in toks and "12幢" in toks and "华家综合消费品市场公厕" in toks
+    assert "3栋" in seg("三勤新苑3栋") and "5号楼" in seg("长岛5号楼")
+    # private tokenizer, cache outside site-packages
+    import jieba
+
+    assert seg.tk is not jieba.dt
+    site = sysconfig.get_paths()["purelib"]
+    assert not os.path.abspath(cache_dir()).startswith(os.path.abspath(site))
+    assert not os.path.exists(os.path.join(site, "jieba", "jieba.cache"))

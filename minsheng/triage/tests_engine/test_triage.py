@@ -1,0 +1,94 @@
+import pytest
+
+from minsheng.triage.engine import TriageResult, load_default
+
+
+@pytest.fixture(scope="module")
+def tri():
+    return load_default()
+
+
+@pytest.mark.parametrize("text", [
+    "小区长椅坏了一张，急死了！！！到底有没有人管！！！",
+    "健身器材坏了一年了，气死我了，马上来修！！！",
+    "楼道灯不亮，十万火急！！",
+    "飞线充电太多了，万一着火怎么办，社区管管",
+    "楼道里没有煤气味了，昨天燃气公司已经处理好了，谢谢",
+    "担心楼道里的电线老化，能不能请物业检查一下线路",
+    "电梯三天两头坏，十八楼爬上爬下腿都断了！！！",
+    "下水道有点堵，不急，有空来通一下就行",
+    "独居老人想申请助餐服务，请问怎么办",
+    "昨天电梯困人，人已经救出来了，希望彻底检修",
+])
+def test_loud_or_hypothetical_not_urgent(tri, text):
+    r = tri.predict(text)
+    assert r.urgent is False, (text, r.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "采菱二期5幢楼道里有煤气味。",
+    "三勤新苑8幢独居老人两天没出门，敲门没人应，电话打不通。",
+    "华家新村3幢电梯停在两层之间，里面有人被困。",
+    "夏雷新村门口人行道上的井盖不见了。",
+    "楼道墙上电线裸露，线头露在外面。",
+    "一楼住户家里污水倒灌，客厅都是水。",
+    "台风后楼下大树倾斜，随时可能倒下。",
+    "消防通道被纸箱和旧家具堵死了。",
+])
+def test_calm_but_urgent(tri, text):
+    r = tri.predict(text)
+    assert r.urgent is True, (text, r.evidence)
+    assert any(e.startswith("安全规则") for e in r.evidence)
+
+
+@pytest.mark.parametrize("text,cat", [
+    ("采菱家园二期晾衣架太少了，希望多装几个", "housing"),
+    ("华家市场公厕太脏，苍蝇乱飞", "sanitation"),
+    ("三勤新苑健身器材坏了好几件", "recreation"),
+    ("塘坊排涝站电柜老化要更换", "drainage"),
+    ("楼道里堆满了杂物，还有人飞线充电", "ebike_fire"),
+    ("长岛北门路灯不亮", "parking_roads"),
+    ("社区卫生服务站输液室太挤了", "health"),
+    ("楼下树枝挡住了我家窗户，希望修剪", "greenery"),
+    ("隔壁广场舞音响太吵了", "order_disputes"),
+    ("请问医保怎么缴费", "services"),
+    ("暑假能不能办个四点半课堂", "culture"),
+    ("重阳节希望社区慰问高龄老人", "elderly"),
+])
+def test_categories(tri, text, cat):
+    r = tri.predict(text)
+    assert r.category == cat, (text, r.category, r.evidence)
+
+
+def test_result_shape(tri):
+    r = tri.predict("采陵二期12幢下水道堵了，急死了！！！", channel="wechat_group")
+    assert isinstance(r, TriageResult)
+    assert r.category == "drainage" and 0 < r.category_confidence <= 1
+    assert r.urgent is False and 0 < r.urgent_confidence <= 1
+    assert (r.place, r.community, r.grid, r.building) == ("采菱家园二期", "采菱社区", "采菱第五网格", "12幢")
+    assert r.type in {"consult", "help", "complaint", "suggestion", "praise"}
+    assert 0 < r.confidence <= 1 and 0 < r.place_confidence <= 1
+    assert any("排水防汛" in e for e in r.evidence)
+    assert any(e.startswith("地名") for e in r.evidence)
+    assert any("不计入紧急" in e for e in r.evidence)
+    d = r.as_dict()
+    assert "text" not in d and d["category"] == "drainage"
+
+
+def test_types(tri):
+    assert tri.predict("请问低保怎么申请？").type == "consult"
+    assert tri.predict("建议在小区增设几张休闲椅").type == "suggestion"
+    assert tri.predict("表扬网格员小王，帮我们及时疏通了下水道，点赞").type == "praise"
+    assert tri.predict("楼上装修噪音扰民，投诉多次没人管").type == "complaint"
+
+
+def test_point_only(tri):
+    from minsheng.territory import demo_town as dt
+
+    x0, y0, x1, y1 = dt.grid_rect(3, 1)
+    r = tri.predict("路灯坏了", lat=(y0 + y1) / 2, lon=(x0 + x1) / 2)
+    assert (r.community, r.grid) == ("三勤社区", "三勤第二网格")
+
+
+def test_load_default_cached():
+    assert load_default() is load_default()
