@@ -202,6 +202,10 @@ MINSHENG_KPI_WEIGHTS = {
     "partly_resolved": 0.5,
     "basically_satisfied": 0.8,
 }
+# Triage: below this category confidence a demand waits in the "to classify" queue; duplicates are looked
+# for among open demands of the same community received within this many days.
+MINSHENG_TRIAGE_MIN_CONFIDENCE = float(os.environ.get("MINSHENG_TRIAGE_MIN_CONFIDENCE", "0.5"))
+MINSHENG_DUPLICATE_WINDOW_DAYS = int(os.environ.get("MINSHENG_DUPLICATE_WINDOW_DAYS", "30"))
 # Uploaded photos: largest accepted size in bytes.
 MINSHENG_MAX_UPLOAD = int(os.environ.get("MINSHENG_MAX_UPLOAD", str(8 * 1024 * 1024)))
 DEFAULT_FROM_EMAIL = os.environ.get("MINSHENG_FROM_EMAIL", "minsheng@localhost")

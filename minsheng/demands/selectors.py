@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from minsheng.accounts.models import STAFF_ROLES, Role
+from minsheng.accounts.models import Role
 from minsheng.accounts.selectors import covers, scope_q
 from minsheng.accounts.services import log_personal_data_read, mask_name, mask_phone
 from minsheng.core.errors import NotFound
@@ -141,9 +141,3 @@ def is_overdue(d: Demand, now=None) -> bool:
 
 def public_events(d: Demand):
     return d.events.filter(public=True).order_by("at", "id")
-
-
-def can_act(user) -> bool:
-    return bool(user and user.is_authenticated) and (
-        user.is_superuser or bool(set(STAFF_ROLES) | {Role.HANDLER, Role.GRID_WORKER})
-    )

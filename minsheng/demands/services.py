@@ -421,28 +421,36 @@ def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "
     d = _transition(demand, actor, "callback", allowed_from=[S.ANSWERED, S.REPLIED, S.CALLBACK], to=None,
                     may=may, change=change, note=note, actor_label="诉求人" if by_reporter else None,
                     data={"resolution": resolution, "satisfaction": satisfaction, "by_reporter": by_reporter,
-                          "handler_fault": handler_fault})
+                          "handler_fault": handler_fault}, expected_version=expected_version)
     for message in alert:
         _alert_town(d, message)
     return d
 
 
-@transaction.atomic
 def reopen(demand, actor, *, note: str = "", expected_version: int | None = None) -> Demand:
-    d = Demand.objects.select_for_update().filter(code=demand.code if isinstance(demand, Demand) else demand).first()
-    if d is not None and d.reopen_count >= MAX_REOPENS and staff(actor, d) and d.status in (S.CALLBACK, S.CLOSED):
-        Demand.objects.filter(pk=d.pk).update(escalated=True)
-        _alert_town(d, f"诉求 {d.code} 已重办 {d.reopen_count} 次，请镇级督办")
+    """Reopen after callback. A third reopening is refused (409); the town is alerted instead and the
+    demand flagged as escalated — that part is committed even though the reopening is refused."""
+    code = demand.code if isinstance(demand, Demand) else demand
+    with transaction.atomic():
+        d = _lock(code)
+        over_limit = d.reopen_count >= MAX_REOPENS and d.status in (S.CALLBACK, S.CLOSED) and staff(actor, d)
+        if over_limit:
+            if not d.escalated:
+                Demand.objects.filter(pk=d.pk).update(escalated=True)
+                _event(d, actor, "escalate", d.status, d.status, note="重办次数已满，提请镇级督办", public=False)
+            _alert_town(d, f"诉求 {d.code} 已重办 {d.reopen_count} 次，请镇级督办")
+    if over_limit:
         raise Conflict(f"诉求 {d.code} 已重办 {d.reopen_count} 次，不能再重办，已提请镇级督办")
 
     def change(d):
         d.reopen_count += 1
         d.closed_at = None
 
-    d = _transition(demand, actor, "reopen", allowed_from=[S.CALLBACK, S.CLOSED], to=S.REOPENED,
-                    may=lambda d: staff(actor, d), change=change, note=note, expected_version=expected_version)
-    if d.reopen_count >= MAX_REOPENS:
-        _alert_town(d, f"诉求 {d.code} 已第 {d.reopen_count} 次重办")
+    with transaction.atomic():
+        d = _transition(code, actor, "reopen", allowed_from=[S.CALLBACK, S.CLOSED], to=S.REOPENED,
+                        may=lambda d: staff(actor, d), change=change, note=note, expected_version=expected_version)
+        if d.reopen_count >= MAX_REOPENS:
+            _alert_town(d, f"诉求 {d.code} 已第 {d.reopen_count} 次重办")
     return d
 
 
@@ -692,7 +700,7 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
             for r in new_rows[i:i + IMPORT_BATCH]:
                 analysis = None
                 if r.category is None or (r.grid is None and r.place_text):
-                    analysis = analyse(r.text, town=r.community.town, place_text=r.place_text)
+                    analysis = analyse(r.text, town=r.community.town, place_text=r.place_text, duplicates=False)
                 grid = r.grid or (analysis.grid if analysis and analysis.community == r.community else None)
                 d = Demand(
                     code=r.code, town=r.community.town, community=r.community, grid=grid,

@@ -381,6 +381,7 @@ def _panel_context(request: HttpRequest, d: Demand) -> dict:
         "merged": list(d.merged_demands.order_by("code").values_list("code", flat=True)),
         "attachments": d.attachments.count(),
         "triage": d.triage or {},
+        "triage_category_name": dict(Category.choices).get((d.triage or {}).get("category"), ""),
         "complexities": Complexity.choices, "resolutions": Resolution.choices, "satisfactions": Satisfaction.choices,
     }
     if "assign" in actions:

@@ -1,17 +1,25 @@
 """The one entry point every channel uses to understand a demand's text.
 
-This first version resolves places by exact gazetteer match (names and aliases) and points by
-grid polygon; it does not classify: category stays `other` and the demand waits in the
-"to classify" queue for staff.
+`analyse()` runs the engine (`minsheng.triage.engine`: jieba with the town's gazetteer as user
+dictionary, a linear classifier, the urgency safety rules, place resolution) over the town's own
+gazetteer, and looks for open duplicates in the same community. Staff corrections (the `classify`
+transition) are kept as labelled feedback for `minsheng triage-train`.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from minsheng.territory.models import Community, Grid, Place, Town
-from minsheng.territory.selectors import grid_for_point
+
+from .engine import Gazetteer, Triage, find_duplicates
+from .engine.model import Triage as _TriageModel
 
 
 @dataclass
@@ -27,11 +35,17 @@ class Analysis:
     building: str | None = None
     confidence: float = 0.0
     evidence: list[str] = field(default_factory=list)
-    engine: str = "gazetteer-exact"
+    concepts: list[str] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    engine: str = "minsheng-triage"
 
     @property
     def needs_classification(self) -> bool:
-        return self.category == "other" or self.confidence < 0.5
+        return self.category == "other" or self.category_confidence < settings.MINSHENG_TRIAGE_MIN_CONFIDENCE
+
+    @property
+    def duplicate_of(self) -> str | None:
+        return self.duplicates[0]["code"] if self.duplicates else None
 
     def as_json(self) -> dict:
         return {
@@ -40,60 +54,118 @@ class Analysis:
             "category_confidence": round(self.category_confidence, 3),
             "urgent": self.urgent,
             "urgent_confidence": round(self.urgent_confidence, 3),
+            "kind": self.kind,
             "place": self.place.name if self.place else None,
             "community": self.community.name if self.community else None,
             "grid": self.grid.name if self.grid else None,
             "building": self.building,
             "confidence": round(self.confidence, 3),
             "evidence": self.evidence,
+            "concepts": self.concepts,
+            "duplicates": self.duplicates,
+            "duplicate_of": self.duplicate_of,
         }
 
 
-_CACHE: dict[int, tuple[float, list[tuple[str, Place]]]] = {}
-_TTL = 60.0
+# --- the engine per town, rebuilt when the gazetteer changes -------------------------------------
+
+_ENGINES: dict[int, tuple[float, tuple, Triage, dict]] = {}
+_LOCK = threading.Lock()
+_CHECK_EVERY = 60.0
+_PARAMS: dict | None = None
 
 
-def _gazetteer(town: Town) -> list[tuple[str, Place]]:
-    """(word, place) pairs, longest word first, cached per process for a minute."""
+def _params() -> dict:
+    global _PARAMS
+    if _PARAMS is None:
+        from .engine.model import load_default
+
+        _PARAMS = load_default().params
+    return _PARAMS
+
+
+def _fingerprint(town: Town) -> tuple:
+    places = Place.objects.filter(community__town=town)
+    grids = Grid.objects.filter(community__town=town)
+    return (places.count(), max(places.values_list("pk", flat=True), default=0), grids.count(),
+            sum(len(a) for a in places.values_list("aliases", flat=True)),
+            Community.objects.filter(town=town).count())
+
+
+def _build(town: Town) -> tuple[Triage, dict]:
+    places, grids = [], []
+    objects: dict = {"place": {}, "grid": {}, "community": {}}
+    for c in Community.objects.filter(town=town):
+        objects["community"][c.name] = c
+    for g in Grid.objects.filter(community__town=town).select_related("community"):
+        grids.append({"name": g.name, "community": g.community.name, "polygon": g.polygon})
+        objects["grid"][g.name] = g
+    for p in Place.objects.filter(community__town=town).select_related("community", "grid"):
+        places.append({"name": p.name, "aliases": list(p.aliases), "community": p.community.name,
+                       "grid": p.grid.name if p.grid else None, "kind": p.kind,
+                       "point": (p.lon, p.lat) if p.lon is not None and p.lat is not None else None})
+        objects["place"][p.name] = p
+    return _TriageModel(_params(), Gazetteer(places, grids)), objects
+
+
+def engine_for(town: Town) -> tuple[Triage, dict]:
+    """The triage engine over this town's gazetteer (cached per process)."""
     now = time.monotonic()
-    hit = _CACHE.get(town.pk)
-    if hit and now - hit[0] < _TTL:
-        return hit[1]
-    pairs: list[tuple[str, Place]] = []
-    for place in Place.objects.filter(community__town=town).select_related("community", "grid"):
-        for word in [place.name, *place.aliases]:
-            if len(word) >= 2:
-                pairs.append((word, place))
-    pairs.sort(key=lambda p: -len(p[0]))
-    _CACHE[town.pk] = (now, pairs)
-    return pairs
+    hit = _ENGINES.get(town.pk)
+    if hit and now - hit[0] < _CHECK_EVERY:
+        return hit[2], hit[3]
+    fp = _fingerprint(town)
+    if hit and hit[1] == fp:
+        _ENGINES[town.pk] = (now, fp, hit[2], hit[3])
+        return hit[2], hit[3]
+    with _LOCK:
+        engine, objects = _build(town)
+        _ENGINES[town.pk] = (now, fp, engine, objects)
+    return engine, objects
 
 
 def clear_cache() -> None:
-    _CACHE.clear()
+    _ENGINES.clear()
+
+
+# --- analysis ------------------------------------------------------------------------------------
 
 
 def analyse(text: str, *, town: Town, place_text: str = "", lat: float | None = None,
-            lon: float | None = None, channel: str | None = None) -> Analysis:
-    """Understand one demand: place → community/grid (category is left to staff for now)."""
-    result = Analysis()
-    haystack = f"{place_text} {text}"
-    for word, place in _gazetteer(town):
-        if word in haystack:
-            result.place, result.community, result.grid = place, place.community, place.grid
-            result.confidence = 1.0
-            result.evidence.append(f"地名“{word}”→{place.name}（{place.community.name}）")
-            break
-    if result.community is None:
-        for community in Community.objects.filter(town=town):
-            short = community.name.removesuffix("社区")
-            if community.name in haystack or (len(short) >= 2 and f"{short}社区" in haystack):
-                result.community = community
-                result.evidence.append(f"社区名“{community.name}”")
-                break
-    if lat is not None and lon is not None:
-        grid = grid_for_point(lon, lat, community=result.community)
-        if grid is not None and result.grid is None:
-            result.grid, result.community = grid, grid.community
-            result.evidence.append(f"坐标落在{grid.name}")
-    return result
+            lon: float | None = None, channel: str | None = None, duplicates: bool = True) -> Analysis:
+    """Category, urgency, type, place → community/grid, and open duplicates, with evidence."""
+    engine, objects = engine_for(town)
+    words = f"{place_text} {text}".strip() if place_text and place_text not in text else text
+    r = engine.predict(words, channel=channel, lat=lat, lon=lon)
+    a = Analysis(
+        category=r.category, category_confidence=r.category_confidence, urgent=r.urgent,
+        urgent_confidence=r.urgent_confidence, kind=r.type, building=r.building,
+        confidence=r.confidence, evidence=list(r.evidence), concepts=list(r.concepts),
+        community=objects["community"].get(r.community) if r.community else None,
+        grid=objects["grid"].get(r.grid) if r.grid else None,
+        place=objects["place"].get(r.place) if r.place else None,
+    )
+    if a.grid is not None and a.community is None:
+        a.community = a.grid.community
+    if duplicates and a.community is not None:
+        a.duplicates = open_duplicates(engine, r, a.community)
+    return a
+
+
+def open_duplicates(engine: Triage, result, community: Community, *, exclude_code: str | None = None) -> list[dict]:
+    """Open demands of the same community within the window that report the same problem at the same
+    place, best first (at most 5)."""
+    from minsheng.demands.models import OPEN_STATES, Demand
+
+    since = timezone.now() - timedelta(days=settings.MINSHENG_DUPLICATE_WINDOW_DAYS)
+    rows = (Demand.objects.filter(community=community, status__in=OPEN_STATES, received_at__gte=since)
+            .exclude(code=exclude_code or "")
+            .select_related("place", "grid").order_by("-received_at")
+            .values_list("code", "text", "category", "urgent", "place__name", "grid__name", "triage")[:200])
+    candidates, codes = [], []
+    for code, text, category, urgent, place, grid, triage in rows:
+        candidates.append(engine.rehydrate(text, category, urgent, community=community.name, place=place,
+                                           grid=grid, building=(triage or {}).get("building")))
+        codes.append(code)
+    found = find_duplicates(result, candidates)
+    return [{"code": codes[i], "similarity": round(s, 3)} for i, s in found[:5]]

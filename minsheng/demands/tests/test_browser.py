@@ -105,7 +105,7 @@ def test_staff_accepts_and_assigns_without_reloading(demo_territory, live_server
     page.click("main form button[type=submit]")
     page.wait_for_url("**/desk/")
     row = page.locator(f"tr[data-code='{d.code}']")
-    expect(row).to_contain_text("待分类")
+    expect(row).to_contain_text("排水防汛")  # classified by triage on intake
     page.screenshot(path=str(SHOTS / "minsheng-desk.png"), full_page=True)
 
     # The filter form swaps the table in place (htmx).

@@ -87,7 +87,14 @@ def test_codes_are_per_community_and_year(demo_territory):
     assert c.startswith("CL-") and c.endswith("-00002")
 
 
-def test_new_demand_waits_in_to_classify_queue(demo_territory):
-    r = post({"text": "采菱一期路灯坏了"}).json()
+def test_intake_is_triaged_with_evidence(demo_territory):
+    r = post({"text": "采菱一期路灯坏了，晚上黑乎乎的"}).json()
+    assert r["category"] == "parking_roads" and r["community"] == "采菱社区"
     d = Demand.objects.get(code=r["code"])
-    assert d.needs_classification and d.triage["evidence"]
+    assert not d.needs_classification and d.triage["evidence"] and d.triage["category_confidence"] >= 0.5
+
+
+def test_vague_demand_waits_in_to_classify_queue(demo_territory):
+    r = post({"text": "有个事情想找社区反映一下"}).json()
+    d = Demand.objects.get(code=r["code"])
+    assert d.needs_classification

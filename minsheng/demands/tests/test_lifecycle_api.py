@@ -127,3 +127,35 @@ def test_complex_deadline_is_15_days(api, submit):
     d = Demand.objects.get(code=code)
     assert d.due_at - d.assigned_at == timedelta(days=15)
     assert d.contact_deadline - d.assigned_at == timedelta(hours=24)
+
+
+def test_third_reopen_is_refused_but_the_town_alert_stays(api, submit):
+    from minsheng.notifications.models import Notification
+
+    code = submit()["code"]
+    staff, handler = api("demo-cailing"), api("demo-handler")
+    staff.act(code, "accept")
+    for _ in range(2):
+        staff.act(code, "assign", handler="demo-handler")
+        handler.act(code, "contact")
+        handler.act(code, "reply", reply="处理了")
+        staff.act(code, "callback", resolution="resolved", satisfaction="satisfied")
+        assert staff.act(code, "reopen", note="居民再次反映").json()["status"] == "reopened"
+    staff.act(code, "assign", handler="demo-handler")
+    handler.act(code, "contact")
+    handler.act(code, "reply", reply="处理了")
+    staff.act(code, "callback", resolution="resolved", satisfaction="satisfied")
+    r = staff.act(code, "reopen")
+    assert r.status_code == 409
+    d = Demand.objects.get(code=code)
+    assert d.status == "callback" and d.escalated
+    assert Notification.objects.filter(recipient__username="demo-town", demand_code=code).exists()
+
+
+def test_callback_honours_expected_version(api, submit):
+    code = submit()["code"]
+    staff = api("demo-cailing")
+    staff.act(code, "accept")
+    v = staff.act(code, "answer", reply="答复").json()["version"]
+    assert staff.act(code, "callback", resolution="resolved", satisfaction="satisfied", version=v - 1).status_code == 409
+    assert staff.act(code, "callback", resolution="resolved", satisfaction="satisfied", version=v).status_code == 200

@@ -11,7 +11,8 @@ def test_scoped_list_with_filters_and_pagination(api, submit):
     assert api("demo-town").get("/api/v1/demands", community="三勤社区").json()["count"] == 1
     assert api("demo-cailing-grid").get("/api/v1/demands").json()["count"] == 7  # all in 采菱第一网格
     assert api("demo-cailing").get("/api/v1/demands", status="accepted").json()["count"] == 0
-    assert api("demo-cailing").get("/api/v1/demands", queue="to_classify").json()["count"] == 7
+    assert api("demo-cailing").get("/api/v1/demands", queue="to_classify").json()["count"] == 0  # all classified
+    assert api("demo-cailing").get("/api/v1/demands", category="housing").json()["count"] == 7
 
 
 def test_handler_and_resident_see_only_their_own(api, submit, bearer):

@@ -17,7 +17,7 @@ def test_demand_page_shows_fields_timeline_triage_and_sensible_buttons(user_clie
     d, _ = make_demand()
     html = text(user_client("demo-cailing").get(f"/desk/demands/{d.code}/"))
     assert d.code in html and d.text in html and "采菱社区" in html and "采菱第五网格" in html
-    assert "智能分拣依据" in html and "gazetteer" in html and "采菱家园二期" in html
+    assert "智能分拣依据" in html and "minsheng-triage" in html and "采菱家园二期" in html and "建议分类" in html
     assert "办理记录" in html and "登记" in html
     assert 'data-action="accept"' in html and 'data-action="reject"' in html and 'data-action="merge"' in html
     assert 'data-action="classify"' in html and 'data-action="escalate"' in html

@@ -24,10 +24,10 @@ def test_queue_tabs_have_counts_and_classify_note(user_client):
         assert label in html
     assert 'data-queue="to_accept"' in html
     html = text(client.get("/desk/?queue=to_classify"))
-    assert "自动分类尚未启用，请人工分类" in html and "待分类" in html
+    assert "请人工确认分类" in html and "待分类" in html
     html = text(client.get("/desk/?queue=to_assign"))
     assert b.code in html and a.code not in html
-    assert "自动分类尚未启用" not in text(client.get("/desk/?queue=to_assign"))
+    assert "请人工确认分类" not in text(client.get("/desk/?queue=to_assign"))
 
 
 def test_filters_and_htmx_partial(user_client):

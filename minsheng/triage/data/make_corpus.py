@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from pathlib import Path
 
 from minsheng.territory import demo_town as dt
@@ -386,7 +385,7 @@ def generate() -> list[dict]:
         r = rng.choice(REGISTERS)
         add_single(iss, loc, r, loud=False)
     calm = [i for i in ISSUES if not i["urgent"] and i["cat"] != "other"]
-    for n in range(90):
+    for _n in range(90):
         iss = rng.choice(calm)
         loc = fresh_loc(iss)
         mark(iss, loc)

@@ -12,7 +12,7 @@ Works on ``TriageResult`` objects (they carry their text and concepts).
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .textnorm import basic_norm, strip_punct
 

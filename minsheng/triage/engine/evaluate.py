@@ -28,23 +28,23 @@ def evaluate(tri, items: list[dict]) -> dict:
     preds = [tri.predict(it["text"], channel=it.get("channel")) for it in items]
     per = {}
     for c in CATEGORIES:
-        tp = sum(1 for it, p in zip(items, preds) if it["category"] == c and p.category == c)
-        fp = sum(1 for it, p in zip(items, preds) if it["category"] != c and p.category == c)
-        fn = sum(1 for it, p in zip(items, preds) if it["category"] == c and p.category != c)
+        tp = sum(1 for it, p in zip(items, preds, strict=False) if it["category"] == c and p.category == c)
+        fp = sum(1 for it, p in zip(items, preds, strict=False) if it["category"] != c and p.category == c)
+        fn = sum(1 for it, p in zip(items, preds, strict=False) if it["category"] == c and p.category != c)
         if tp + fp + fn:
             per[c] = (*prf(tp, fp, fn), tp + fn)
     main = [c for c in per if c != "other" and per[c][3] > 0]
     macro = sum(per[c][2] for c in main) / len(main) if main else 0.0
     macro_all = sum(v[2] for v in per.values() if v[3] > 0) / max(1, sum(1 for v in per.values() if v[3] > 0))
-    tp = sum(1 for it, p in zip(items, preds) if it["urgent"] and p.urgent)
-    fp = sum(1 for it, p in zip(items, preds) if not it["urgent"] and p.urgent)
-    fn = sum(1 for it, p in zip(items, preds) if it["urgent"] and not p.urgent)
+    tp = sum(1 for it, p in zip(items, preds, strict=False) if it["urgent"] and p.urgent)
+    fp = sum(1 for it, p in zip(items, preds, strict=False) if not it["urgent"] and p.urgent)
+    fn = sum(1 for it, p in zip(items, preds, strict=False) if it["urgent"] and not p.urgent)
     up, ur, uf = prf(tp, fp, fn)
-    comm = sum(1 for it, p in zip(items, preds) if it["community"] == p.community) / len(items)
-    place = sum(1 for it, p in zip(items, preds) if it["place"] == p.place) / len(items)
+    comm = sum(1 for it, p in zip(items, preds, strict=False) if it["community"] == p.community) / len(items)
+    place = sum(1 for it, p in zip(items, preds, strict=False) if it["place"] == p.place) / len(items)
     labels = cluster(preds)
     dup = pair_f1(labels, [it.get("dup_group") for it in items])
-    errors = [(it, p) for it, p in zip(items, preds)
+    errors = [(it, p) for it, p in zip(items, preds, strict=False)
               if it["category"] != p.category or it["urgent"] != p.urgent or it["community"] != p.community]
     return {"n": len(items), "per_category": per, "macro_f1": macro, "macro_f1_with_other": macro_all,
             "urgent_p": up, "urgent_r": ur, "urgent_f1": uf, "community_acc": comm,

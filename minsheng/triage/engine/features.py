@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .lexicon import (CATEGORY_NAMES, CONCEPTS, HYPOTHETICAL, NEGATORS, RESOLVED_PHRASES,
-                      STRONG_CUES, TONE_WORDS, URGENT_RULES)
+from .lexicon import (
+    CATEGORY_NAMES,
+    CONCEPTS,
+    HYPOTHETICAL,
+    NEGATORS,
+    RESOLVED_PHRASES,
+    STRONG_CUES,
+    TONE_WORDS,
+    URGENT_RULES,
+)
 from .textnorm import KeywordMatcher, basic_norm, strip_punct
 
 _CONCEPT_M = KeywordMatcher()
@@ -52,7 +60,7 @@ def urgent_analysis(t: str, a: Analysis) -> None:
     resolved = _RESOLVED_RE.search(t)
     # clause index per char, to keep a rule's roles together (same or adjacent clause)
     by_rule: dict[str, dict[int, list[tuple[int, str]]]] = {}
-    for s, e, kw, (rid, ri) in hits:
+    for s, _e, kw, (rid, ri) in hits:
         rule = URGENT_RULES[rid]
         neg = _preceded_by(t, s, NEGATORS, 3)
         if neg and not (kw.startswith(("没", "不")) or ri > 0 and rid in ("water_into_home",)):
@@ -97,7 +105,7 @@ def analyse(text: str, segment) -> Analysis:
     t = basic_norm(text)
     toks = segment(t) if segment is not None else []
     a = Analysis(norm=t, tokens=toks)
-    for s, e, kw, (kind, val) in _CONCEPT_M.find(t):
+    for _s, _e, kw, (kind, val) in _CONCEPT_M.find(t):
         if kind == "c":
             a.concepts.setdefault(val, []).append(kw)
         else:
@@ -129,7 +137,7 @@ def feature_counts(a: Analysis) -> dict[str, float]:
         f["u" + rid] = 2.0
     if a.urgent_rules:
         f["u*"] = 2.0
-    for w in a.urgent_blocked:
+    if a.urgent_blocked:
         f["ub"] = 1.0
     return f
 

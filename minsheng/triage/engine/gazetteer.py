@@ -282,12 +282,12 @@ class Gazetteer:
 
     def _matches(self, te: str, ts: str, raw: str = "") -> list[tuple[int, int, _Entry, str]]:
         found = {}
-        for s, e, kw, ent in self._exact.find(te):
+        for s, e, _kw, ent in self._exact.find(te):
             found[(s, e, ent.target)] = (s, e, ent, "exact")
-        for s, e, kw, ent in self._sound.find(ts):
+        for s, e, _kw, ent in self._sound.find(ts):
             if (s, e, ent.target) not in found:
                 found[(s, e, ent.target)] = (s, e, ent, "sound")
-        for s, e, kw, ent in self._short_m.find(ts):
+        for s, e, _kw, ent in self._short_m.find(ts):
             if (s, e, ent.target) in found or not _SHORT_CTX.match(te, e):
                 continue
             if any(a <= s < b or a < e <= b for a, b, _t in found):
@@ -336,7 +336,7 @@ class Gazetteer:
                     continue
                 seen.add((k, alias))
                 w = ts[k:k + L]
-                if sum(1 for x, y in zip(w, alias) if x != y) == 1:
+                if sum(1 for x, y in zip(w, alias, strict=False) if x != y) == 1:
                     out.append((k, k + L, self._long_aliases[alias], "fuzzy"))
         return out
 

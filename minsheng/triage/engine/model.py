@@ -126,7 +126,7 @@ class Triage:
 
     # ---------------------------------------------------------------- persistence
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None, gazetteer: Gazetteer | None = None) -> "Triage":
+    def load(cls, path: str | os.PathLike | None = None, gazetteer: Gazetteer | None = None) -> Triage:
         import joblib
 
         params = joblib.load(path or DEFAULT_MODEL)

@@ -54,7 +54,7 @@ def lexicon_items(seed: int = SEED) -> list[dict]:
     from .lexicon import BROAD_CONCEPTS, CONCEPTS
 
     owner: dict[str, set] = {}
-    for cid, (cat, _l, kws) in CONCEPTS.items():
+    for _cid, (cat, _l, kws) in CONCEPTS.items():
         for kw in kws:
             owner.setdefault(kw, set()).add(cat)
     rng = random.Random(seed)
