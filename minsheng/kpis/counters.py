@@ -105,9 +105,13 @@ def record_change(old: dict | None, new: dict | None) -> None:
 
 def record_many(demands) -> None:
     """Add the contribution of many new demands (bulk import)."""
+    record_snapshots(snapshot(d) for d in demands)
+
+
+def record_snapshots(snapshots) -> None:
     acc: dict = defaultdict(lambda: [0] * len(COUNT_FIELDS))
-    for d in demands:
-        _add(acc, snapshot(d), +1)
+    for s in snapshots:
+        _add(acc, s, +1)
     _write(acc)
 
 

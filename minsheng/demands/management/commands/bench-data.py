@@ -1,0 +1,33 @@
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+from minsheng.demands.bench_data import generate
+
+
+class Command(BaseCommand):
+    help = "批量加入 N 件带完整历史的合成诉求（仅用于性能测试，切勿用于正式环境）。Add synthetic demands."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--demands", type=int, required=True)
+        parser.add_argument("--seed", type=int, default=20261128)
+        parser.add_argument("--batch", type=int, default=5000)
+
+    def handle(self, *args, demands: int, seed: int, batch: int, **options):
+        if demands <= 0:
+            self.stderr.write("--demands 须为正整数")
+            sys.exit(1)
+        start = time.perf_counter()
+
+        def progress(done: int) -> None:
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            self.stderr.write(f"\r{done}/{demands}  {rate:,.0f}/s", ending="")
+
+        try:
+            n = generate(demands, seed=seed, batch=batch, progress=progress)
+        except ValueError as exc:
+            self.stderr.write(f"错误：{exc}")
+            sys.exit(1)
+        self.stderr.write("")
+        self.stdout.write(f"已加入 {n} 件合成诉求，用时 {time.perf_counter() - start:.1f} 秒。")
