@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -152,6 +153,14 @@ def analyse(text: str, *, town: Town, place_text: str = "", lat: float | None = 
     return a
 
 
+@lru_cache(maxsize=50_000)
+def _rehydrated(engine: Triage, text: str, category: str, urgent: bool, community: str, place: str | None,
+                grid: str | None, building: str | None):
+    """An open demand as the duplicate finder sees it; cached, since the same open demands are
+    compared with every new one."""
+    return engine.rehydrate(text, category, urgent, community=community, place=place, grid=grid, building=building)
+
+
 def open_duplicates(engine: Triage, result, community: Community, *, exclude_code: str | None = None) -> list[dict]:
     """Open demands of the same community within the window that report the same problem at the same
     place, best first (at most 5)."""
@@ -164,8 +173,8 @@ def open_duplicates(engine: Triage, result, community: Community, *, exclude_cod
             .values_list("code", "text", "category", "urgent", "place__name", "grid__name", "triage")[:200])
     candidates, codes = [], []
     for code, text, category, urgent, place, grid, triage in rows:
-        candidates.append(engine.rehydrate(text, category, urgent, community=community.name, place=place,
-                                           grid=grid, building=(triage or {}).get("building")))
+        candidates.append(_rehydrated(engine, text, category, urgent, community.name, place, grid,
+                                      (triage or {}).get("building")))
         codes.append(code)
     found = find_duplicates(result, candidates)
     return [{"code": codes[i], "similarity": round(s, 3)} for i, s in found[:5]]
