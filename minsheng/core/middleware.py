@@ -23,3 +23,25 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class DefaultChineseLocaleMiddleware:
+    """Simplified Chinese for every page unless the visitor chose another language (the language
+    switcher sets the cookie). The browser's Accept-Language is not followed: a half-translated page
+    for an English browser helps nobody, and the platform's users read Chinese first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
