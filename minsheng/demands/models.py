@@ -172,6 +172,10 @@ class Demand(models.Model):
             models.Index(fields=["town", "status", "due_at"], name="demand_town_status_due"),
             models.Index(fields=["handler", "status"], name="demand_handler_status"),
             models.Index(fields=["status", "due_at"], name="demand_status_due"),
+            # The ended history, newest first, per node.
+            models.Index(fields=["community", "received_at"], name="demand_comm_received"),
+            models.Index(fields=["grid", "received_at"], name="demand_grid_received"),
+            models.Index(fields=["town", "received_at"], name="demand_town_received"),
         ]
 
     def __str__(self) -> str:

@@ -91,8 +91,15 @@ QUEUES: dict[str, tuple[str, Q]] = {
 }
 
 
-def filtered(user, f: Filters) -> QuerySet:
+ACTIVE_STATES = frozenset(S.values) - ENDED_STATES
+
+
+def filtered(user, f: Filters, *, active_by_default: bool = False) -> QuerySet:
+    """`active_by_default`: with no queue or status chosen, only demands still being worked on (the
+    worklist's default view; the ended ones are a queue of their own)."""
     qs = visible_demands(user)
+    if active_by_default and not f.queue and not f.status and not f.overdue:
+        qs = qs.filter(status__in=ACTIVE_STATES)
     if f.community:
         qs = qs.filter(community__name=f.community)
     if f.grid:
@@ -114,22 +121,26 @@ def filtered(user, f: Filters) -> QuerySet:
     return qs
 
 
-def worklist(user, f: Filters) -> QuerySet:
-    """Sorted by deadline: urgent and earliest-due first; undated (new) ones by arrival."""
+def worklist(user, f: Filters, *, active_by_default: bool = False) -> QuerySet:
+    """Sorted by deadline: urgent and earliest-due first; undated (new) ones by arrival. The ended
+    queue (history, which grows without bound) newest first."""
     from django.db.models import F
 
-    return (
-        filtered(user, f)
-        .select_related("community", "grid", "handler")
-        .order_by(F("due_at").asc(nulls_last=True), "-urgent", "received_at", "id")
-    )
+    qs = filtered(user, f, active_by_default=active_by_default).select_related("community", "grid", "handler")
+    if f.queue == "ended" or (f.status in ENDED_STATES):
+        return qs.order_by("-received_at", "-id")
+    return qs.order_by(F("due_at").asc(nulls_last=True), "-urgent", "received_at", "id")
 
 
-def queue_counts(user) -> dict[str, int]:
-    qs = visible_demands(user)
-    aggregates = {key: Count("id", filter=q) for key, (_label, q) in QUEUES.items()}
+def queue_counts(user) -> dict[str, int | None]:
+    """Counts of the work queues, read from the active demands only (an index range on status), so the
+    cost follows the open workload, not the history. The ended queue is not counted."""
+    qs = visible_demands(user).filter(status__in=ACTIVE_STATES)
+    aggregates = {key: Count("id", filter=q) for key, (_label, q) in QUEUES.items() if key != "ended"}
     aggregates["overdue"] = Count("id", filter=overdue_q())
-    return qs.aggregate(**aggregates)
+    counts = qs.aggregate(**aggregates)
+    counts["ended"] = None
+    return counts
 
 
 def is_overdue(d: Demand, now=None) -> bool:
