@@ -27,7 +27,7 @@ test: install
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite:
-	env -u DATABASE_URL MINSHENG_DATA_DIR=$$(mktemp -d) $(BIN)/pytest
+	env -u DATABASE_URL MINSHENG_DATA_DIR=$$(mktemp -d) scripts/with-redis $(BIN)/pytest
 
 test-postgres:
 	MINSHENG_DATA_DIR=$$(mktemp -d) scripts/with-postgres $(BIN)/pytest

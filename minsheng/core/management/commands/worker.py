@@ -5,6 +5,7 @@ import os
 import socket
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from minsheng.core.periodic import run_due
@@ -21,17 +22,31 @@ class Command(BaseCommand):
         parser.add_argument("--no-periodic", action="store_true", help="do not enqueue periodic jobs")
 
     def handle(self, *args, interval: float, once: bool, no_periodic: bool, **options):
-        from django_tasks_db.management.commands.db_worker import Worker
-
-        worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        run_queued = _rq_burst if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq") else _db_batch
         while True:
             if not no_periodic:
                 try:
                     run_due()
                 except Exception:  # a failed scheduling round is retried on the next poll
                     log.exception("periodic scheduling failed")
-            Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-                   max_tasks=None, worker_id=worker_id, excluded_queue_names=[]).run()
+            run_queued()
             if once:
                 return
             time.sleep(interval)
+
+
+def _db_batch() -> None:
+    """Run every ready task of the database backend, then return."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+    Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+           max_tasks=None, worker_id=worker_id, excluded_queue_names=[]).run()
+
+
+def _rq_burst() -> None:
+    """Run every queued job in Redis (RQ), then return."""
+    import django_rq
+    from django_tasks_rq import Job
+
+    django_rq.get_worker("default", job_class=Job).work(burst=True, with_scheduler=False)
