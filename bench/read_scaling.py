@@ -83,8 +83,20 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--large", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--measure-only", action="store_true",
+                    help="measure the data directory/database as it is (e.g. one grown earlier) and print one column")
     a = ap.parse_args()
     from django.db import connection
+
+    if a.measure_only:
+        from minsheng.demands.models import Demand
+
+        n = Demand.objects.count()
+        column = measure(a.runs)
+        print(f"| read ({connection.vendor}) | ms at {n:,} |\n|---|---|")
+        for name, ms in column.items():
+            print(f"| {name} | {ms:.2f} |")
+        return
 
     call_command("demo", "--territory-only", verbosity=0)
     t = time.perf_counter()
