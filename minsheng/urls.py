@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("minsheng.accounts.urls")),
+    path("", include("minsheng.projects.urls")),
     path("", include("minsheng.core.urls")),
 ]

@@ -8,10 +8,11 @@ from importlib import import_module
 LOADERS = [
     "minsheng.territory.demo",
     "minsheng.accounts.demo",
+    "minsheng.projects.demo",
 ]
 
 # Loaders that only make sense with the full demo (demands, projects, activities…).
-FULL_ONLY: set[str] = set()
+FULL_ONLY: set[str] = {"minsheng.projects.demo"}
 
 
 def load_all(*, territory_only: bool = False) -> None:
