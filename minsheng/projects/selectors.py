@@ -8,15 +8,17 @@ full form.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import STAFF_ROLES
 from minsheng.accounts.selectors import covers, scope_q
 from minsheng.core.errors import NotFound
 
-from .models import LIFE, Kind, Objection, Photo, Project, ProjectEvent, Status, Support
+from .models import LIFE, Kind, Objection, PhaseKind, Photo, Project, ProjectEvent, Status, Support
 
 
 @dataclass
@@ -134,14 +136,57 @@ def photos_json(p: Project) -> list[dict]:
     ]
 
 
+def public_note(e: ProjectEvent) -> str:
+    """What the public timeline says about an event: built from its data, never the free text a person
+    typed (which may name someone)."""
+    from .services import ACTION_NAMES
+
+    d = e.data or {}
+    if e.action == "vote" and "for" in d:
+        outcome = _("通过") if d.get("passed") else (_("未达到法定人数") if not d.get("quorum_met") else _("未通过"))
+        return _("表决：赞成 %(f)s、反对 %(a)s、弃权 %(b)s，%(o)s") % {
+            "f": d["for"], "a": d["against"], "b": d["abstain"], "o": outcome}
+    if e.action == "notice" and "days" in d:
+        return _("公示 %(n)s 天") % {"n": d["days"]}
+    if e.action == "progress" and "phase" in d:
+        return _("%(phase)s完成 %(p)s%%") % {"phase": PhaseKind(d["phase"]).label, "p": d["percent"]}
+    if e.action == "spend" and "amount" in d:
+        return _("支出 %(a)s 元") % {"a": f"{Decimal(d['amount']):,.2f}"}
+    if e.action == "inspect" and "passed" in d:
+        return _("验收通过，投入使用") if d["passed"] else _("验收未通过，整改")
+    if e.action == "evaluate" and "score" in d:
+        return _("绩效评分 %(s)s") % {"s": d["score"]}
+    if e.action == "screen":
+        return _("初审通过") if d.get("passed") else _("初审未通过")
+    if e.action == "object":
+        return _("收到公示异议")
+    if e.action == "answer_objection":
+        return _("答复公示异议")
+    return str(ACTION_NAMES.get(e.action, e.action))
+
+
 def events_json(p: Project, *, full: bool) -> list[dict]:
     qs = ProjectEvent.objects.filter(project=p).order_by("at", "id")
     if not full:
         qs = qs.filter(public=True)
     return [
         {"at": e.at.isoformat(), "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-         "actor": e.actor_label if full else (e.actor_role or "社区"), "note": e.note}
+         "actor": e.actor_label if full else public_actor(e), "note": e.note if full else public_note(e)}
         for e in qs
+    ]
+
+
+def public_actor(e: ProjectEvent) -> str:
+    return e.actor_role or "社区"
+
+
+def public_events(p: Project) -> list[dict]:
+    """The public timeline for the page: time, who (a role), the new status and a summary."""
+    names = dict(Status.choices)
+    return [
+        {"at": e.at, "actor": _(public_actor(e)), "note": public_note(e),
+         "status": str(names.get(e.to_status, "")) if e.to_status != e.from_status else ""}
+        for e in ProjectEvent.objects.filter(project=p, public=True).order_by("at", "id")
     ]
 
 

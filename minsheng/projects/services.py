@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import covers, memberships
@@ -193,12 +194,14 @@ def staff_may(actor) -> Callable[[Project], bool]:
 
 
 ACTION_NAMES = {
-    "create": "提议", "update": "修改", "screen": "初审", "deliberate": "提交议事", "vote": "表决",
-    "notice": "公示", "object": "提出异议", "answer_objection": "答复异议", "approve": "立项",
-    "implement": "开始实施", "progress": "报告进度", "spend": "记录支出", "complete": "完工报验",
-    "inspect": "验收", "evaluate": "测评", "archive": "归档", "cancel": "取消", "support": "支持",
-    "photo": "上传照片",
+    "create": _("提议"), "update": _("修改"), "screen": _("初审"), "deliberate": _("提交议事"), "vote": _("表决"),
+    "notice": _("公示"), "object": _("提出异议"), "answer_objection": _("答复异议"), "approve": _("立项"),
+    "implement": _("开始实施"), "progress": _("报告进度"), "spend": _("记录支出"), "complete": _("完工报验"),
+    "inspect": _("验收"), "evaluate": _("测评"), "archive": _("归档"), "cancel": _("取消"), "support": _("支持"),
+    "photo": _("上传照片"),
 }
+# What the public timeline shows instead of a name (stored in Chinese, translated on display).
+ROLE_LABELS = [_("镇"), _("社区"), _("验收人"), _("居民"), _("管理员")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -672,7 +675,7 @@ def complete(project, actor, *, note: str = "", expected_version: int | None = N
     note = rules.clean_text(note, field="note", max_len=1000, required=False)
 
     def change(p):
-        unfinished = [PhaseKind(ph.kind).label for ph in p.phases.all() if ph.weight and ph.percent < 100]
+        unfinished = [str(PhaseKind(ph.kind).label) for ph in p.phases.all() if ph.weight and ph.percent < 100]
         if unfinished:
             raise Conflict(f"项目“{p.title}”尚有阶段未完成（{'、'.join(unfinished)}），不能报验")
         p.completed_at = now()

@@ -78,7 +78,7 @@ def project_page(request: HttpRequest, pk: int, *, status: int = 200, error: str
     objections = list(p.objections.all())
     ctx = {
         "p": p, "card": _card(p), "error": error,
-        "events": [e for e in p.events.all() if e.public],
+        "events": selectors.public_events(p),
         "before": before, "after": after, "progress_photos": progress_photos,
         "notice_open": services.notice_open(p),
         "objections_count": len(objections),
