@@ -185,6 +185,16 @@ class ActionIn(Schema):
     satisfied: int | None = None
     basically: int | None = None
     dissatisfied: int | None = None
+    # update (修改): only the fields given change
+    title: str | None = None
+    budget: Decimal | None = None
+    items: list[ItemIn] | None = None
+    demands: list[str] | None = None
+    campaign: str | None = None
+    plan: str | None = None
+    task_team: str | None = None
+    place: str | None = None
+    phases: list[PhaseIn] | None = None
     version: int | None = Field(None, description="期望的版本号；与当前不符时答 409")
 
 
@@ -274,6 +284,11 @@ ACTIONS = {
     "archive": lambda p, u, a: services.archive(p, u, note=a.note or "", expected_version=a.version),
     "cancel": lambda p, u, a: services.cancel(p, u, reason=a.reason or "", expected_version=a.version),
     "support": lambda p, u, a: services.support(p, u),
+    "update": lambda p, u, a: services.update(
+        p, u, title=a.title, budget=a.budget, items=[i.dict() for i in a.items] if a.items is not None else None,
+        demands=a.demands, campaign=a.campaign, plan=a.plan, task_team=a.task_team, place=a.place,
+        contractor=a.contractor, phases=[ph.dict() for ph in a.phases] if a.phases is not None else None,
+        expected_version=a.version),
 }
 
 

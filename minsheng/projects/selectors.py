@@ -162,6 +162,8 @@ def public_note(e: ProjectEvent) -> str:
         return _("收到公示异议")
     if e.action == "answer_objection":
         return _("答复公示异议")
+    if e.action == "create":
+        return ""
     return str(ACTION_NAMES.get(e.action, e.action))
 
 

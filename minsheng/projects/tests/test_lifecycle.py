@@ -64,3 +64,20 @@ def test_unknown_action_and_project(api, create):
     assert api("demo-cailing").act(pid, "explode").status_code == 404
     assert api("demo-cailing").act(999999, "screen", passed=True).status_code == 404
     assert api().get("/api/v1/projects/999999").status_code == 404
+
+
+def test_update_before_and_after_approval(api, create, advance, demand):
+    staff = api("demo-cailing")
+    pid = create()["id"]
+    code = demand()
+    body = staff.act(pid, "update", title="采菱家园一期、二期增设不锈钢晾衣架", budget=45000, demands=[code],
+                     plan="楼间空地安装", items=[{"name": "不锈钢晾衣架", "quantity": 110, "unit": "个"}],
+                     phases=[{"phase": "construction", "planned_start": "2026-07-01", "planned_end": "2026-10-20"}]).json()
+    assert body["title"] == "采菱家园一期、二期增设不锈钢晾衣架" and body["budget"] == 45000.0
+    assert body["demands"] == [code] and body["items"][0]["quantity"] == 110.0 and body["plan"] == "楼间空地安装"
+    assert body["phases"][2]["planned_end"] == "2026-10-20"
+    assert body["events"][-1]["action"] == "update"
+    advance(pid, "approved")
+    assert staff.act(pid, "update", budget=46000).status_code == 409
+    assert staff.act(pid, "update", contractor="某某公司（示例）").json()["contractor"] == "某某公司（示例）"
+    assert api("demo-sanqin").act(pid, "update", plan="x").status_code == 403
