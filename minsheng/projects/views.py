@@ -7,6 +7,7 @@ on the page with its 403/409/422 status and changes nothing.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -54,7 +55,7 @@ def board(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(selectors.board(f), BOARD_PAGE).get_page(request.GET.get("page"))
     cards = [_card(p) for p in page.object_list]
-    query = "&".join(f"{k}={v}" for k, v in (("community", f.community), ("kind", f.kind), ("status", f.status)) if v)
+    query = urlencode([(k, v) for k, v in (("community", f.community), ("kind", f.kind), ("status", f.status)) if v])
     return render(request, "projects/board.html", {
         "cards": cards, "page": page, "filters": f, "communities": communities, "kinds": Kind.choices,
         "statuses": S.choices, "query": query,

@@ -21,7 +21,10 @@ def busy_project(api, create, advance, demand):
     advance(pid, "noticed")
     api().act(pid, "object", text="我是赵六，电话13900001111，反对安装在我家楼下")
     staff = api("demo-cailing")
-    staff.act(pid, "answer_objection", objection=1, answer="已调整安装位置")
+    from minsheng.projects.models import Objection
+
+    r = staff.act(pid, "answer_objection", objection=Objection.objects.get(project_id=pid).pk, answer="已调整安装位置")
+    assert r.status_code == 200, r.content
     end_notice(pid)
     staff.act(pid, "approve")
     staff.act(pid, "implement")
