@@ -45,12 +45,14 @@ def _register() -> None:
     from minsheng.accounts.api import router as auth_router
     from minsheng.demands.api import router as demands_router
     from minsheng.kpis.api import router as kpis_router
+    from minsheng.projects.api import router as projects_router
     from minsheng.territory.api import router as territory_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/territory", territory_router)
     api.add_router("/demands", demands_router)
     api.add_router("/kpis", kpis_router)
+    api.add_router("/projects", projects_router)
 
 
 _register()

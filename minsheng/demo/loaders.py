@@ -9,10 +9,11 @@ LOADERS = [
     "minsheng.territory.demo",
     "minsheng.accounts.demo",
     "minsheng.demands.demo",
+    "minsheng.projects.demo",
 ]
 
 # Loaders that only make sense with the full demo (demands, projects, activities…).
-FULL_ONLY: set[str] = {"minsheng.demands.demo"}
+FULL_ONLY: set[str] = {"minsheng.demands.demo", "minsheng.projects.demo"}
 
 
 def load_all(*, territory_only: bool = False) -> None:
