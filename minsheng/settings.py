@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "minsheng.demands",
     "minsheng.intake",
     "minsheng.kpis",
+    "minsheng.facilities",
+    "minsheng.services_activities",
     "minsheng.demo",
 ]
 

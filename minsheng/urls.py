@@ -8,5 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("minsheng.accounts.urls")),
+    path("", include("minsheng.facilities.urls")),
+    path("", include("minsheng.services_activities.urls")),
     path("", include("minsheng.core.urls")),
 ]

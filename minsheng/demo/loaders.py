@@ -8,10 +8,13 @@ from importlib import import_module
 LOADERS = [
     "minsheng.territory.demo",
     "minsheng.accounts.demo",
+    "minsheng.facilities.demo",
+    "minsheng.services_activities.demo",
 ]
 
 # Loaders that only make sense with the full demo (demands, projects, activities…).
 FULL_ONLY: set[str] = set()
+FULL_ONLY |= {"minsheng.facilities.demo", "minsheng.services_activities.demo"}
 
 
 def load_all(*, territory_only: bool = False) -> None:
