@@ -155,8 +155,10 @@ def list_activities(request: HttpRequest, community: str | None = None, upcoming
                     kind: str | None = None, year: int | None = None):
     """Service activities (public): who each is for in words, and how many people were served."""
     upcoming_from = roster.today() if upcoming else None
-    return [selectors.public_row(a) for a in selectors.public_activities(
-        community=community, upcoming_from=upcoming_from, kind=kind, year=year)]
+    activities = list(selectors.public_activities(community=community, upcoming_from=upcoming_from, kind=kind,
+                                                  year=year))
+    names = selectors.grid_names(activities)
+    return [selectors.public_row(a, names) for a in activities]
 
 
 @activities_router.get("/counts", response=list[CountOut], auth=None)

@@ -38,12 +38,20 @@ def served_count(a: Activity) -> int:
     return n + a.extra_headcount
 
 
-def public_row(a: Activity) -> dict:
+def grid_names(activities) -> dict[int, str]:
+    """Names of the grids activities' criteria name, in one query (for their target words)."""
+    from minsheng.territory.models import Grid
+
+    ids = {a.criteria.get("grid_id") for a in activities if a.criteria.get("grid_id")}
+    return dict(Grid.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+
+
+def public_row(a: Activity, names: dict[int, str] | None = None) -> dict:
     return {
         "id": a.pk, "title": a.title, "kind": a.kind, "kind_name": str(a.get_kind_display()), "date": a.date,
         "start_time": a.start_time, "community": a.community.name,
         "place": a.place.name if a.place_id else (a.place_text or None), "organiser": a.organiser,
-        "target": target_text(a), "served": served_count(a), "signups": getattr(a, "n_signups", 0),
+        "target": target_text(a, names), "served": served_count(a), "signups": getattr(a, "n_signups", 0),
         "capacity": a.capacity, "signup_open": a.signup_open,
     }
 

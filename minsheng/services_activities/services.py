@@ -67,10 +67,13 @@ def set_flood_prone(grid: Grid, actor, *, flood_prone: bool, note: str = "", che
 # Activities
 
 
-def describe_target(criteria: Criteria, community: Community | None = None) -> str:
+def describe_target(criteria: Criteria, grid_names: dict[int, str] | None = None) -> str:
     grid_name = None
     if criteria.grid_id:
-        grid_name = Grid.objects.filter(pk=criteria.grid_id).values_list("name", flat=True).first()
+        if grid_names is not None:
+            grid_name = grid_names.get(criteria.grid_id)
+        else:
+            grid_name = Grid.objects.filter(pk=criteria.grid_id).values_list("name", flat=True).first()
     return criteria.describe(grid_name=grid_name)
 
 
@@ -155,9 +158,9 @@ def cancel_activity(activity, actor) -> Activity:
     return a
 
 
-def target_text(a: Activity) -> str:
+def target_text(a: Activity, grid_names: dict[int, str] | None = None) -> str:
     """Who the activity is for, in words (public: never names)."""
-    return a.target_text or describe_target(Criteria.from_json(a.criteria))
+    return a.target_text or describe_target(Criteria.from_json(a.criteria), grid_names)
 
 
 def target_members(a: Activity, user):

@@ -245,9 +245,10 @@ def activity_desk(request: HttpRequest) -> HttpResponse:
             status = 422
     qs = selectors.staff_activities(request.user, community=request.GET.get("community") or None)
     page = page_of(qs, request)
+    names = selectors.grid_names(page.object_list)
     mine = set(visible(request.user, Community.objects.all()).values_list("name", flat=True))
     return render(request, "services_activities/desk.html", {
-        "page": page, "rows": [(a, selectors.public_row(a)) for a in page.object_list], "form": form,
+        "page": page, "rows": [(a, selectors.public_row(a, names)) for a in page.object_list], "form": form,
         "can_add": bool(form.fields["community"].choices),
         "counts": [r for r in selectors.counts_per_community() if r["community"] in mine],
         "section": "activities"}, status=status)
@@ -372,8 +373,9 @@ def public_activities(request: HttpRequest) -> HttpResponse:
     mine = set()
     if request.user.is_authenticated:
         mine = set(request.user.activity_signups.filter(activity__in=upcoming).values_list("activity_id", flat=True))
+    names = selectors.grid_names(upcoming)
     return render(request, "services_activities/public.html", {
-        "rows": [(selectors.public_row(a), a.pk in mine, a) for a in upcoming],
+        "rows": [(selectors.public_row(a, names), a.pk in mine, a) for a in upcoming],
         "counts": selectors.counts_per_community(), "communities": Community.objects.order_by("name"),
         "chosen": community})
 
