@@ -116,7 +116,7 @@ def test_only_staff_create_activities(api):
     bad = dict(body, title="x", criteria={"min_age": "old"})
     assert api("demo-cailing").post("/api/v1/activities", bad).status_code == 422
     with pytest.raises(NotAllowed):
-        services.update_activity(1, _user("demo-sanqin"), extra_headcount=3)
+        services.update_activity(r.json()["id"], _user("demo-sanqin"), extra_headcount=3)
 
 
 def test_desk_pages(user_client, person, activity):
