@@ -54,11 +54,11 @@ FACILITIES = [
     ("三勤社区", "三勤新苑健身路径", Kind.FITNESS_POINT, None, 25, "件", _at(2026, 10, 31),
      "健身路径改造：安装健身器材25件、铺设塑胶地面500平方米",
      [("塑胶地面", Kind.SURFACE, 500, "㎡", "新铺设")]),
-    ("三勤社区", "塘坊排涝站", Kind.DRAINAGE_STATION, None, 1, "座", _at(2026, 5, 8), "汛前集中检修",
+    ("三勤社区", "塘坊排涝站", Kind.DRAINAGE_STATION, None, 1, "座", _at(2026, 3, 1), "登记入册",
      [("排涝泵", Kind.PUMP, 2, "台", ""), ("电柜", Kind.ELECTRIC_CABINET, 1, "台", "汛前检修时更换")]),
-    ("三勤社区", "杨家北排涝站", Kind.DRAINAGE_STATION, None, 1, "座", _at(2026, 5, 8), "汛前集中检修",
+    ("三勤社区", "杨家北排涝站", Kind.DRAINAGE_STATION, None, 1, "座", _at(2026, 3, 1), "登记入册",
      [("排涝泵", Kind.PUMP, 2, "台", ""), ("直流泵", Kind.PUMP, 1, "台", "汛前检修时增加")]),
-    ("三勤社区", "张家排涝站", Kind.DRAINAGE_STATION, None, 1, "座", _at(2026, 5, 8), "汛前集中检修",
+    ("三勤社区", "张家排涝站", Kind.DRAINAGE_STATION, None, 1, "座", _at(2026, 3, 1), "登记入册",
      [("排涝泵", Kind.PUMP, 1, "台", ""), ("泥浆泵", Kind.PUMP, 1, "台", "汛前检修时增加")]),
     ("夏雷社区", None, Kind.CHARGING_SHED, "夏雷社区电动车集中充电车棚", 11, "个", _at(2026, 9, 30),
      "修建电动车集中充电停车棚", []),
@@ -107,9 +107,11 @@ def load(*, territory_only: bool = False) -> None:
         made[f.name] = f
         for comp_name, comp_kind, comp_q, comp_unit, comp_note in components:
             if not Facility.objects.filter(parent=f, name=comp_name).exists():
+                # Parts added or replaced in the pre-flood check of 5 May carry that date.
+                when = _at(2026, 5, 5, 14) if comp_note.startswith("汛前") else at
                 services.register_facility(actor=None, community=c, name=comp_name, kind=comp_kind, quantity=comp_q,
-                                           unit=comp_unit, parent=f, in_service_since=at.date(), check=False,
-                                           note=comp_note or "登记", at=at)
+                                           unit=comp_unit, parent=f, in_service_since=when.date(), check=False,
+                                           note=comp_note or "登记", at=when)
 
     # 华家: the market toilet is cleaned every day by a hired cleaner.
     huajia = communities["华家社区"]

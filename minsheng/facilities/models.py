@@ -157,6 +157,10 @@ class FacilityEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.facility_id} {self.action} {self.at:%Y-%m-%d}"
 
+    @property
+    def to_condition_label(self) -> str:
+        return str(Condition(self.to_condition).label) if self.to_condition in Condition.values else ""
+
 
 class FacilityProject(models.Model):
     """A micro-project that built or improved the facility."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from minsheng.accounts.models import TERRITORIAL_ROLES, Role
@@ -107,8 +107,11 @@ def task_list(user, *, mine: bool = False, status: str | None = None) -> QuerySe
         qs = qs.filter(assignee_id=user.pk)
     if status:
         qs = qs.filter(status=status)
+    # Missed first, then what is still to do, then what is done; earliest due first within each.
+    rank = Case(When(status=TaskStatus.MISSED, then=0), When(status=TaskStatus.PENDING, then=1), default=2,
+                output_field=IntegerField())
     return qs.select_related("plan", "facility__community", "facility__place", "assignee").order_by(
-        "status", "due_at", "id")
+        rank, "due_at", "id")
 
 
 def get_task(user, pk: int) -> MaintenanceTask:

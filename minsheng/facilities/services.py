@@ -60,7 +60,11 @@ DEFAULT_LEAD_DAYS = {Frequency.DAILY: 1, Frequency.WEEKLY: 3, Frequency.MONTHLY:
 
 
 def actor_label(actor) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    """Who did it, for the history: a user's name; "居民" for an anonymous caller; "系统" when no caller
+    (the worker, an import, the demo loader)."""
+    if actor is None:
+        return "系统"
+    if not getattr(actor, "is_authenticated", False):
         return "居民"
     return actor.get_full_name() or actor.username
 
@@ -307,7 +311,7 @@ def report_broken(facility, actor=None, *, note: str = "", reporter_name: str = 
         f.version += 1
         f.save(update_fields=["condition", "condition_at", "version", "updated_at"])
     _event(f, actor, A.REPORT, note=note or "报修", from_condition=before, to_condition=Condition.BROKEN,
-           demand_code=demand.code)
+           demand_code=demand.code, label=None if getattr(actor, "is_authenticated", False) else "居民")
     if photo is not None:
         add_attachment(demand, actor, photo, by_reporter=True)
     return f, demand, token
