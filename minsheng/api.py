@@ -44,8 +44,10 @@ def _http_error(request: HttpRequest, exc: HttpError):
 def _register() -> None:
     from minsheng.accounts.api import router as auth_router
     from minsheng.demands.api import router as demands_router
+    from minsheng.facilities.api import router as facilities_router
     from minsheng.kpis.api import router as kpis_router
     from minsheng.projects.api import router as projects_router
+    from minsheng.services_activities.api import activities_router, roster_router
     from minsheng.territory.api import router as territory_router
 
     api.add_router("/auth", auth_router)
@@ -53,6 +55,9 @@ def _register() -> None:
     api.add_router("/demands", demands_router)
     api.add_router("/kpis", kpis_router)
     api.add_router("/projects", projects_router)
+    api.add_router("/facilities", facilities_router)
+    api.add_router("/activities", activities_router)
+    api.add_router("/roster", roster_router)
 
 
 _register()

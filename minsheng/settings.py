@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "minsheng.intake",
     "minsheng.kpis",
     "minsheng.projects",
+    "minsheng.facilities",
+    "minsheng.services_activities",
     "minsheng.demo",
 ]
 

@@ -10,5 +10,7 @@ urlpatterns = [
     path("", include("minsheng.accounts.urls")),
     path("", include("minsheng.demands.urls")),
     path("", include("minsheng.projects.urls")),
+    path("", include("minsheng.facilities.urls")),
+    path("", include("minsheng.services_activities.urls")),
     path("", include("minsheng.core.urls")),
 ]

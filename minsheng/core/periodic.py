@@ -24,6 +24,8 @@ class Job:
 JOBS: list[Job] = [
     Job("demands.remind_overdue", "minsheng.demands.tasks.remind_overdue", every=timedelta(minutes=15)),
     Job("demands.daily_digest", "minsheng.demands.tasks.daily_digest", daily_at=time(8, 0)),
+    Job("facilities.generate_tasks", "minsheng.facilities.tasks.generate_maintenance_tasks", every=timedelta(hours=1)),
+    Job("facilities.raise_missed", "minsheng.facilities.tasks.raise_missed_maintenance", every=timedelta(minutes=15)),
 ]
 
 

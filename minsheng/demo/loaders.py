@@ -10,10 +10,15 @@ LOADERS = [
     "minsheng.accounts.demo",
     "minsheng.demands.demo",
     "minsheng.projects.demo",
+    "minsheng.facilities.demo",
+    "minsheng.services_activities.demo",
 ]
 
 # Loaders that only make sense with the full demo (demands, projects, activities…).
-FULL_ONLY: set[str] = {"minsheng.demands.demo", "minsheng.projects.demo"}
+FULL_ONLY: set[str] = {
+    "minsheng.demands.demo", "minsheng.projects.demo", "minsheng.facilities.demo",
+    "minsheng.services_activities.demo",
+}
 
 
 def load_all(*, territory_only: bool = False) -> None:
