@@ -24,7 +24,9 @@ def test_board_in_chinese_with_cards(api, create, advance, demand):
 
 def test_board_in_english(create):
     create()
-    html = Client().get("/projects/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client = Client()
+    client.cookies["django_language"] = "en"  # chosen with the language switcher
+    html = client.get("/projects/").content.decode()
     assert 'lang="en"' in html and "Micro-projects" in html
 
 
