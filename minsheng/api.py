@@ -44,6 +44,7 @@ def _http_error(request: HttpRequest, exc: HttpError):
 def _register() -> None:
     from minsheng.accounts.api import router as auth_router
     from minsheng.demands.api import router as demands_router
+    from minsheng.kpis.api import rankings_router, surveys_router
     from minsheng.kpis.api import router as kpis_router
     from minsheng.territory.api import router as territory_router
 
@@ -51,6 +52,8 @@ def _register() -> None:
     api.add_router("/territory", territory_router)
     api.add_router("/demands", demands_router)
     api.add_router("/kpis", kpis_router)
+    api.add_router("/rankings", rankings_router)
+    api.add_router("/surveys", surveys_router)
 
 
 _register()

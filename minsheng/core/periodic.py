@@ -24,6 +24,8 @@ class Job:
 JOBS: list[Job] = [
     Job("demands.remind_overdue", "minsheng.demands.tasks.remind_overdue", every=timedelta(minutes=15)),
     Job("demands.daily_digest", "minsheng.demands.tasks.daily_digest", daily_at=time(8, 0)),
+    Job("kpis.callback_no_answer", "minsheng.kpis.tasks.callback_no_answer", every=timedelta(hours=1)),
+    Job("kpis.monthly_ranking", "minsheng.kpis.tasks.publish_monthly_ranking", daily_at=time(9, 0)),
 ]
 
 
