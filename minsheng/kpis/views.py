@@ -156,10 +156,10 @@ def survey_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     try:
         if user is None:
-            hit(f"survey:{client_ip(request)}", limit=getattr(settings, "MINSHENG_SURVEY_ANON_LIMIT", 10),
-                per_seconds=getattr(settings, "MINSHENG_SURVEY_ANON_WINDOW", 3600), message="提交过于频繁，请稍后再试")
             if survey.pk in request.session.get(ANSWERED_KEY, []):
                 raise Conflict("您已参与过本次调查，感谢您的参与")
+            hit(f"survey:{client_ip(request)}", limit=getattr(settings, "MINSHENG_SURVEY_ANON_LIMIT", 10),
+                per_seconds=getattr(settings, "MINSHENG_SURVEY_ANON_WINDOW", 3600), message="提交过于频繁，请稍后再试")
         surveys.answer(survey, ratings=request.POST, comment=request.POST.get("comment", ""), respondent=user)
     except DomainError as exc:
         if exc.field in surveys.DIMENSIONS or exc.field == "comment":
