@@ -226,7 +226,7 @@ def comments(survey: SenseSurvey, limit: int = 200) -> QuerySet:
 
 def chart(points: list[dict], *, width: int = 560, height: int = 220) -> dict:
     """Geometry for a simple server-rendered SVG line chart of the five indices over the periods."""
-    left, right, top, bottom = 36, 12, 12, 28
+    left, right, top, bottom = 36, 32, 12, 28
     n = len(points)
     span_x = width - left - right
     span_y = height - top - bottom
