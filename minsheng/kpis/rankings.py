@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from minsheng.core.errors import InvalidInput, NotFound
@@ -189,8 +190,6 @@ def published(month: str | None = None, *, town: Town | None = None) -> tuple[st
             return None, []
     rows = qs.filter(month=first)
     if town is not None:
-        from django.db.models import Q
-
         rows = rows.filter(Q(town=town) | Q(town__isnull=True))
     ordered = sorted(rows, key=lambda r: (r.level != Ranking.Level.COMMUNITY, r.town.name if r.town_id else ""))
     return first.strftime("%Y-%m"), ordered
