@@ -45,6 +45,7 @@ def _register() -> None:
     from minsheng.accounts.api import router as auth_router
     from minsheng.demands.api import router as demands_router
     from minsheng.facilities.api import router as facilities_router
+    from minsheng.kpis.api import rankings_router, surveys_router
     from minsheng.kpis.api import router as kpis_router
     from minsheng.projects.api import router as projects_router
     from minsheng.services_activities.api import activities_router, roster_router
@@ -58,6 +59,8 @@ def _register() -> None:
     api.add_router("/facilities", facilities_router)
     api.add_router("/activities", activities_router)
     api.add_router("/roster", roster_router)
+    api.add_router("/rankings", rankings_router)
+    api.add_router("/surveys", surveys_router)
 
 
 _register()

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("minsheng.projects.urls")),
     path("", include("minsheng.facilities.urls")),
     path("", include("minsheng.services_activities.urls")),
+    path("", include("minsheng.kpis.urls")),
     path("", include("minsheng.core.urls")),
 ]

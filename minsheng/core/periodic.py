@@ -26,6 +26,8 @@ JOBS: list[Job] = [
     Job("demands.daily_digest", "minsheng.demands.tasks.daily_digest", daily_at=time(8, 0)),
     Job("facilities.generate_tasks", "minsheng.facilities.tasks.generate_maintenance_tasks", every=timedelta(hours=1)),
     Job("facilities.raise_missed", "minsheng.facilities.tasks.raise_missed_maintenance", every=timedelta(minutes=15)),
+    Job("kpis.callback_no_answer", "minsheng.kpis.tasks.callback_no_answer", every=timedelta(hours=1)),
+    Job("kpis.monthly_ranking", "minsheng.kpis.tasks.publish_monthly_ranking", daily_at=time(9, 0)),
 ]
 
 

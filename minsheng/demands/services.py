@@ -757,3 +757,24 @@ def _handler_lookup(labels: set[str]) -> dict:
             if name in labels:
                 out[name] = u
     return out
+
+
+# Called by the no-answer job (minsheng.kpis.tasks) when the reporter has not rated in time.
+@transaction.atomic
+def callback_no_answer(demand) -> Demand:
+    """Record 未评价 (no answer) for a demand still waiting for its callback: satisfaction `no_answer`,
+    resolution left blank (so the demand is in neither rate's denominator). Never reopens. Conflict
+    (409) when the demand is no longer waiting (rated meanwhile, or already recorded)."""
+
+    def change(d):
+        if not d.awaiting_callback:
+            raise Conflict(f"诉求 {d.code} 不在待回访状态")
+        d.callback_at = timezone.now()
+        d.resolution = ""
+        d.satisfaction = Satisfaction.NO_ANSWER
+        d.status = S.CALLBACK
+
+    return _transition(demand, None, "callback", allowed_from=[S.ANSWERED, S.REPLIED, S.CALLBACK], to=None,
+                       may=lambda d: True, change=change, note="逾期未评价，记为“未评价”", actor_label="系统",
+                       data={"resolution": "", "satisfaction": Satisfaction.NO_ANSWER, "by_reporter": False,
+                             "no_answer": True})
