@@ -82,7 +82,7 @@ def register(
     grid: Grid | None = None, place_text: str = "", lat: float | None = None, lon: float | None = None,
     reporter_name: str = "", reporter_phone: str = "", reporter_user=None, received_at: datetime | None = None,
     source_ref: str = "", source_line: int | None = None, category: str | None = None,
-    urgent: bool | None = None, kind: str | None = None, run_triage: bool = True,
+    urgent: bool | None = None, kind: str | None = None, run_triage: bool = True, actor_label: str | None = None,
 ) -> tuple[Demand, str]:
     """Register a new demand from any channel. Returns the demand and its tracking token."""
     text = rules.clean_text(text)
@@ -129,7 +129,7 @@ def register(
         triage=analysis.as_json() if analysis else {},
         received_at=received_at,
     )
-    _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at,
+    _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at, actor_label=actor_label,
            data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
     counters.record_change(None, counters.snapshot(demand))
     return demand, token

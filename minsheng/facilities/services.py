@@ -588,7 +588,7 @@ def raise_missed(now: datetime | None = None, *, limit: int = 500) -> int:
                 demand, _token = register(
                     text=_missed_text(t), channel="referral", community=f.community, grid=f.grid,
                     place_text=f.place.name if f.place_id else f.name, source_ref=ref, category=t.plan.category,
-                    urgent=False, kind="complaint", run_triage=False,
+                    urgent=False, kind="complaint", run_triage=False, actor_label="系统（维护计划）",
                 )
                 raised += 1
             MaintenanceTask.objects.filter(pk=pk).update(demand_code=demand.code)
