@@ -254,5 +254,5 @@ def test_reporter_is_invited_to_rate_with_code_not_token(demo_territory):
     with TestCase.captureOnCommitCallbacks(execute=True):
         d = replied("采菱一期3幢楼道灯不亮")
     sms = Notification.objects.filter(channel="sms", demand_code=d.code).order_by("-id").first()
-    assert "请对办理结果进行评价" in sms.body
+    assert "手机号后四位" in sms.body and "评价" in sms.body
     assert sms.link == f"/track/?code={d.code}" and "token" not in sms.link
