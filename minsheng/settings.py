@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "minsheng.demands",
     "minsheng.intake",
     "minsheng.kpis",
+    "minsheng.collection",
     "minsheng.demo",
 ]
 
