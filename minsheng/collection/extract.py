@@ -87,7 +87,7 @@ def _group(sentences: list[str], *, need_keyword: bool) -> list[str]:
             if groups:
                 groups[-1].append(s)
             elif not AGENDA.match(bare):
-                leading.append(s)  # context before the first issue belongs to it
+                leading.append(s)
             continue
         proposal = bool(PROPOSAL.search(bare)) and not NEW_ISSUE.search(bare)
         if not groups:
@@ -104,7 +104,7 @@ def _group(sentences: list[str], *, need_keyword: bool) -> list[str]:
         else:
             groups[-1].append(s)
             proposed[-1] = proposed[-1] or proposal
-    if groups and leading:
+    if groups and leading and not need_keyword:  # what a speaker said before their request is its context
         groups[0] = leading + groups[0]
     return ["".join(g) for g in groups]
 

@@ -328,7 +328,7 @@ def extract_items(meeting: Meeting, actor) -> list[MeetingItem]:
     m.items.exclude(state=MeetingItem.State.REGISTERED).delete()
     kept = list(m.items.all())
     taken = {(i.line, i.part) for i in kept}
-    registered_texts = {i.text for i in kept}
+    registered_texts = {i.text for i in kept} | {i.extracted for i in kept}
     items = []
     for c in candidates:
         if c.text in registered_texts:
@@ -337,7 +337,7 @@ def extract_items(meeting: Meeting, actor) -> list[MeetingItem]:
         while (c.line, part) in taken:
             part += 1
         taken.add((c.line, part))
-        items.append(MeetingItem(meeting=m, line=c.line, part=part, speaker=c.speaker, text=c.text,
+        items.append(MeetingItem(meeting=m, line=c.line, part=part, speaker=c.speaker, text=c.text, extracted=c.text,
                                  **_propose(c.text, m.community)))
     MeetingItem.objects.bulk_create(items)
     return list(m.items.select_related("grid", "demand").order_by("line", "part"))

@@ -139,6 +139,7 @@ class MeetingItem(models.Model):
     part = models.PositiveSmallIntegerField(default=1, help_text=_("同一行中的第几条"))
     speaker = models.CharField(_("发言人"), max_length=40, blank=True)
     text = models.TextField(_("内容"))
+    extracted = models.TextField(_("纪要原文"), blank=True, help_text=_("提取时的原文（工作人员可能修改了内容）"))
     category = models.CharField(_("分类"), max_length=20, choices=Category.choices, default=Category.OTHER)
     urgent = models.BooleanField(_("紧急"), default=False)
     place_text = models.CharField(_("地点"), max_length=200, blank=True)

@@ -36,6 +36,7 @@ from .models import (
     MeetingItem,
     MeetingKind,
     OpinionForm,
+    Question,
     QuestionKind,
     Recurrence,
     Visit,
@@ -164,7 +165,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     qs = visible(user, Meeting.objects.select_related("community")).annotate(
         n_proposed=Count("items", filter=Q(items__state=MeetingItem.State.PROPOSED)),
         n_registered=Count("items", filter=Q(items__state=MeetingItem.State.REGISTERED)),
-    )
+    ).order_by("-starts_at", "-id")
     kind = g.get("kind", "") if g.get("kind", "") in MeetingKind.values else ""
     when = g.get("when", "") if g.get("when", "") in ("upcoming", "past") else ""
     if kind:
@@ -442,6 +443,15 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 # Opinion forms (staff)
 
 
+def _count(model, fk: str):
+    """A correlated count (no join fan-out between two counted relations)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    sub = model.objects.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
 def _form(user, pk) -> OpinionForm:
     f = visible(user, OpinionForm.objects.select_related("community__town")).filter(pk=pk).first()
     if f is None:
@@ -472,7 +482,8 @@ def form_list(request: HttpRequest) -> HttpResponse:
     else:
         status = 200
     qs = visible(user, OpinionForm.objects.select_related("community")).annotate(
-        n_questions=Count("questions", distinct=True), n_responses=Count("responses", distinct=True))
+        n_questions=_count(Question, "form"), n_responses=_count(FormResponse, "form"),
+    ).order_by("-created_at", "-id")
     ctx["page"] = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "collection/forms.html", ctx, status=status)
 
