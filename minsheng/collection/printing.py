@@ -128,7 +128,7 @@ def form_pdf(form, questions, url: str) -> bytes:
 
     font, _embedded = pdf_font()
     out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    c = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=font, initialFontSize=10)
     c.setTitle(f"{form.community.name} · {form.title}")
     c.setAuthor(form.community.name)
     c.setSubject("民情征求意见表")
