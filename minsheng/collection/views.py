@@ -762,8 +762,9 @@ def ledger_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         imp = ledger_web.confirm(imp, request.user)
     except DomainError as exc:
-        messages.error(request, _message(exc))
-        return redirect("collection:ledger_import", pk=pk)
+        return render(request, "collection/ledger_import.html", {
+            "imp": ledger_web.get_import(request.user, pk), "sync_max": ledger_web.sync_max_rows(),
+            "error": _message(exc)}, status=exc.status)
     if imp.state == LedgerImport.State.DONE:
         messages.success(request, imp.message)
     elif imp.state == LedgerImport.State.FAILED:
