@@ -318,7 +318,7 @@ def extract_items(meeting: Meeting, actor) -> list[MeetingItem]:
 
     Issues already registered stay as they are; every other candidate is rebuilt from the minutes."""
     require_community_staff(actor, meeting.community, "提取诉求")
-    m = Meeting.objects.select_for_update().select_related("community__town").get(pk=meeting.pk)
+    m = Meeting.objects.select_for_update(of=("self",)).select_related("community__town").get(pk=meeting.pk)
     if not m.minutes.strip():
         raise InvalidInput("minutes: 会议纪要为空，请先记录纪要", field="minutes")
     candidates = extract(m.minutes)

@@ -391,7 +391,7 @@ def answer_to_demand(form: OpinionForm, actor, answer_id) -> tuple[object, bool]
     """Register one free-text answer as a demand; the second time, return the first one's demand."""
     require_community_staff(actor, form.community, "把意见转为诉求")
     try:
-        a = (FormAnswer.objects.select_for_update().select_related("response__respondent", "demand")
+        a = (FormAnswer.objects.select_for_update(of=("self",)).select_related("response__respondent", "demand")
              .get(pk=int(answer_id), question__form=form, question__kind=QuestionKind.TEXT))
     except (TypeError, ValueError, FormAnswer.DoesNotExist):
         raise NotFound("没有这条意见") from None
