@@ -191,6 +191,7 @@ def _meeting_form_context(user, values: dict | None = None, error: str = "", fie
         "roles": [(r, Role(r).label) for r in meetings.ATTENDEE_ROLES],
         "groups": list(ResidentGroup.objects.filter(community_id__in=ids).select_related("community")
                        .order_by("community__name", "number")),
+        "people": [(c, list(meetings.community_people(c))) for c in communities[:10]],
         "values": values or {"kind": MeetingKind.GROUP_MEETING, "time": "19:00"},
         "error": error, "error_field": field,
     }
@@ -209,6 +210,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                                         "week_of_month", "weekday", "day_of_month", "until")}
     values["roles"] = p.getlist("roles")
     values["groups"] = p.getlist("groups")
+    values["users"] = p.getlist("users")
     try:
         community = _community(user, p.get("community"))
         invitees = meetings.clean_invitees(community, roles=p.getlist("roles"), group_ids=p.getlist("groups"),

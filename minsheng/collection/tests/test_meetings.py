@@ -296,3 +296,16 @@ def test_meeting_list_query_count_does_not_grow(user_client, cailing, users, dja
         make_meeting(cailing, users["demo-cailing"], when=datetime(2026, 9, 1 + i, 19, 0, tzinfo=TZ))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert c.get("/desk/collect/meetings/").status_code == 200
+
+
+def test_named_attendees_from_the_page(user_client, cailing, users):
+    c = user_client("demo-cailing")
+    assert "采菱社区承办人（演示）" in c.get("/desk/collect/meetings/new").content.decode()
+    r = c.post("/desk/collect/meetings/new", {"community": cailing.pk, "kind": "committee", "date": "2026-12-02",
+                                              "time": "09:00", "users": [users["demo-handler"].pk]})
+    assert r.status_code == 302
+    m = Meeting.objects.get()
+    assert [u.username for u in meetings.attendees(m)] == ["demo-handler"]
+    r = c.post("/desk/collect/meetings/new", {"community": cailing.pk, "kind": "committee", "date": "2026-12-02",
+                                              "time": "09:00", "users": [users["demo-sanqin"].pk]})
+    assert r.status_code == 422 and Meeting.objects.count() == 1
