@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "minsheng.projects",
     "minsheng.facilities",
     "minsheng.services_activities",
+    "minsheng.collection",
     "minsheng.demo",
 ]
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("minsheng.facilities.urls")),
     path("", include("minsheng.services_activities.urls")),
     path("", include("minsheng.kpis.urls")),
+    path("", include("minsheng.collection.urls")),
     path("", include("minsheng.core.urls")),
 ]

@@ -28,6 +28,7 @@ JOBS: list[Job] = [
     Job("facilities.raise_missed", "minsheng.facilities.tasks.raise_missed_maintenance", every=timedelta(minutes=15)),
     Job("kpis.callback_no_answer", "minsheng.kpis.tasks.callback_no_answer", every=timedelta(hours=1)),
     Job("kpis.monthly_ranking", "minsheng.kpis.tasks.publish_monthly_ranking", daily_at=time(9, 0)),
+    Job("collection.remind_meetings", "minsheng.collection.tasks.remind_meetings", every=timedelta(minutes=30)),
 ]
 
 

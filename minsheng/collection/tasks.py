@@ -1,0 +1,22 @@
+"""Background work for the collection channels: ledger imports too big for a request, and meeting
+reminders (a periodic job, `minsheng.core.periodic.JOBS`)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def import_ledger(import_id: int) -> None:
+    from .ledger_web import run_import
+
+    run_import(import_id)
+
+
+@task()
+def remind_meetings() -> int:
+    """Schedule recurring meetings ahead, then tell attendees about meetings within the next day."""
+    from .meetings import extend_all, remind_due
+
+    extend_all()
+    return remind_due()

@@ -1,0 +1,142 @@
+"""Grid workers' visits (网格员走访): the building or household visited, notes, photos, the demands
+raised on the spot, and visit coverage per grid (巡查覆盖率)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from minsheng.accounts.selectors import visible
+from minsheng.core.errors import InvalidInput, NotAllowed
+from minsheng.demands import rules
+from minsheng.territory.models import Building, Grid
+
+from .access import covers_grid
+from .models import Visit, VisitPhoto
+
+MAX_PHOTOS = 9
+MAX_DEMANDS = 20
+MAX_NOTES = 5000
+
+
+def buildings_for(user):
+    """Buildings the user may record visits to: those in the grids the user covers."""
+    return visible(user, Building.objects.select_related("grid__community")).order_by("grid__community__name",
+                                                                                      "grid__id", "id")
+
+
+def demand_lines(text: str) -> list[tuple[int, str]]:
+    """The demands typed on the visit page, one per line: [(line number, text)]."""
+    out = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip().lstrip("-•·*").strip()
+        if line:
+            out.append((number, line))
+    return out
+
+
+@dataclass
+class VisitResult:
+    visit: Visit
+    demands: list
+
+
+@transaction.atomic
+def record_visit(actor, *, building_id, household: str = "", notes: str = "", demands_text: str = "",
+                 reporter_name: str = "", reporter_phone: str = "", photos=(), visited_at: datetime | None = None,
+                 urgent: bool = False) -> VisitResult:
+    """Record one visit. Only in a grid the actor covers (a grid worker: their own grid) → else 403.
+    Each line of `demands_text` becomes a demand (channel `visit`, source `visit:<id>`, line number)."""
+    from minsheng.demands.services import clean_photo, register
+
+    try:
+        building = Building.objects.select_related("grid__community__town").get(pk=int(building_id))
+    except (TypeError, ValueError, Building.DoesNotExist):
+        raise InvalidInput("building: 请选择走访的楼幢", field="building") from None
+    if not (getattr(actor, "is_active", False) and covers_grid(actor, building.grid)):
+        raise NotAllowed(f"{building.name}不在您负责的网格内")
+    household = rules.clean_text(household, field="household", max_len=60, required=False)
+    reporter_name = rules.clean_text(reporter_name, field="reporter_name", max_len=rules.MAX_NAME, required=False)
+    reporter_phone = rules.clean_phone(reporter_phone)
+    notes = rules.clean_text(notes, field="notes", max_len=MAX_NOTES, required=False)
+    lines = demand_lines(demands_text)
+    if len(lines) > MAX_DEMANDS:
+        raise InvalidInput(f"demands: 一次最多登记 {MAX_DEMANDS} 条诉求", field="demands")
+    for _n, text in lines:
+        rules.clean_text(text, field="demands")
+    if not notes and not lines:
+        raise InvalidInput("notes: 请填写走访情况或居民反映的诉求", field="notes")
+    photos = [p for p in photos if p]
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput(f"photos: 最多上传 {MAX_PHOTOS} 张照片", field="photos")
+    cleaned = [clean_photo(p) for p in photos]  # refuses non-images before anything is written
+    now = timezone.now()
+    visited_at = visited_at or now
+    if visited_at > now:
+        raise InvalidInput("visited_at: 走访时间不能晚于现在", field="visited_at")
+    visit = Visit.objects.create(grid=building.grid, building=building, household=household, worker=actor,
+                                 visited_at=visited_at, notes=notes)
+    for data, content_type, ext in cleaned:
+        name = f"{secrets.token_hex(8)}.{ext}"
+        photo = VisitPhoto(visit=visit, stored_name=name, content_type=content_type, size=len(data))
+        photo.file.save(name, ContentFile(data), save=False)
+        photo.save()
+    place = f"{building.name}{household}" if household else building.name
+    demands = []
+    for number, text in lines:
+        d, _token = register(text=text, channel="visit", actor=actor, community=building.grid.community,
+                             grid=building.grid, place_text=place, reporter_name=reporter_name,
+                             reporter_phone=reporter_phone, received_at=visited_at, source_ref=visit.source_ref,
+                             source_line=number, urgent=True if urgent else None)
+        demands.append(d)
+    return VisitResult(visit, demands)
+
+
+def visit_demands(visit: Visit):
+    from minsheng.demands.models import Demand
+
+    return Demand.objects.filter(source_ref=visit.source_ref).order_by("source_line", "id")
+
+
+@dataclass
+class Coverage:
+    grid: Grid
+    buildings: int
+    visited: int
+    visits: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.visited / self.buildings if self.buildings else None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.rate) if self.rate is not None else 0
+
+
+def coverage(user, start: datetime, end: datetime, *, community_id: int | None = None) -> list[Coverage]:
+    """巡查覆盖率 per grid the user sees: buildings visited at least once in [start, end) ÷ buildings."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    grids = visible(user, Grid.objects.select_related("community"))
+    if community_id:
+        grids = grids.filter(community_id=community_id)
+    in_period = Q(visited_at__gte=start, visited_at__lt=end)
+    buildings = (Building.objects.filter(grid=OuterRef("pk")).order_by().values("grid")
+                 .annotate(n=Count("pk")).values("n"))
+    visited = (Visit.objects.filter(in_period, grid=OuterRef("pk"), building__grid=OuterRef("pk")).order_by()
+               .values("grid").annotate(n=Count("building", distinct=True)).values("n"))
+    visits = (Visit.objects.filter(in_period, grid=OuterRef("pk")).order_by().values("grid")
+              .annotate(n=Count("pk")).values("n"))
+    rows = grids.annotate(
+        n_buildings=Coalesce(Subquery(buildings), 0), n_visited=Coalesce(Subquery(visited), 0),
+        n_visits=Coalesce(Subquery(visits), 0),
+    ).order_by("community__name", "id")
+    return [Coverage(g, g.n_buildings, g.n_visited, g.n_visits) for g in rows]
