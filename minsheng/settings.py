@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "minsheng.projects",
     "minsheng.facilities",
     "minsheng.services_activities",
+    "minsheng.publishing",
+    "minsheng.dashboard",
     "minsheng.demo",
 ]
 
