@@ -112,13 +112,16 @@
 
   function drawMap(m) {
     if (!window.L) return;
-    var map = window.L.map("map", { preferCanvas: false });
+    var map = window.L.map("map", { preferCanvas: false, maxZoom: 19, minZoom: 3 });
     var tiles = root.dataset.tiles;
     if (tiles) window.L.tileLayer(tiles, { attribution: root.dataset.attribution || "", maxZoom: 19 }).addTo(map);
     var grids = window.L.geoJSON(m.grids, {
       style: function (f) { return { color: f.properties.kind === "basic" ? "#3366cc" : "#9933cc", weight: 2, fillOpacity: 0.08 }; },
       onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.community + " " + f.properties.name); }
-    }).addTo(map);
+    });
+    var bounds = grids.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds); else map.setView([31.72, 119.95], 13);
+    grids.addTo(map);
     var cluster = window.L.markerClusterGroup ? window.L.markerClusterGroup() : window.L.layerGroup();
     m.demands.forEach(function (r) {
       window.L.circleMarker([r.lat, r.lon], { radius: 6, color: r.open ? "#d9534f" : "#5cb85c", fillOpacity: 0.8 })
@@ -133,8 +136,6 @@
       window.L.circleMarker([r.lat, r.lon], { radius: 5, color: "#f0ad4e", fillOpacity: 0.8 })
         .bindTooltip(r.name + " " + r.condition).addTo(map);
     });
-    var bounds = grids.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds); else map.setView([31.72, 119.95], 13);
   }
 
   fetch(root.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -142,7 +143,8 @@
     .then(draw)
     .catch(function (e) {
       var box = document.getElementById("dash-error");
-      box.textContent = "数据加载失败：" + e.message;
+      box.textContent = "数据加载失败：" + (e && e.message ? e.message : String(e));
+      if (window.console) console.warn(e && e.stack ? e.stack : e);
       box.hidden = false;
     });
 })();
