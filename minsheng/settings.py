@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "minsheng.facilities",
     "minsheng.services_activities",
     "minsheng.collection",
+    "minsheng.publishing",
+    "minsheng.dashboard",
     "minsheng.demo",
 ]
 
@@ -225,3 +227,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MINSHENG_LOG_LEVEL", "WARNING")},
 }
+
+# Dashboard map tiles: an XYZ URL template, e.g. 天地图 (register a key at lbs.tianditu.gov.cn)
+# "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY"
+# or any XYZ server ("https://tile.example.org/{z}/{x}/{y}.png"). Empty: no tiles (polygons and points on a blank map).
+MINSHENG_MAP_TILES = os.environ.get("MINSHENG_MAP_TILES", "")
+MINSHENG_MAP_ATTRIBUTION = os.environ.get("MINSHENG_MAP_ATTRIBUTION", "")

@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("minsheng.services_activities.urls")),
     path("", include("minsheng.kpis.urls")),
     path("", include("minsheng.collection.urls")),
+    path("", include("minsheng.publishing.urls")),
+    path("", include("minsheng.dashboard.urls")),
     path("", include("minsheng.core.urls")),
 ]

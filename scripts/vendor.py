@@ -14,6 +14,16 @@ DEST = ROOT / "minsheng" / "static" / "vendor"
 # package-relative source → file name under static/vendor/
 FILES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    "echarts/dist/echarts.min.js": "echarts.min.js",
+    "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+    "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+    "leaflet/dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
+    "leaflet/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
+    "leaflet/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
+    "leaflet/dist/images/layers.png": "leaflet/images/layers.png",
+    "leaflet.markercluster/dist/leaflet.markercluster.js": "leaflet/leaflet.markercluster.js",
+    "leaflet.markercluster/dist/MarkerCluster.css": "leaflet/MarkerCluster.css",
+    "leaflet.markercluster/dist/MarkerCluster.Default.css": "leaflet/MarkerCluster.Default.css",
 }
 
 

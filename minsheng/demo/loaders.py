@@ -12,6 +12,7 @@ LOADERS = [
     "minsheng.projects.demo",
     "minsheng.facilities.demo",
     "minsheng.services_activities.demo",
+    "minsheng.publishing.demo",
 ]
 
 # Loaders that only make sense with the full demo (demands, projects, activities…).

@@ -23,3 +23,6 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号 Demo accounts (password / 密码: {DEMO_PASSWORD}):")
         for line in describe():
             self.stdout.write("  " + line)
+        from minsheng.publishing.demo import DEMO_KEY
+
+        self.stdout.write(f"  Open311 api_key      {DEMO_KEY}")

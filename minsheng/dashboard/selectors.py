@@ -1,0 +1,231 @@
+"""What the dashboard shows for one territory node, read from the KPI counters and bounded
+aggregates (a fixed window or a LIMIT), so the cost does not grow with the history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from minsheng.accounts.models import TERRITORIAL_ROLES, Role
+from minsheng.accounts.selectors import covers, home_node
+from minsheng.core.errors import NotAllowed, NotFound
+from minsheng.demands.models import OPEN_STATES, Category, Channel, Demand
+from minsheng.facilities.models import Condition, Facility
+from minsheng.kpis import periods
+from minsheng.kpis.counters import COUNT_FIELDS
+from minsheng.kpis.engine import Counts, figures
+from minsheng.kpis.models import KpiCounter
+from minsheng.kpis.selectors import counts_from_counters, node_town
+from minsheng.projects.models import ENDED, FUNDED, Project
+from minsheng.territory.models import Community, Grid, Town
+from minsheng.territory.selectors import Node, find_node
+
+MAP_DAYS = 90
+MAP_CAP = 2000
+
+
+ROLES = TERRITORIAL_ROLES | {Role.HANDLER, Role.INSPECTOR}
+
+
+def can_see_node(user, obj) -> bool:
+    """The node lies inside the user's territory (a membership at or above it), not merely above it."""
+    if isinstance(obj, Town):
+        return covers(user, town_id=obj.pk, role_set=ROLES)
+    if isinstance(obj, Community):
+        return covers(user, town_id=obj.town_id, community_id=obj.pk, role_set=ROLES)
+    return covers(user, town_id=obj.community.town_id, community_id=obj.community_id, grid_id=obj.pk,
+                  role_set=ROLES)
+
+
+def node_of(obj) -> Node:
+    level = {Town: "town", Community: "community", Grid: "grid"}[type(obj)]
+    return Node(level, obj)
+
+
+def resolve(user, scope: str | None) -> Node:
+    if scope:
+        node = find_node(scope)
+        if not can_see_node(user, node.obj):
+            raise NotAllowed("您无权查看该范围")
+        return node
+    obj = home_node(user)
+    if obj is None:
+        if getattr(user, "is_superuser", False) and (town := Town.objects.order_by("id").first()):
+            return Node("town", town)
+        raise NotFound("您没有工作范围")
+    return node_of(obj)
+
+
+def _month_start(d: date, back: int = 0) -> date:
+    y, m = d.year, d.month - back
+    while m <= 0:
+        y, m = y - 1, m + 12
+    return date(y, m, 1)
+
+
+def _month_period(first: date) -> periods.Period:
+    return periods.parse(f"{first.year}-{first.month:02d}")
+
+
+def _counters(node: Node):
+    return KpiCounter.objects.filter(level=node.level, node_id=node.obj.pk, granularity="m")
+
+
+def trend(node: Node, today: date) -> list[dict]:
+    months = [_month_start(today, i) for i in range(11, -1, -1)]
+    rows = {r["day"]: r for r in _counters(node).filter(category="", day__in=months).values("day", *COUNT_FIELDS)}
+    out = []
+    for m in months:
+        r = rows.get(m)
+        c = Counts() if r is None else Counts(**{f: r[f] for f in COUNT_FIELDS if f != "close_us"},
+                                              close_seconds=r["close_us"] / 1_000_000)
+        f = figures(c)
+        out.append({"month": f"{m:%Y-%m}", "received": f["received"], "response_rate": f["response_rate"],
+                    "resolution_rate": f["resolution_rate"], "satisfaction_rate": f["satisfaction_rate"],
+                    "composite": f["composite"]})
+    return out
+
+
+def category_mix(node: Node, today: date) -> list[dict]:
+    first = _month_start(today, 11)
+    labels = dict(Category.choices)
+    rows = (_counters(node).exclude(category="").filter(day__gte=first).values("category")
+            .annotate(n=Sum("received")).order_by("-n"))
+    return [{"name": str(labels.get(r["category"], r["category"])), "value": r["n"]} for r in rows if r["n"]]
+
+
+def _demands(node: Node):
+    return Demand.objects.filter(**{f"{node.level}_id": node.obj.pk})
+
+
+def channel_mix(node: Node, since) -> list[dict]:
+    labels = dict(Channel.choices)
+    rows = (_demands(node).filter(received_at__gte=since).values("channel").annotate(n=Count("id")).order_by("-n"))
+    return [{"name": str(labels.get(r["channel"], r["channel"])), "value": r["n"]} for r in rows]
+
+
+def overdue(node: Node, now) -> list[dict]:
+    qs = (_demands(node).filter(status__in=OPEN_STATES, due_at__lt=now).select_related("community", "grid")
+          .order_by("due_at")[:20])
+    return [{"code": d.code, "category": d.get_category_display(), "status": d.get_status_display(),
+             "community": d.community.name if d.community else "", "grid": d.grid.name if d.grid else "",
+             "days": (now - d.due_at).days, "url": f"/desk/demands/{d.code}/"} for d in qs]
+
+
+def _communities_q(node: Node, prefix: str = "") -> Q:
+    if node.level == "town":
+        return Q(**{f"{prefix}town_id": node.obj.pk})
+    if node.level == "community":
+        return Q(**{f"{prefix}community_id": node.obj.pk})
+    return Q(**{f"{prefix}place__grid_id": node.obj.pk})
+
+
+def projects(node: Node) -> dict:
+    qs = Project.objects.filter(_communities_q(node)).select_related("community", "place")
+    pipeline = (qs.values("status").annotate(n=Count("id"), budget=Sum("budget"), spent=Sum("spent")))
+    labels = dict(Project._meta.get_field("status").choices)
+    funded = qs.filter(status__in=FUNDED).aggregate(budget=Sum("budget"), spent=Sum("spent"))
+    active = qs.exclude(status__in=ENDED).order_by("-created_at")[:30]
+    return {
+        "pipeline": [{"status": r["status"], "name": str(labels[r["status"]]), "count": r["n"],
+                      "budget": float(r["budget"] or 0), "spent": float(r["spent"] or 0)} for r in pipeline],
+        "budget": float(funded["budget"] or 0), "spent": float(funded["spent"] or 0),
+        "execution": (float(funded["spent"]) / float(funded["budget"])) if funded["budget"] else None,
+        "active": [{"id": p.pk, "title": p.title, "community": p.community.name, "status": p.get_status_display(),
+                    "budget": float(p.budget), "spent": float(p.spent), "progress": float(p.progress),
+                    "lat": p.place.lat if p.place else None, "lon": p.place.lon if p.place else None}
+                   for p in active],
+    }
+
+
+def facilities(node: Node) -> dict:
+    q = Q(**{f"{node.level}_id": node.obj.pk})
+    labels = dict(Condition.choices)
+    rows = Facility.objects.filter(q).values("condition").annotate(n=Count("id"))
+    points = (Facility.objects.filter(q, place__lat__isnull=False).select_related("place")
+              .only("name", "condition", "place__lat", "place__lon")[:500])
+    return {"conditions": [{"condition": r["condition"], "name": str(labels[r["condition"]]), "value": r["n"]}
+                           for r in rows],
+            "points": [{"name": f.name, "condition": f.get_condition_display(), "lat": f.place.lat,
+                        "lon": f.place.lon} for f in points]}
+
+
+def activities(node: Node, today: date) -> dict:
+    from minsheng.services_activities.models import Activity, ActivityServed
+
+    if node.level == "grid":
+        acts = Activity.objects.filter(community_id=node.obj.community_id)
+    else:
+        acts = Activity.objects.filter(**{f"{node.level}_id": node.obj.pk})
+    acts = acts.filter(cancelled=False, date__year=today.year)
+    agg = acts.aggregate(n=Count("id"), extra=Sum("extra_headcount"))
+    served = ActivityServed.objects.filter(activity__in=acts).count()
+    return {"year": today.year, "count": agg["n"], "served": served + (agg["extra"] or 0)}
+
+
+def map_data(node: Node, since) -> dict:
+    if node.level == "town":
+        grids = Grid.objects.filter(community__town_id=node.obj.pk)
+    elif node.level == "community":
+        grids = Grid.objects.filter(community_id=node.obj.pk)
+    else:
+        grids = Grid.objects.filter(pk=node.obj.pk)
+    features = [{"type": "Feature", "geometry": g.polygon,
+                 "properties": {"name": g.name, "community": g.community.name, "kind": g.kind}}
+                for g in grids.exclude(polygon=None).select_related("community")]
+    pts = (_demands(node).filter(received_at__gte=since)
+           .filter(Q(lat__isnull=False) | Q(place__lat__isnull=False))
+           .select_related("place").only("code", "status", "category", "lat", "lon", "place__lat", "place__lon")
+           .order_by("-received_at")[:MAP_CAP])
+    demands = []
+    for d in pts:
+        lat, lon = (d.lat, d.lon) if d.lat is not None else (d.place.lat, d.place.lon)
+        demands.append({"code": d.code, "open": d.status in OPEN_STATES, "status": d.get_status_display(),
+                        "category": d.get_category_display(), "lat": round(lat, 5), "lon": round(lon, 5)})
+    return {"grids": {"type": "FeatureCollection", "features": features}, "demands": demands}
+
+
+def children(user, node: Node) -> list[dict]:
+    if node.level == "town":
+        objs = Community.objects.filter(town_id=node.obj.pk).order_by("id")
+    elif node.level == "community":
+        objs = Grid.objects.filter(community_id=node.obj.pk).select_related("community").order_by("id")
+    else:
+        return []
+    return [{"name": o.name} for o in objs if can_see_node(user, o)]
+
+
+def parent(user, node: Node) -> str | None:
+    up = node.obj.town if node.level == "community" else (node.obj.community if node.level == "grid" else None)
+    return up.name if up is not None and can_see_node(user, up) else None
+
+
+def dashboard(user, scope: str | None) -> dict:
+    node = resolve(user, scope)
+    tz = ZoneInfo(node_town(node).time_zone)
+    now = timezone.now()
+    today = now.astimezone(tz).date()
+    this_m, last_m = _month_start(today), _month_start(today, 1)
+    since = now - timedelta(days=MAP_DAYS)
+    data = {
+        "scope": node.name, "level": node.level, "parent": parent(user, node), "children": children(user, node),
+        "kpis": {
+            "this_month": {"period": f"{this_m:%Y-%m}", **figures(counts_from_counters(node, _month_period(this_m)))},
+            "last_month": {"period": f"{last_m:%Y-%m}", **figures(counts_from_counters(node, _month_period(last_m)))},
+        },
+        "trend": trend(node, today),
+        "categories": category_mix(node, today),
+        "channels": channel_mix(node, since),
+        "overdue": overdue(node, now),
+        "projects": projects(node),
+        "facilities": facilities(node),
+        "activities": activities(node, today),
+    }
+    m = map_data(node, since)
+    m["projects"] = [p for p in data["projects"]["active"] if p["lat"] is not None]
+    m["facilities"] = data["facilities"].pop("points")
+    data["map"] = m
+    return data

@@ -1,0 +1,70 @@
+"""Real-browser checks of the dashboard (Playwright driving Debian's Chromium, as in
+minsheng/demands/tests/test_browser.py): charts drawn, map with grid polygons, project bars, and no
+page or console errors (a CSP violation is a console error)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from minsheng.demands.tests.test_browser import ARGS, CHROMIUM, watch
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from minsheng.triage.services import clear_cache
+
+    clear_cache()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_dashboard_draws_charts_and_map(live_server, browser, width):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20000)
+
+    from minsheng.demo.loaders import load_all
+
+    load_all()
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors = watch(page)
+    page.goto(f"{live_server.url}/dashboard/")
+    page.wait_for_url("**/login/?next=/dashboard/")
+    page.fill("input[name=username]", "demo-town")
+    page.fill("input[name=password]", "minsheng-demo")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/dashboard/")
+    expect(page.locator("#kpi-cards .kpi-card")).to_have_count(4, timeout=30000)
+    for chart in ("chart-trend", "chart-categories", "chart-channels", "chart-pipeline", "chart-facilities"):
+        expect(page.locator(f"#{chart} canvas").first).to_be_attached()
+    expect(page.locator("#map.leaflet-container")).to_be_visible()
+    page.wait_for_timeout(1000)
+    assert errors == [], errors
+    expect(page.locator("#map path.leaflet-interactive").first).to_be_attached()
+    assert page.locator("#map path.leaflet-interactive").count() >= 10
+    expect(page.locator("#project-list progress").first).to_be_visible()
+    page.screenshot(path=f"/tmp/dashboard-{width}.png", full_page=True)
+    # drill down to a community
+    page.click("#crumbs a:text('采菱社区')")
+    page.wait_for_url("**/dashboard/?scope=*")
+    expect(page.locator("#scope-name")).to_have_text("采菱社区")
+    expect(page.locator("#chart-trend canvas").first).to_be_attached()
+    assert page.locator("#dash-error").text_content() == ""
+    assert errors == [], errors

@@ -1,0 +1,165 @@
+"""Open data: anonymised CSV extracts per period (no personal data, no free text)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from minsheng.demands.models import Demand
+from minsheng.kpis import periods
+from minsheng.kpis.engine import figures
+from minsheng.kpis.selectors import counts_from_counters
+from minsheng.projects.models import Project
+from minsheng.projects.models import Status as PStatus
+from minsheng.territory.models import Community, Town
+from minsheng.territory.selectors import Node
+
+YES, NO = "是", "否"
+
+
+def _yn(value: bool | None) -> str:
+    return "" if value is None else (YES if value else NO)
+
+
+# dataset → list of (column, description)
+COLUMNS = {
+    "demands": [
+        ("编号", "诉求编号（不含任何个人信息）"),
+        ("登记日期", "登记日期（本地时间，只到日）"),
+        ("镇", "所属镇/街道"),
+        ("社区", "所属社区"),
+        ("网格", "所属网格（可能为空）"),
+        ("渠道", "收集渠道：居民自助、微信群、网格员走访、居民组长会议、民情恳谈会、民情征求意见表、12345热线、上级交办"),
+        ("分类", "诉求分类"),
+        ("紧急", "是/否"),
+        ("状态", "当前状态"),
+        ("按时响应", "派单后是否在时限内首次联系（是/否；未派单为空）"),
+        ("按时办结", "是否在办结时限内办结（是/否；未办结为空）"),
+        ("解决情况", "回访的解决情况：解决/部分解决/未解决（未回访为空）"),
+        ("满意度", "满意/基本满意/不满意/未评价（未回访为空）"),
+    ],
+    "projects": [
+        ("项目名称", "民生微实事项目名称"),
+        ("镇", "所属镇/街道"),
+        ("社区", "所属社区"),
+        ("类别", "工程类/货物类/服务类"),
+        ("状态", "提议、初审、议事、公示、立项、实施、验收、投用、已测评、已归档、已取消、初审未通过"),
+        ("预算（元）", "预算金额"),
+        ("已支出（元）", "已支出金额"),
+        ("进度（%）", "完成进度 0–100"),
+        ("建设内容", "数量与单位，如 不锈钢晾衣架 100 个；以“；”分隔"),
+    ],
+    "kpis": [
+        ("层级", "镇 或 社区"),
+        ("名称", "镇或社区名称"),
+        ("期间", "统计期间（按诉求登记时间）"),
+        ("派单数", "已派单的诉求数"),
+        ("响应率", "按时首次联系数 ÷ 派单数（0–1，无分母为空）"),
+        ("解决率", "（解决 + 0.5 × 部分解决）÷ 有解决情况的回访数"),
+        ("满意率", "（满意 + 0.8 × 基本满意）÷ 有满意度评价的回访数（未评价不计）"),
+        ("综合得分", "0.30 × 响应率 + 0.35 × 解决率 + 0.35 × 满意率"),
+        ("按时办结率", "按时办结数 ÷ 办结数"),
+        ("平均办结天数", "登记到办结的平均天数"),
+    ],
+}
+DATASETS = {"demands": "诉求（匿名）", "projects": "民生微实事项目", "kpis": "三率与综合得分"}
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def _num(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return str(value)
+
+
+def demand_rows(p: periods.Period) -> Iterator[list]:
+    for town in Town.objects.order_by("id"):
+        tz = ZoneInfo(town.time_zone)
+        start, end = p.bounds(tz)
+        qs = (Demand.objects.filter(town=town, received_at__gte=start, received_at__lt=end)
+              .select_related("community", "grid").order_by("received_at", "id")
+              .only("code", "received_at", "channel", "category", "urgent", "status", "assigned_at",
+                    "contacted_at", "contact_deadline", "completed_at", "due_at", "resolution", "satisfaction",
+                    "community__name", "grid__name"))
+        for d in qs.iterator(chunk_size=2000):
+            responded = None
+            if d.assigned_at:
+                responded = bool(d.contacted_at and d.contact_deadline and d.contacted_at <= d.contact_deadline)
+            on_time = None
+            if d.completed_at:
+                on_time = bool(d.assigned_at and d.due_at and d.completed_at <= d.due_at)
+            yield [
+                d.code, d.received_at.astimezone(tz).date().isoformat(), town.name,
+                d.community.name if d.community else "", d.grid.name if d.grid else "",
+                d.get_channel_display(), d.get_category_display(), _yn(d.urgent), d.get_status_display(),
+                _yn(responded), _yn(on_time),
+                d.get_resolution_display() if d.resolution else "",
+                d.get_satisfaction_display() if d.satisfaction else "",
+            ]
+
+
+def projects_in(p: periods.Period):
+    """Projects alive at some point of the period: proposed before its end, not closed before its start."""
+    start, end = p.bounds(ZoneInfo("Asia/Shanghai"))
+    return (Project.objects.filter(created_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+            .exclude(status=PStatus.REJECTED)
+            .select_related("town", "community").prefetch_related("items").order_by("town_id", "community__name", "id"))
+
+
+def items_text(project) -> str:
+    return "；".join(f"{i.name} {_num(float(i.quantity)) if i.quantity is not None else ''} {i.unit}".strip()
+                    for i in project.items.all())
+
+
+def project_rows(p: periods.Period) -> Iterator[list]:
+    for pr in projects_in(p).iterator(chunk_size=500):
+        yield [pr.title, pr.town.name, pr.community.name, pr.get_kind_display(), pr.get_status_display(),
+               _num(float(pr.budget)), _num(float(pr.spent)), _num(float(pr.progress)), items_text(pr)]
+
+
+def kpi_rows(p: periods.Period) -> Iterator[list]:
+    for town in Town.objects.order_by("id"):
+        nodes = [("镇", Node("town", town))] + [
+            ("社区", Node("community", c)) for c in Community.objects.filter(town=town).order_by("id")
+        ]
+        for level, node in nodes:
+            f = figures(counts_from_counters(node, p))
+            yield [level, node.name, p.label, f["assigned"], _num(f["response_rate"]), _num(f["resolution_rate"]),
+                   _num(f["satisfaction_rate"]), _num(f["composite"]), _num(f["on_time_rate"]),
+                   _num(f["avg_days_to_close"])]
+
+
+ROWS = {"demands": demand_rows, "projects": project_rows, "kpis": kpi_rows}
+
+
+def stream(dataset: str, p: periods.Period) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    yield "\ufeff" + writer.writerow([c for c, _ in COLUMNS[dataset]])
+    for row in ROWS[dataset](p):
+        yield writer.writerow(row)
+
+
+def recent_periods(today=None) -> dict:
+    today = today or timezone.localdate()
+    months, quarters = [], []
+    y, m = today.year, today.month
+    for _ in range(12):
+        months.append(f"{y}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    y, q = today.year, (today.month - 1) // 3 + 1
+    for _ in range(4):
+        quarters.append(f"{y}-Q{q}")
+        y, q = (y, q - 1) if q > 1 else (y - 1, 4)
+    return {"月度": months, "季度": quarters, "年度": [str(today.year), str(today.year - 1)]}
+
+
