@@ -261,54 +261,62 @@ STAFF_NICK_RE = _rx(r"网格", r"楼道长", r"楼长", r"单元长", r"楼栋�
                     r"服务中心", r"城管", r"环卫", r"市政", r"群主")
 CUES: dict[str, tuple[str, re.Pattern]] = {
     "problem": ("问题描述", _rx(
-        r"坏|堵|漏|渗|不亮|弗亮|不通|弗通|不灵|失灵|没反应|故障|卡住|卡在|关不上|打不开|刷不开|异响|响|臭|味道|异味",
-        r"吵|噪|脏|乱[停扔倒堆丢放接]|满了|满出|满溢|溢|积水|淹|坑|破|裂|断|塌|掉|松了|松动|歪|倒[了在]|锈|冒烟|冒火|火花|焦",
-        r"漏电|裸露|困|堆|占[了道着用]|挡|遮|飞线|拉线|老鼠|蟑螂|蚊|苍蝇|虫|蛀|偷|撬|垃圾|没人[管清扫修理来收倒]",
-        r"太[少多差吵脏臭暗高低慢小大响]|不够|没水|没电|不出水|水压|发黄|翘|晃|摔|绊|滑倒|呒没|黑乎乎|黑漆漆|黑咕隆咚",
-        r"摸黑|不安全|危险|扰民|睡不着|受不了|没法|弗好|不好用|不能用|用不了|抢不到|停不|进不去|过不去|出不去")),
-    "danger": ("安全隐患", _rx(r"危险|隐患|砸|差点|摔|着火|起火|冒烟|火花|漏电|触电|煤气|燃气味|困|救命|紧急|出人命",
+        r"(?<!高兴)(?<!开心)坏|堵|漏|渗|不亮|弗亮|不通|弗通|不灵|失灵|没反应|故障|卡住|卡在|关不上|打不开|刷不开",
+        r"异响|响声|咣当|哐当|咚咚|嗡嗡|噼里啪啦|臭|味道(很|太|好|交关)?(大|重|难闻|冲)|怪味|异味|焦味|腥",
+        r"吵|噪|脏|乱[停扔倒堆丢放接]|满了|满出|满溢|溢|积水|淹了|被淹|水淹|淹到|坑|破|裂|断|塌|掉下|掉了一|脱落|松了|松动|歪",
+        r"倒[了在]|锈|冒烟|冒火|火花|漏电|裸露|困人|被困|困在|堆|占[了道着用]|挡|遮|飞线|拉线|老鼠|蟑螂|蚊|苍蝇|虫|蛀|偷|撬",
+        r"垃圾|没人[管清扫修理来收倒]|太[少多差吵脏臭暗高低慢小]|不够|没水|没电|不出水|水压|发黄|翘|晃|摔|绊|滑倒",
+        r"黑乎乎|黑漆漆|黑咕隆咚|摸黑|不安全|危险|扰民|睡不着|受不了|没法|弗好用|不好用|不能用|用不了|抢不到|停不",
+        r"进不去|过不去|出不去|不敢|缺货|没地方|黑了|全黑|碎了|玻璃碎|不拴绳|乱叫|狗叫|狗屎|狗粪|黏糊糊",
+        r"(多久|好久|几天|半个月)没(人|来|扫|清|修|打扫|收|倒)")),
+    "danger": ("安全隐患", _rx(r"危险|隐患|砸|差点|摔|着火|起火|冒烟|火花|漏电|触电|煤气|燃气味|困人|被困|救命|紧急|出人命|吓死|吓人",
                                 r"要掉|要倒|摇摇欲坠|歪了|随时")),
     "request": ("求助/请求用语", _rx(
-        r"麻烦|请(尽快|赶紧|社区|物业|网格|相关|帮|派|安排|来|处理|管|问|人)|帮忙|帮(我|看|问|处理|弄|修|联系)",
+        r"麻烦(?![了你您大])|请(尽快|赶紧|社区|物业|网格|相关|帮|派|安排|来|处理|管|问|人)|帮忙|帮(我|看|问|处理|弄|修|联系)",
         r"能不能|能否|可不可以|可否|希望|建议|求助|谁(来)?管|有没有人管|管一管|管管|处理一下|修一下|看一下|看看",
         r"来人|快来|赶紧|尽快|反映|投诉|举报|报修|怎么办|咋办|找谁|申请|怎么(申请|办|弄|交|报名|补)|在哪(里)?[办交补]",
         r"报名|要带什么|需要(带|什么)|协调|出面|检查一下|检测|清一清|修一修|弄一下|派人|叫人|安排人")),
     "question": ("提问", _rx(r"[?？]|吗|呢|伐|是不是|请问|有没有|咋|怎么|哪里|哪儿|哪块|多少|几点|什么时候|啥辰光|阿是")),
     "place": ("地点", _rx(
         r"\d+\s*(幢|栋|号楼|单元|楼|室|#)|[一二三四五六七八九十两]+(幢|栋|号楼|单元|楼|期)|楼道|楼梯|楼下|楼上|楼顶|顶楼",
-        r"门口|电梯|地下室|车库|小区|[东南西北]门|家里|我家|厨房|卫生间|阳台|窗|过道|路口|河|广场|绿化带|草坪|花坛",
+        r"门口|电梯|地下室|车库|小区|[东南西北]门|厨房|卫生间|阳台|窗|过道|路口|河|广场|绿化带|草坪|花坛",
         r"车棚|垃圾房|菜场|市场|公厕|厕所|路灯|停车场|篮球场|健身|泵站|排涝站|巷|路上|路面|人行道")),
     "first_person": ("本人/本户", _rx(r"我家|我们家|我们(楼|单元|这|那|小区|幢|栋)|俺|阿拉|我(妈|爸|父亲|母亲|老人|孩子|儿子|女儿|老头|老伴|孙)",
                                       r"家里老人|我住|住在|我就住")),
-    "duration": ("持续/反复", _rx(r"好几天|几天了|[一二两三几]个(礼拜|星期|月)|天天|每天|一直|又|还是|老是|总是|经常|每次|好久|半个月|一年")),
+    "duration": ("持续/反复", _rx(r"[一二两三四五六七八九十\d]+天了|前[两几]天|早就|昨天就|上个?(礼拜|星期|月)就|好几天|几天了|[一二两三几]个(礼拜|星期|月)|天天|每天|一直|又|还是|老是|总是|经常|每次|好久|半个月|一年")),
     "followup": ("催办用语", _rx(
-        r"还没(人)?(来|修|处理|弄|解决|好|动静|下文|人理|人管)|怎么还|到现在|催一下|再催|有人管吗|有人理吗|没人(管|理|回)",
-        r"还是(老样子|没|不|弗|坏|那样|一样|敞|在)|又(坏|堵|漏|不亮|停|来了|这样)|什么时候(来|修|能)|有下文|进展|结果呢|怎么样了",
-        r"今天又|还在[响漏滴吵堵]|呢[?？]?$")),
+        r"还没(人)?(来|修|处理|弄|解决|好|动静|下文|人理|人管|换|抽|清)|怎么还|到现在|催一下|再催|有人管吗|有人理吗",
+        r"(还是|都|一直|根本|怎么)没人(管|理|回|来)|没人(管|理)吗",
+        r"还是(老样子|没人|不|弗|坏|那样|一样|敞)|什么时候(来|修|能)|有下文|进展|结果呢|怎么样了|说好的|等到",
+        r"能来吗|来了没|来不来|啥时候来|[修弄]好没|修好了没|弄好了没|归谁管|谁来管|到底谁管|到底有没有人")),
+    "again": ("又/仍然", _rx(r"又(坏|堵|漏|不亮|停|来了|这样|滴|响|吵)|今天又|还在[响漏滴吵堵冒]|还是[^，,。]{0,6}[坏堵漏响吵]")),
     "metoo": ("附和", _rx(r"我家也|我们(家|这|楼|单元|这边|那边)?也|也是|同样|一样|\+1|同问|同感|附议|顶一下|支持|同意|我也",
-                          r"俺家也|确实|对的|是的是的")),
+                          r"俺家也|确实|对的|^对[，, ]|是的是的|^是的|也[有是没不弗被在]")),
     "notice": ("通知用语", _rx(
         r"通知|温馨提示|温馨提醒|提醒(大家|各位)|公告|请(大家|各位|广大)|各位(业主|居民|邻居|住户|老板|居民朋友)|@所有人",
         r"届时|将于|特此|敬请|知悉|接龙|报名请|欢迎(大家|参加)|注意安全|相互转告|请配合|配合一下|【|不要在群里")),
-    "ad": ("广告用语", _rx(r"出售|转让|出租|求租|招聘|招收|代购|加微信|加v|vx|私聊|优惠|特价|特惠|团购|批发|包邮|兼职",
+    "ad": ("广告用语", _rx(r"出售|转让|出租|求租|招聘(?!信息)|招收|代购|加微信|加v|vx|私聊|优惠|特价|特惠|团购|批发|包邮|兼职",
                           r"日结|上门回收|收购|回收|价格|\d+\s*元|\d+块|九成新|八成新|电话[:：]?\s*\d|\*{3,}|招生|打[八九七]折")),
-    "thanks": ("致谢", _rx(r"谢谢|感谢|多谢|辛苦|点赞|给力|👍|效率(真|很)?高|谢啦|谢了")),
-    "resolved": ("已解决", _rx(r"(修|弄|通|清|换|装|处理|解决|搞|拉|锯|焊|摘)(好|掉|完|走|定|死)了|已经(修|处理|弄|清|换|解决|通|拉走|锯)",
+    "thanks": ("致谢", _rx(r"谢谢|感谢|多谢|辛苦|点赞|给力|👍|效率(真|很)?高|谢啦|谢了|麻烦(你|您|大家)?了|及时")),
+    "resolved": ("已解决", _rx(r"(修|弄|通|清|换|装|处理|解决|搞|拉|锯|焊|摘|办|剪|抽|补|调)(好|掉|完|走|定|死|小)了|已经(修|处理|弄|清|换|解决|通|拉走|锯|剪|抽|办)",
                                r"好了[，,!！。]|好了$|搞定|恢复了|没事了|终于|干净多了|没声音了|安静了")),
     "greeting": ("问候", _rx(r"^(各位|大家|亲们)?(早|早上好|早安|晚安|中午好|下午好|晚上好|好|新年好)[呀啊哈]?[!！~。 ]*$",
                              r"快乐|安康|大家好|早上好|早安|晚安|欢迎欢迎|请多关照")),
-    "ack": ("确认回复", _rx(r"^(收到|好的|好滴|ok|嗯+|明白|明白了|知道了|了解|1|好|行|可以|对|是的|是啊|对的|好好好|好嘞|收到收到|好的好的)",
+    "ack": ("确认回复", _rx(r"^(收到|好的|好滴|ok|嗯+|明白|明白了|知道了|了解|1|好|行|可以|好好好|好嘞|收到收到|好的好的)[!！~。 ]*$",
+                            r"^(那就好|那就放心了|没事就好|放心了|好的好的|谢谢[啦了]?|ok)",
                             r"^(收到|好的)[，, ]?(谢谢|谢谢提醒|辛苦了)?[!！~。 ]*$")),
-    "laugh": ("说笑", _rx(r"哈哈|呵呵|笑死|嘻嘻|😂|🤣|羡慕|恭喜")),
+    "laugh": ("说笑", _rx(r"哈哈|呵呵|笑死|嘻嘻|羡慕|恭喜|新闻|听说|据说|朋友圈|开心|原来是|虚惊一场|开玩笑")),
     "commit": ("答复/承诺用语", _rx(
         r"已(经)?(安排|通知|联系|上报|报给|报了|派|反映|反馈|记下|登记)|马上(去|来|安排|联系|叫|打|通知)|稍等|别急",
         r"我(去|来|下午|明天|马上|私信|帮您|帮你|记下|中午)|(今天|明天|下午|上午|这两天|这周).{0,6}(来|去|过来|安排|修|处理|装|换)",
         r"会(尽快|安排|来|处理|公布|和)|在路上|记下了|列入|整改|上报|帮您|帮你|您")),
-    "neighbour_ask": ("问邻居", _rx(r"谁家|有没有人|谁知道|有人知道|谁有|求推荐|推荐|拼车|借|有人要|谁在|大家有没有|有没有推荐")),
-    "lost_found": ("失物招领", _rx(r"捡到|丢了|走丢|寻[狗猫人物]|启事|是谁家的|谁家的")),
+    "neighbour_ask": ("问邻居", _rx(r"谁家|有没有人(?![管来理])|谁知道|有人知道|谁有|求推荐|推荐|拼车|借|有人要|谁在|大家有没有|有没有推荐")),
+    "lost_found": ("失物招领", _rx(r"捡到|(钥匙|钱包|手机|卡|狗|猫)丢了|丢了(一|个|只)|走丢|寻[狗猫人物]|启事|谁家.{0,10}的|下来拿|来拿|认领|放错")),
+    "advice": ("给邻居出主意", _rx(r"你(可以|去|打|找|试试|问问)|试试|建议你|私信你")),
     "service": ("办事咨询", _rx(
         r"申请|补贴|办理|证明|社保|医保|低保|疫苗|接种|报名|课堂|养老|助餐|补办|年审|残疾|养老金|户籍|户口|居住证",
-        r"体检|义诊|家庭医生|配药|健康证|托班|暑托|尊老金|高龄|法律|就业|培训|招聘信息|助浴|护理|上门服务|老年卡|公交卡")),
+        r"体检|义诊|家庭医生|配药|健康证|托班|暑托|尊老金|高龄|法律|就业|培训|招聘信息|助浴|护理|上门服务|老年卡|公交卡",
+        r"图书室|图书馆|阅览室|开不开|开放时间|几点开门|上班时间|老年大学|书法班|四点半|课堂|活动室")),
 }
 CUE_LABELS = {k: v[0] for k, v in CUES.items()}
 EXTRA_LABELS = {
@@ -317,7 +325,7 @@ EXTRA_LABELS = {
     "quote": "引用回复", "short": "消息很短", "len": "消息长度", "emoji_only": "只有表情",
     "type_consult": "咨询", "type_complaint": "投诉", "type_suggestion": "建议", "type_praise": "表扬",
     "type_help": "求助", "multiline": "多行", "q_service": "办事提问", "q_plain": "普通提问",
-    "problem_first": "本人遇到的问题", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
+    "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -331,13 +339,23 @@ def is_staff_nick(sender: str) -> bool:
     return bool(STAFF_NICK_RE.search(sender or "")) and not _RESIDENT_NICK_RE.search(sender or "")
 
 
-def cue_hits(text: str) -> dict[str, list[str]]:
-    """Cue name → the words that matched (for features and for the reason shown to staff)."""
+_EMOJI_CUES = {"laugh_emoji": ("😂", "🤣", "😄", "😆", "[偷笑]", "[破涕为笑]", "[呲牙]", "😁"),
+               "thanks": ("👍", "🙏", "[强]", "[抱拳]", "[合十]", "[玫瑰]", "🌹", "👏", "💐", "[鼓掌]"),
+               "greeting": ("☀️", "🌞", "🌙", "[太阳]", "[月亮]")}
+
+
+def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Cue name → the words that matched (for features and for the reason shown to staff); emoji
+    removed from the text still count (😂 laughs, 👍 thanks)."""
     out = {}
     for name, (_label, rx) in CUES.items():
         found = [m.group(0) for m in rx.finditer(text)]
         if found:
             out[name] = found
+    for e in emoji:
+        for name, marks in _EMOJI_CUES.items():
+            if any(mk in e for mk in marks):
+                out.setdefault(name, []).append(e)
     return out
 
 
@@ -346,7 +364,7 @@ def features(c: Cleaned, msg: Message, tri, *, staff_seen: bool, hits: dict | No
     from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
     t = c.text.lower()
-    hits = hits if hits is not None else cue_hits(t)
+    hits = hits if hits is not None else cue_hits(t, c.emoji)
     f = {k: min(1.0, 0.6 + 0.2 * len(v)) for k, v in hits.items()}
     n_han = len(_HAN_RE.findall(c.text))
     f["len"] = min(1.0, math.log1p(n_han) / math.log(80))
@@ -370,6 +388,7 @@ def features(c: Cleaned, msg: Message, tri, *, staff_seen: bool, hits: dict | No
     f["q_plain"] = q * (1.0 - prob) * (1.0 - f.get("service", 0.0))
     f["problem_first"] = prob * max(f.get("first_person", 0.0), f.get("place", 0.0))
     f["problem_resolved"] = prob * f.get("resolved", 0.0)
+    f["thanks_only"] = f.get("thanks", 0.0) * (1.0 - prob) * (1.0 - f.get("request", 0.0))
     f["staff_problem"] = prob * max(f["staff_nick"], f["staff_seen"])
     return {k: v for k, v in f.items() if v}
 
@@ -423,8 +442,13 @@ DETAIL_WINDOW = timedelta(minutes=30)
 ANSWER_WINDOW = timedelta(hours=2)
 CLUSTER_WINDOW = timedelta(days=10)
 LOOKAHEAD = 5
-_ANSWER_RE = re.compile(r"在|是的|不是|可以|要|不用|一般|大概|左右|就行|去|点|号|路|走|有的|没有|对面|旁边|后面|前面|\d")
+_ANSWER_RE = re.compile(r"^(在|是的|是|不是|可以|要|不用|一般|大概|有的|没有|应该|好像|可能|去|带|到|坐|就在|对面|旁边|这个要|不要"
+                        r"|我(帮|来|有|去|知道|家有|也不知道))"
+                        r"|\d+\s*点|左右|就行|就可以|就好")
 _UNPLACED = "（本群）"
+_FUNCTION_CHARS = set("的了是在有我你他她们吗呢啊吧呀什么几点要不会能可以怎么请问一下这那个哪里还就都也和跟到去来说")
+_STRONG_COMMIT_RE = re.compile(r"已(经)?(安排|通知|联系|上报|报给|派单|派人|反映给|反馈给|记下|登记)|马上(安排|联系|通知|派)|"
+                               r"列入|派单|[我我们]+(下午|明天|马上|这就)(去|来|过来)")
 
 
 @dataclass
@@ -477,6 +501,8 @@ class _Cluster:
     results: list = field(default_factory=list)
     senders: set = field(default_factory=set)
     last: datetime | None = None
+    resolved: bool = False
+    consult: bool = False           # a question (nothing to repair: "还没人来修" is not about it)
 
 
 class ChatExtractor:
@@ -566,13 +592,13 @@ class ChatExtractor:
         c = self._clean(m)
         if not _HAN_RE.search(c.text) and not re.search(r"[A-Za-z0-9]{2,}", c.text):
             what = "图片/语音等" if c.media else ("表情" if c.emoji else "空消息")
-            if re.fullmatch(r"\s*(\+1|1)\s*", c.text or ""):
+            if re.fullmatch(r"\s*(\+1|＋1|1)\s*", re.sub(r"[^\w+＋]", "", c.text or "")):
                 what = ""
             if what:
                 return Decision(m, c.text, False, 0.0, f"只有{what}，没有文字", "media", cleaned=c)
         text = c.text
         low = text.lower()
-        hits = cue_hits(low)
+        hits = cue_hits(low, c.emoji)
         staff = is_staff_nick(m.sender) or m.sender in self.staff_senders
         tri = self.engine.predict(text, channel="wechat_group")
         if tri.community:
@@ -581,6 +607,9 @@ class ChatExtractor:
                 self.place_votes[(tri.community, tri.place)] += 1
         n_han = len(_HAN_RE.findall(text))
 
+        if not staff and self._looks_staff(m, c, hits):
+            self.staff_senders.add(m.sender)
+            staff = True
         if staff:
             d = self._staff(m, c, hits, tri)
             return d
@@ -596,17 +625,36 @@ class ChatExtractor:
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)
         if demand and self._is_plain_question(hits, tri):
+            notice = self._recent_notice(m, c)
+            if notice is not None:
+                if self.record:
+                    self.record.pop()
+                return Decision(m, text, False, p, f"否：询问第 {notice.line} 行通知的细节", "question",
+                                cleaned=c, result=tri, follows=notice.line)
+        if demand and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and not tri.urgent
+                       or "neighbour_ask" in hits and "question" in hits):
             ans = self._answered(m, ahead)
             if ans is not None:
+                if self.record:
+                    self.record.pop()        # decided by the rule, not the model
                 return Decision(m, text, False, p, f"否：邻居已在群内解答（第 {ans.line} 行）", "answered",
                                 cleaned=c, result=tri, follows=ans.line)
         d = Decision(m, text, demand, p, reason, kind, cleaned=c, result=tri)
         if demand:
             d.category, d.urgent = tri.category, bool(tri.urgent)
             self._cluster(d)
-        elif "notice" in hits and len(hits["notice"]) >= 2:
-            self.staff_senders.add(m.sender)
+        elif kind == "resolved":
+            self._mark_resolved(m, c)
         return d
+
+    def _looks_staff(self, m: Message, c: Cleaned, hits: dict) -> bool:
+        """A sender whose nickname says nothing, writing as staff do: a notice ("各位居民：…请在群里接龙"),
+        or a reply that reports action taken ("@张三 收到，已通知物业")."""
+        if "@所有人" in m.raw or c.text.startswith(("【", "[通知]")) or len(set(hits.get("notice", ()))) >= 2:
+            return "first_person" not in hits
+        if _STRONG_COMMIT_RE.search(c.text) and (c.mentions or c.quote_text or c.text.startswith("收到")):
+            return "first_person" not in hits and "question" not in hits
+        return False
 
     def _staff(self, m: Message, c: Cleaned, hits: dict, tri) -> Decision:
         if "notice" in hits or "@所有人" in m.raw:
@@ -619,32 +667,50 @@ class ChatExtractor:
         target = self._target_by_mention(c) or self._recent_demand(m, within=timedelta(hours=3))
         if target is not None and target.cluster is not None:
             d.thread = target.cluster
+        if "resolved" in hits and "question" not in hits:
+            self._mark_resolved(m, c)
         return d
 
     # --- follow-ups, me-too, details ---------------------------------------------------------------
     def _follow(self, m: Message, c: Cleaned, hits: dict, tri, n_han: int) -> Decision | None:
-        """A message that continues an earlier problem: joins it (a demand exactly when it is)."""
+        """A message that continues an earlier problem joins it (and is a demand exactly when that
+        problem is): a quoted reply, a follow-up ("还没人来修啊"), a "+1 / 我家也是", a neighbour's
+        short agreement right after a report, or the reporter's own next detail."""
         from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
         specific = {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
-        negative = any(k in hits for k in ("thanks", "resolved", "greeting", "ad", "laugh")) and \
-            "followup" not in hits
+        negative = any(k in hits for k in ("resolved", "greeting", "ad", "laugh", "ack", "lost_found", "notice",
+                                           "neighbour_ask")) or ("thanks" in hits and "request" not in hits)
+        negative = negative and "followup" not in hits
         target, how = None, ""
-        if c.quote_text is not None:
-            target = self._target_by_quote(c)
-            how = "引用"
-        fu = "followup" in hits and (n_han <= 30 or not specific)
-        me_too = "metoo" in hits and n_han <= 16
-        if target is None and fu and not negative:
-            target = self._recent_demand(m, within=FOLLOW_WINDOW, prefer_sender=True, concepts=specific)
+        answer_like = bool(_ANSWER_RE.search(c.text)) and "followup" not in hits
+        if c.quote_text is not None and not negative and not answer_like and "commit" not in hits and (
+                n_han <= 6 or any(k in hits for k in ("followup", "again", "metoo", "problem", "danger", "duration"))):
+            target, how = self._target_by_quote(c), "引用"
+        if target is None and "followup" in hits and (n_han <= 30 or not specific) and not negative:
+            own = self._own_last(m)
+            if own is not None and not own.demand and own.kind == "neighbour":
+                target = own                       # "还是没人知道吗" after one's own question to neighbours
+            else:
+                target = self._followup_target(m, specific)
             how = "跟进"
-        if target is None and me_too and not negative:
-            target = self._previous_topic(m)
-            how = "附和"
-        if target is None and not negative and not specific and n_han <= 20 and "question" not in hits:
-            prev = self._recent_demand(m, within=DETAIL_WINDOW, same_sender=True)
-            if prev is not None:
+        if target is None and "again" in hits and n_han <= 30 and not negative:
+            target = self._followup_target(m, specific, again=True)
+            how = "跟进"
+        if target is None and "metoo" in hits and (n_han <= 8 or n_han <= 16 and not specific) and not negative:
+            target, how = self._previous_topic(m), "附和"
+        if target is None and not negative and n_han <= 25:
+            prev = self._adjacent_demand(m)
+            deictic = re.search(r"那边|这边|那里|这里|那个|这个|门口|楼下|楼上", c.text)
+            agree = any(k in hits for k in ("metoo", "again", "danger")) or "problem" in hits and (
+                deictic or "first_person" in hits or "duration" in hits)
+            detailish = any(k in hits for k in ("place", "duration", "problem", "first_person", "request", "again",
+                                                 "metoo", "danger")) or c.mentions or re.search(r"\d", c.text)
+            quick = prev is not None and prev.time and m.time and m.time - prev.time <= timedelta(minutes=5)
+            if prev is not None and prev.sender == m.sender and (detailish or quick):
                 target, how = prev, "补充"
+            elif prev is not None and agree and "advice" not in hits:
+                target, how = prev, "附和"
         if target is None:
             return None
         if target.cluster is None and target.thread is not None:
@@ -665,9 +731,32 @@ class ChatExtractor:
                 cl.senders.add(m.sender)
                 cl.last = m.time or cl.last
             return d
-        if how in ("附和", "引用"):
+        if how in ("附和", "引用", "跟进") and not (specific and how != "跟进"):
             return Decision(m, c.text, False, 0.0, f"否：{how}第 {target.line} 行，该消息不是诉求", "chat",
                             follows=target.line, cleaned=c, result=tri)
+        return None
+
+    def _own_last(self, m: Message, within: timedelta = timedelta(hours=6)) -> Decision | None:
+        """The sender's own last substantive message (not a greeting, thanks, media…)."""
+        for d in reversed(self.history):
+            if d.time and m.time and m.time - d.time > within:
+                return None
+            if d.sender == m.sender and d.kind not in ("system", "media", "ack", "greeting", "thanks"):
+                return d
+        return None
+
+    def _adjacent_demand(self, m: Message, within: timedelta = timedelta(minutes=60)) -> Decision | None:
+        """The demand this message directly follows (only staff replies, system lines and media may
+        come between), or None."""
+        for d in reversed(self.history):
+            if d.time and m.time and m.time - d.time > within:
+                return None
+            if d.kind in ("system", "media", "staff"):
+                continue
+            if not d.demand and d.cleaned is not None and (d.cleaned.quote_sender == m.sender or any(
+                    n and (m.sender.startswith(n) or n.startswith(m.sender)) for n in d.cleaned.mentions)):
+                continue                      # someone asked me something: my answer continues my report
+            return d if d.demand and d.cluster is not None else None
         return None
 
     def _cluster_by_id(self, cid: int | None) -> _Cluster | None:
@@ -677,17 +766,21 @@ class ChatExtractor:
         return None
 
     def _target_by_quote(self, c: Cleaned) -> Decision | None:
-        qt = re.sub(r"\s+", "", (c.quote_text or "").rstrip("…. "))[:12]
+        """The earlier message a quoted reply 「张三：…」 quotes (sender and the start of the text)."""
+        def norm(t: str) -> str:
+            return re.sub(r"[\s，,。.!！?？…~、]+", "", clean(t).text)
+
+        qt = norm(c.quote_text or "")[:10]
         best = None
         for d in reversed(self.history):
             if d.kind == "system":
                 continue
-            same_sender = c.quote_sender and d.sender == c.quote_sender
-            body = re.sub(r"\s+", "", clean(d.message.raw).text)
-            same_text = bool(qt) and (qt[:8] in body or body[:8] in qt)
+            body = norm(d.message.raw)
+            same_sender = bool(c.quote_sender) and d.sender == c.quote_sender
+            same_text = len(qt) >= 2 and len(body) >= 2 and (qt[:8] in body or body[:8] in qt)
             if same_sender and same_text:
                 return d
-            if best is None and (same_text or (same_sender and not qt)):
+            if best is None and same_text and len(qt) >= 4:
                 best = d
         return best
 
@@ -698,6 +791,35 @@ class ChatExtractor:
                                               or name.startswith(d.sender)):
                     return d
         return None
+
+    def _followup_target(self, m: Message, concepts: set, *, again: bool = False) -> Decision | None:
+        """The problem a follow-up is about: one this sender reported or joined, else the most
+        recently active one still open (for "又坏了" also a solved one), matching its words if any."""
+        live = [cl for cl in self.clusters if not (cl.last and m.time and m.time - cl.last > FOLLOW_WINDOW)
+                and not cl.consult]
+        if concepts:
+            live = [cl for cl in live if any(set(r.concepts) & concepts for r in cl.results)] or \
+                ([] if again else live)
+        if not again:
+            live = [cl for cl in live if not cl.resolved] or live
+        own = [cl for cl in live if m.sender in cl.senders]
+        pool = own or ([] if again and not concepts else live)
+        if not pool:
+            return None
+        return max(pool, key=lambda cl: (cl.last or datetime.min, cl.id)).first
+
+    def _mark_resolved(self, m: Message, c: Cleaned) -> None:
+        """"修好了，谢谢" closes the problem it answers (quoted, or the most recently active one)."""
+        target = self._target_by_quote(c) if c.quote_text else None
+        cid = target.cluster if target is not None and target.cluster is not None else \
+            (target.thread if target is not None else None)
+        if cid is None:
+            recent = [cl for cl in self.clusters if cl.last and m.time and m.time - cl.last <= timedelta(days=2)]
+            if recent:
+                cid = max(recent, key=lambda cl: (cl.last, cl.id)).id
+        cl = self._cluster_by_id(cid)
+        if cl is not None:
+            cl.resolved = True
 
     def _recent_demand(self, m: Message, *, within: timedelta, prefer_sender: bool = False,
                        same_sender: bool = False, concepts: set | None = None) -> Decision | None:
@@ -719,23 +841,41 @@ class ChatExtractor:
         return fallback
 
     def _previous_topic(self, m: Message) -> Decision | None:
-        """What a short "+1 / 我家也是" agrees with: the last message worth agreeing with."""
+        """What a short "+1 / 我家也是" agrees with: the last message worth agreeing with (a report, a
+        notice, a question to neighbours); chit-chat in between is passed over when a report came
+        shortly before it."""
+        passed = None
         for d in reversed(self.history):
             if d.time and m.time and m.time - d.time > ME_TOO_WINDOW:
-                return None
-            if d.kind in ("system", "media", "ack", "greeting") or d.sender == m.sender and not d.demand:
+                return passed
+            if d.kind in ("system", "media", "ack", "greeting", "staff") or d.sender == m.sender and not d.demand:
                 continue
-            if d.kind == "staff":
-                continue            # "+1" after a staff reply agrees with the report before it
-            return d
+            if d.demand or d.kind in ("notice", "neighbour", "question", "answered", "ad"):
+                return d
+            if passed is None:
+                passed = d                    # chit-chat: agree with it unless a report comes before it
+            if d.time and m.time and m.time - d.time > timedelta(hours=1):
+                return passed
+        return passed
+
+    def _recent_notice(self, m: Message, c: Cleaned) -> Decision | None:
+        """A staff notice shortly before this question that it asks about (shares a content word)."""
+        mine = set(_HAN_RE.findall(c.text)) - _FUNCTION_CHARS
+        for i, d in enumerate(reversed(self.history)):
+            if i > 8 or d.time and m.time and m.time - d.time > timedelta(hours=3):
+                return None
+            if d.kind == "notice":
+                theirs = set(_HAN_RE.findall(d.text)) - _FUNCTION_CHARS
+                return d if mine & theirs else None
         return None
 
     def _is_plain_question(self, hits: dict, tri) -> bool:
         from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
-        specific = [k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS
+        physical = [k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS
                     and CONCEPTS[k][0] not in ("services", "health", "elderly", "culture")]
-        return "question" in hits and "problem" not in hits and not specific and not tri.urgent
+        return "question" in hits and "problem" not in hits and "danger" not in hits and not tri.urgent \
+            and not physical
 
     def _answered(self, m: Message, ahead: list[Message]) -> Message | None:
         first = True
@@ -747,17 +887,20 @@ class ChatExtractor:
             if a.sender == m.sender:
                 first = False
                 continue
-            if is_staff_nick(a.sender) or a.sender in self.staff_senders:
-                return None                      # the community answers: still a demand
             c = self._clean(a)
-            h = cue_hits(c.text.lower())
+            if is_staff_nick(a.sender) or a.sender in self.staff_senders:
+                if c.quote_sender == m.sender or m.sender in c.mentions or first:
+                    return None                  # the community answers: still a demand
+                continue
+            h = cue_hits(c.text.lower(), c.emoji)
             if "question" in h or "metoo" in h:
                 first = False
                 continue
             addressed = c.quote_sender == m.sender or any(
                 n and (m.sender.startswith(n) or n.startswith(m.sender)) for n in c.mentions)
-            quick = a.time is None or m.time is None or a.time - m.time <= timedelta(minutes=20)
-            if addressed or (first and quick and _ANSWER_RE.search(c.text) and "problem" not in h):
+            quick = a.time is None or m.time is None or a.time - m.time <= timedelta(minutes=15)
+            if addressed and "problem" not in h or (first and quick and _ANSWER_RE.search(c.text) and "problem" not in h
+                                                    and len(_HAN_RE.findall(c.text)) <= 30):
                 return a
             first = False
         return None
@@ -785,7 +928,8 @@ class ChatExtractor:
                 if s >= DEFAULT_THRESHOLD and s > best_s:
                     best, best_s = cl, s
         if best is None:
-            best = _Cluster(self.next_cluster, d)
+            best = _Cluster(self.next_cluster, d, consult=self._is_plain_question(
+                cue_hits(d.text.lower()), d.result) or d.result.type == "consult" and "problem" not in cue_hits(d.text.lower()))
             self.next_cluster += 1
             self.clusters.append(best)
         else:
@@ -800,8 +944,8 @@ class ChatExtractor:
     def _kind(self, hits: dict) -> str:
         for k in ("ad", "notice", "resolved", "thanks", "greeting", "ack", "laugh", "neighbour_ask", "lost_found"):
             if k in hits:
-                return {"laugh": "chat", "neighbour_ask": "chat", "lost_found": "chat"}.get(k, k)
-        return "chat"
+                return {"laugh": "chat", "neighbour_ask": "neighbour", "lost_found": "neighbour"}.get(k, k)
+        return "question" if "question" in hits else "chat"
 
     def _reason(self, demand: bool, contrib: list[tuple[str, float]], hits: dict) -> str:
         parts = []

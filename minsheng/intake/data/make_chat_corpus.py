@@ -64,6 +64,8 @@ STAFF_NICKS = [
     "物业管家-阿杰", "单元长-刘阿姨", "社区民警-徐警官", "{cs}网格员 吴敏", "楼道长 顾阿姨", "物业维修-老钱",
     "{cs}社区党委", "网格长王磊",
 ]
+# Staff whose nickname does not say so (a 楼道长 called 老周): only their words tell.
+PLAIN_STAFF_NICKS = ["老周", "王芳", "周建国", "小何", "Amy许", "陈姐", "顾建华", "阿杰"]
 RESIDENT_NICKS = [
     "{b}-302王阿姨", "李师傅", "阳光明媚", "🌸花开富贵", "大熊", "Tony", "小雨妈妈", "老张", "{b} 陈", "静待花开",
     "平安是福", "刘姐", "快乐每一天", "明明爸爸", "周阿婆", "蓝天白云", "Jason", "一帆风顺", "上善若水",
@@ -93,8 +95,10 @@ class Export:
         self.name = pattern.format(b=self.building)
         cs = COMMUNITY_SHORT[self.community]
         staff = rng.sample(STAFF_NICKS, rng.randint(2, 3))
+        if rng.random() < 0.35:
+            staff[0] = rng.choice(PLAIN_STAFF_NICKS)
         self.staff = [s.format(cs=cs, b=self.building) for s in staff]
-        res = rng.sample(RESIDENT_NICKS, rng.randint(9, 16))
+        res = rng.sample([n for n in RESIDENT_NICKS if n not in staff], rng.randint(9, 16))
         self.residents = [r.format(b=self.building.rstrip("幢栋号楼")) for r in res]
         self.start = datetime(2025, 3, 1) + timedelta(days=rng.randint(0, 480), hours=7,
                                                        minutes=rng.randint(0, 50))
@@ -250,11 +254,18 @@ class Export:
                                            "@{S} 好的 {B}楼下"]))
                 self.add(tt, reporter, ans, "detail" if ans != "[图片]" else "media",
                          ans != "[图片]", cat, urgent, cid if ans != "[图片]" else None)
+            if r.random() < 0.2:
+                tt += timedelta(minutes=r.randint(30, 300))
+                self.add(tt, r.choice(self.residents), self.noisy(r.choice(B.PROGRESS)), "progress")
         if r.random() < 0.45:
             tt = tt + timedelta(days=r.randint(1, 3), hours=r.randint(0, 6))
             who = reporter if r.random() < 0.6 else r.choice(others)
             msg = self.noisy(self.fill(r.choice(B.FOLLOWUPS)))
-            if r.random() < 0.3:
+            if who != reporter and r.random() < 0.6:
+                msg = self.quote(msg, reporter, first_text)   # others say which problem they mean
+            elif who != reporter:
+                msg = f"{L}的事，{msg}" if L else msg
+            elif r.random() < 0.3:
                 msg = self.quote(msg, reporter, first_text)
             self.add(tt, who, msg, "followup", True, cat, urgent, cid)
             if r.random() < 0.6:
@@ -355,6 +366,9 @@ class Export:
         elif kind == "neighbour":
             asker = r.choice(self.residents)
             self.add(t, asker, self.noisy(self.fill(r.choice(B.NEIGHBOUR_REQUESTS))), "neighbour")
+            if r.random() < 0.5:
+                self.add(t + timedelta(minutes=r.randint(1, 20)), r.choice([x for x in self.residents if x != asker]),
+                         r.choice(B.NEIGHBOUR_REPLIES), "neighbour")
             if r.random() < 0.4:
                 self.add(t + timedelta(hours=2), asker, r.choice(["有人吗？", "还是没人知道吗", "顶一下"]), "neighbour")
         elif kind == "thanks":
