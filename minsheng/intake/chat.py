@@ -71,6 +71,7 @@ class Message:
     end_line: int = 0
     system: bool = False
     section: int = 0                # increments at a separator line (several exports in one file)
+    title: bool = False             # a title or separator line (may name the group)
 
     @property
     def lines(self) -> list[str]:
@@ -142,9 +143,12 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Message]:
                 current = None
             if not _DATE_ONLY_RE.match(stripped):
                 section += 1
+                yield Message(number, None, "", stripped, number, system=True, section=section, title=True)
             continue
         if current is None:
-            continue                   # a title or junk before the first message
+            # a title or other text before the first message
+            yield Message(number, None, "", stripped, number, system=True, section=section, title=True)
+            continue
         current.raw = f"{current.raw}\n{stripped}" if current.raw else stripped
         current.end_line = number
     if current is not None:
@@ -580,6 +584,10 @@ class ChatExtractor:
             if self._section is not None:
                 self._reset()
             self._section = m.section
+        if m.title and not self.group:
+            pm = self.engine.gazetteer.resolve(m.raw)
+            if pm.community and ("群" in m.raw or "聊天" in m.raw):
+                self.hint = pm                 # 微信群“采菱家园二期5幢楼道群”的聊天记录
         d = self._decide(m, ahead)
         self._cleaned.pop(id(m), None)
         self.history.append(d)
@@ -588,7 +596,7 @@ class ChatExtractor:
     # --- one message -----------------------------------------------------------------------------
     def _decide(self, m: Message, ahead: list[Message]) -> Decision:
         if m.system:
-            return Decision(m, m.raw.strip(), False, 0.0, "系统消息", "system")
+            return Decision(m, m.raw.strip(), False, 0.0, "标题" if m.title else "系统消息", "system")
         c = self._clean(m)
         if not _HAN_RE.search(c.text) and not re.search(r"[A-Za-z0-9]{2,}", c.text):
             what = "图片/语音等" if c.media else ("表情" if c.emoji else "空消息")
