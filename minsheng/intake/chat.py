@@ -915,11 +915,12 @@ class ChatExtractor:
 
     # --- clustering ------------------------------------------------------------------------------
     def _placed(self, r):
+        """The result as the duplicate test sees it: a message that names no place is about the
+        group's own community (its place is not assumed, so only a close match of the problem joins)."""
         if r.community is not None:
             return r
-        community, place, grid, building = self._home()
-        return replace(r, community=community or _UNPLACED, place=r.place or place, grid=r.grid or grid,
-                       building=r.building or building, ngrams=None)
+        community, _place, grid, _building = self._home()
+        return replace(r, community=community or _UNPLACED, grid=r.grid or grid, ngrams=None)
 
     def _cluster(self, d: Decision) -> None:
         from minsheng.triage.engine.duplicates import DEFAULT_THRESHOLD, similarity
