@@ -450,6 +450,7 @@ _ANSWER_RE = re.compile(r"^(在|是的|是|不是|可以|要|不用|一般|大�
                         r"|我(帮|来|有|去|知道|家有|也不知道))"
                         r"|\d+\s*点|左右|就行|就可以|就好")
 _UNPLACED = "（本群）"
+_FOLLOW_CHARS = set("没人修弄理管催天礼拜星期今明昨早晚又再呢啦")
 _FUNCTION_CHARS = set("的了是在有我你他她们吗呢啊吧呀什么几点要不会能可以怎么请问一下这那个哪里还就都也和跟到去来说")
 _STRONG_COMMIT_RE = re.compile(r"已(经)?(安排|通知|联系|上报|报给|派单|派人|反映给|反馈给|记下|登记)|马上(安排|联系|通知|派)|"
                                r"列入|派单|[我我们]+(下午|明天|马上|这就)(去|来|过来)")
@@ -700,10 +701,10 @@ class ChatExtractor:
             if own is not None and not own.demand and own.kind == "neighbour":
                 target = own                       # "还是没人知道吗" after one's own question to neighbours
             else:
-                target = self._followup_target(m, specific)
+                target = self._followup_target(m, specific, tri=tri)
             how = "跟进"
         if target is None and "again" in hits and n_han <= 30 and not negative:
-            target = self._followup_target(m, specific, again=True)
+            target = self._followup_target(m, specific, again=True, tri=tri)
             how = "跟进"
         if target is None and "metoo" in hits and (n_han <= 8 or n_han <= 16 and not specific) and not negative:
             target, how = self._previous_topic(m), "附和"
@@ -800,14 +801,22 @@ class ChatExtractor:
                     return d
         return None
 
-    def _followup_target(self, m: Message, concepts: set, *, again: bool = False) -> Decision | None:
+    def _followup_target(self, m: Message, concepts: set, *, again: bool = False, tri=None) -> Decision | None:
         """The problem a follow-up is about: one this sender reported or joined, else the most
         recently active one still open (for "又坏了" also a solved one), matching its words if any."""
         live = [cl for cl in self.clusters if not (cl.last and m.time and m.time - cl.last > FOLLOW_WINDOW)
                 and not cl.consult]
         if concepts:
-            live = [cl for cl in live if any(set(r.concepts) & concepts for r in cl.results)] or \
-                ([] if again else live)
+            related = [cl for cl in live if any(set(r.concepts) & concepts for r in cl.results)]
+            if not related and tri is not None:
+                related = [cl for cl in live if cl.first.category == tri.category]
+            if not related and tri is not None:
+                # no shared concept: the one sharing the most content characters ("灯还是不亮" → 楼道灯)
+                mine = set(_HAN_RE.findall(tri.text)) - _FUNCTION_CHARS - _FOLLOW_CHARS
+                scored = [(len(mine & set(_HAN_RE.findall(cl.first.text))), cl) for cl in live]
+                top = max((k for k, _cl in scored), default=0)
+                related = [cl for k, cl in scored if k == top] if top else []
+            live = related or ([] if again else live)
         if not again:
             live = [cl for cl in live if not cl.resolved] or live
         own = [cl for cl in live if m.sender in cl.senders]
