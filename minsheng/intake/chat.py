@@ -731,6 +731,11 @@ class ChatExtractor:
             if specific and target.result is not None and tri.category != target.category \
                     and tri.category_confidence > 0.6 and n_han > 12:
                 return None
+            if specific and how in ("附和", "补充") and n_han > 12 and "request" in hits:
+                cl = self._cluster_by_id(target.cluster)
+                theirs = set().union(*(set(r.concepts) for r in cl.results)) if cl is not None else set()
+                if theirs and not (specific & theirs):
+                    return None              # "电梯又停了" right after another report is a report of its own
             kind = {"引用": "follow_up", "跟进": "follow_up", "附和": "me_too", "补充": "detail"}[how]
             d = Decision(m, c.text, True, 1.0, f"是：{how}第 {target.line} 行的诉求（同一问题）", kind,
                          category=target.category, urgent=target.urgent, cluster=target.cluster,
@@ -808,6 +813,8 @@ class ChatExtractor:
                 and not cl.consult]
         if concepts:
             related = [cl for cl in live if any(set(r.concepts) & concepts for r in cl.results)]
+            if not related and again:
+                return None                  # "电梯又停了" names a problem of its own
             if not related and tri is not None:
                 related = [cl for cl in live if cl.first.category == tri.category]
             if not related and tri is not None:

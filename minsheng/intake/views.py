@@ -56,7 +56,8 @@ def chat_upload(request: HttpRequest) -> HttpResponse:
         values = {k: (request.POST.get(k) or "").strip() if k != "text" else request.POST.get(k) or ""
                   for k in values}
         by_id = {str(c.pk): c for c in communities}
-        community = by_id.get(values["community"]) or (communities[0] if len(communities) == 1 else None)
+        community = by_id.get(values["community"]) if values["community"] else (
+            communities[0] if len(communities) == 1 else None)
         upload = request.FILES.get("file")
         try:
             if community is None:
