@@ -291,11 +291,11 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
     "followup": ("催办用语", _rx(
         r"还没(人)?(来|修|处理|弄|解决|好|动静|下文|人理|人管|换|抽|清)|怎么还|到现在|催一下|再催|有人管吗|有人理吗",
         r"(还是|都|一直|根本|怎么)没人(管|理|回|来)|没人(管|理)吗",
-        r"还是(老样子|没人|不|弗|坏|那样|一样|敞)|什么时候(来|修|能)|有下文|进展|结果呢|怎么样了|说好的|等到",
+        r"还是(老样子|没人|没(换|修|来|弄|好|清|抽|装)|不|弗|坏|那样|一样|敞)|又要|什么时候(来|修|能)|有下文|进展|结果呢|怎么样了|说好的|等到",
         r"能来吗|来了没|来不来|啥时候来|[修弄]好没|修好了没|弄好了没|归谁管|谁来管|到底谁管|到底有没有人")),
     "again": ("又/仍然", _rx(r"又(坏|堵|漏|不亮|停|来了|这样|滴|响|吵)|今天又|还在[响漏滴吵堵冒]|还是[^，,。]{0,6}[坏堵漏响吵]")),
     "metoo": ("附和", _rx(r"我家也|我们(家|这|楼|单元|这边|那边)?也|也是|同样|一样|\+1|同问|同感|附议|顶一下|支持|同意|我也",
-                          r"俺家也|确实|对的|^对[，, ]|是的是的|^是的|也[有是没不弗被在]")),
+                          r"俺家也|确实|对的|^对[，, ]|是的是的|^是的|也[有是没不弗被在]|也想|也要|也需要")),
     "notice": ("通知用语", _rx(
         r"通知|温馨提示|温馨提醒|提醒(大家|各位)|公告|请(大家|各位|广大)|各位(业主|居民|邻居|住户|老板|居民朋友)|@所有人",
         r"届时|将于|特此|敬请|知悉|接龙|报名请|欢迎(大家|参加)|注意安全|相互转告|请配合|配合一下|【|不要在群里")),
@@ -625,6 +625,9 @@ class ChatExtractor:
         joined = self._follow(m, c, hits, tri, n_han)
         if joined is not None:
             return joined
+        if len(set(hits.get("ad", ()))) >= 2 and "first_person" not in hits and "request" not in hits:
+            return Decision(m, text, False, 0.0, f"否：广告（“{'、'.join(dict.fromkeys(hits['ad']))[:16]}”）", "ad",
+                            cleaned=c, result=tri)
 
         f = features(c, m, tri, staff_seen=False, hits=hits)
         if self.record is not None:
@@ -782,14 +785,14 @@ class ChatExtractor:
     def _target_by_quote(self, c: Cleaned) -> Decision | None:
         """The earlier message a quoted reply 「张三：…」 quotes (sender and the start of the text)."""
         def norm(t: str) -> str:
-            return re.sub(r"[\s，,。.!！?？…~、]+", "", clean(t).text)
+            return re.sub(r"[\s，,。.!！?？…~、]+", "", t)
 
-        qt = norm(c.quote_text or "")[:10]
+        qt = norm(clean(c.quote_text or "").text)[:10]
         best = None
         for d in reversed(self.history):
             if d.kind == "system":
                 continue
-            body = norm(d.message.raw)
+            body = norm(d.text)
             same_sender = bool(c.quote_sender) and d.sender == c.quote_sender
             same_text = len(qt) >= 2 and len(body) >= 2 and (qt[:8] in body or body[:8] in qt)
             if same_sender and same_text:

@@ -1,6 +1,7 @@
 """Train the chat demand detector (``chat_model.joblib``) from ``chat_corpus.jsonl``.
 
-    .venv/bin/python minsheng/intake/data/train_chat.py [--cv] [--heldout]
+    .venv/bin/python minsheng/intake/data/train_chat.py [--cv] [--heldout]   # train, then evaluate
+    .venv/bin/python minsheng/intake/data/train_chat.py --eval                # only evaluate the saved model
 
 Logistic regression (scikit-learn, liblinear, deterministic) over the cue features of
 ``minsheng.intake.chat.features``; only messages the model decides are used (staff messages,
@@ -126,8 +127,13 @@ def cross_validate(engine, folds: int = 5) -> dict:
             "category_accuracy": sum(s["category_accuracy"] * (s["tp"]) for s in decisions_scores) / tp}
 
 
-def heldout(model: DemandModel, engine) -> dict:
-    text, labels = chat.load_heldout()
+def heldout(model: DemandModel, engine, name: str = "heldout") -> dict:
+    if name == "heldout":
+        text, labels = chat.load_heldout()
+    else:
+        text = (chat.DATA_DIR / f"chat_{name}.txt").read_text(encoding="utf-8")
+        with open(chat.DATA_DIR / f"chat_{name}_labels.jsonl", encoding="utf-8") as f:
+            labels = [json.loads(line) for line in f if line.strip()]
     t0 = time.perf_counter()
     ds = list(ChatExtractor(engine, model).run(parse_text(text)))
     elapsed = time.perf_counter() - t0
@@ -140,6 +146,14 @@ def main(argv: list[str]) -> None:
     from minsheng.triage.engine import load_default
 
     engine = load_default()
+    if "--eval" in argv:
+        model = DemandModel.load()
+        for name in ("heldout", "blind"):
+            s = heldout(model, engine, name)
+            keep = ("messages", "demands", "precision", "recall", "f1", "category_accuracy", "category_accuracy_all",
+                    "urgent_accuracy", "cluster_pair_f1", "ms_per_message")
+            print(name, json.dumps({k: round(s[k], 3) for k in keep}, ensure_ascii=False))
+        return
     if "--cv" in argv:
         print("cv", json.dumps(cross_validate(engine), ensure_ascii=False))
     model = train(engine)
