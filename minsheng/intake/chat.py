@@ -58,6 +58,9 @@ _SYSTEM_RE = re.compile(
 _SEPARATOR_RE = re.compile(r"^\s*(?:[-—=─━*#~_·]{3,}.*|.*聊天记录.*|.*(群聊|群名称|群名)[:：].*|\s*[-—=─━]{2,}\s*\d{4}.*)$")
 _DATE_ONLY_RE = re.compile(r"^\s*[-—=─━ ]*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(\s*(星期|周)[一二三四五六日天])?[-—=─━ ]*$")
 _MAX_SENDER = 40
+_TIME_ONLY_RE = re.compile(r"^\s*[\[【(（]?\s*(?P<h>\d{1,2})\s*[:：]\s*(?P<mi>\d{2})(?:\s*[:：]\s*(?P<s>\d{2}))?"
+                           r"\s*[\]】)）]?\s+(?P<rest>\S.*)$")
+_DATE_PARTS_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
 @dataclass
@@ -90,6 +93,17 @@ def _header(line: str) -> tuple[datetime, str] | None:
     return when, m["rest"]
 
 
+def _time_only_header(line: str, day: datetime) -> tuple[datetime, str] | None:
+    """"08:15 张三: 内容" in an export that gives the date once per day ("—— 2026-05-03 ——")."""
+    m = _TIME_ONLY_RE.match(line)
+    if not m or _split_sender(m["rest"]) is None:
+        return None
+    try:
+        return day.replace(hour=int(m["h"]), minute=int(m["mi"]), second=int(m["s"] or 0)), m["rest"]
+    except ValueError:
+        return None
+
+
 def _split_sender(rest: str) -> tuple[str, str] | None:
     """'张三: 内容' → ('张三', '内容'); None when the line has no sender (a system line)."""
     m = _SENDER_SPLIT_RE.search(rest)
@@ -102,10 +116,13 @@ def _split_sender(rest: str) -> tuple[str, str] | None:
 
 
 def parse_lines(lines: Iterable[str]) -> Iterator[Message]:
-    """Messages in file order (streaming). Blank lines are skipped; text before the first header
-    (a title) is ignored."""
+    """Messages in file order (streaming). Blank lines are skipped; a title (text before the first
+    message) and separator lines come out as ``title`` system lines; a date line followed by
+    time-only headers ("08:15 张三: …") is understood when the file has no full headers."""
     current: Message | None = None
     section = 0
+    day: datetime | None = None          # from a date line ("—— 2026-05-03 ——") before time-only headers
+    full_headers = False
     for number, line in enumerate(lines, start=1):
         if number == 1:
             line = line.lstrip("\ufeff")
@@ -113,6 +130,10 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Message]:
         if not line.strip():
             continue
         head = _header(line)
+        if head is not None:
+            full_headers = True
+        elif day is not None and not full_headers:
+            head = _time_only_header(line, day)
         if head is not None:
             when, rest = head
             if current is not None:
@@ -141,7 +162,13 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Message]:
             if current is not None:
                 yield current
                 current = None
-            if not _DATE_ONLY_RE.match(stripped):
+            if _DATE_ONLY_RE.match(stripped):
+                y, mo, d = map(int, _DATE_PARTS_RE.search(stripped).groups())
+                try:
+                    day = datetime(y, mo, d)
+                except ValueError:
+                    pass
+            else:
                 section += 1
                 yield Message(number, None, "", stripped, number, system=True, section=section, title=True)
             continue

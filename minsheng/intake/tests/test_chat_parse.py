@@ -54,6 +54,17 @@ def test_continuation_lines_blank_lines_and_system_lines():
     assert msgs[2].sender == "小李" and msgs[2].raw == "第一行\n第二行"
 
 
+def test_a_date_line_then_time_only_headers():
+    ms = real(parse_text("——— 2026年5月3日 星期日 ———\n08:15 张三: 楼道灯坏了\n8:20:05 李四：我家也是\n"
+                         "—— 2026-05-04 ——\n07:00 王五: 早\n"))
+    assert [(m.line, m.sender, m.time) for m in ms] == [
+        (2, "张三", datetime(2026, 5, 3, 8, 15)), (3, "李四", datetime(2026, 5, 3, 8, 20, 5)),
+        (5, "王五", datetime(2026, 5, 4, 7, 0))]
+    # with full headers in the file, a line starting with a time stays a continuation
+    ms = real(parse_text("2026-05-03 08:15 张三: 通知\n09:00 集合: 社区门口\n"))
+    assert len(ms) == 1 and ms[0].raw == "通知\n09:00 集合: 社区门口"
+
+
 def test_invalid_dates_are_continuations_not_headers():
     ms = real(parse_text("2026-05-03 08:15 张三: 开始\n2026-13-45 99:99 李四: 这不是一行消息头"))
     assert len(ms) == 1 and "这不是一行消息头" in ms[0].raw
