@@ -565,7 +565,6 @@ class ChatExtractor:
         self.history: deque[Decision] = deque(maxlen=400)
         self.clusters: list[_Cluster] = []
         self.staff_senders: set[str] = set()
-        self.place_votes: Counter = Counter()
         self.community_votes: Counter = Counter()
         self.hint = None
         if self.group:
@@ -573,23 +572,17 @@ class ChatExtractor:
             if pm.community:
                 self.hint = pm
 
-    def _home(self) -> tuple[str | None, str | None, str | None, str | None]:
-        """(community, place, grid, building) messages without place words are taken to be about."""
+    def _home(self) -> tuple[str | None, str | None]:
+        """(community, grid) that messages without place words are taken to be about: the group's
+        own (named by the page or a title line), else the community most messages name."""
         if self.hint is not None:
-            return self.hint.community, self.hint.place, self.hint.grid, self.hint.building
+            return self.hint.community, self.hint.grid
         if not self.community_votes:
-            return None, None, None, None
+            return None, None
         (community, n), = self.community_votes.most_common(1)
-        total = sum(self.community_votes.values())
-        if n < 2 or n / total < 0.6:
-            return None, None, None, None
-        place = None
-        places = Counter({p: k for (c, p), k in self.place_votes.items() if c == community})
-        if places:
-            (p, k), = places.most_common(1)
-            if k >= 2 and k / n >= 0.6:
-                place = p
-        return community, place, None, None
+        if n < 2 or n / sum(self.community_votes.values()) < 0.6:
+            return None, None
+        return community, None
 
     def _clean(self, m: Message) -> Cleaned:
         c = self._cleaned.get(id(m))
@@ -639,8 +632,6 @@ class ChatExtractor:
         tri = self.engine.predict(text, channel="wechat_group")
         if tri.community:
             self.community_votes[tri.community] += 1
-            if tri.place:
-                self.place_votes[(tri.community, tri.place)] += 1
         n_han = len(_HAN_RE.findall(text))
 
         if not staff and self._looks_staff(m, c, hits):
@@ -875,24 +866,14 @@ class ChatExtractor:
         if cl is not None:
             cl.resolved = True
 
-    def _recent_demand(self, m: Message, *, within: timedelta, prefer_sender: bool = False,
-                       same_sender: bool = False, concepts: set | None = None) -> Decision | None:
-        fallback = None
+    def _recent_demand(self, m: Message, *, within: timedelta) -> Decision | None:
+        """The latest demand within ``within`` (what a staff reply without @ is about)."""
         for d in reversed(self.history):
             if d.time and m.time and m.time - d.time > within:
-                break
-            if not d.demand or d.cluster is None:
-                continue
-            mine = d.sender == m.sender
-            if same_sender and not mine:
-                continue
-            if concepts and d.result is not None and not (set(d.result.concepts) & concepts):
-                continue
-            if not prefer_sender or mine:
+                return None
+            if d.demand and d.cluster is not None:
                 return d
-            if fallback is None:
-                fallback = d
-        return fallback
+        return None
 
     def _previous_topic(self, m: Message) -> Decision | None:
         """What a short "+1 / 我家也是" agrees with: the last message worth agreeing with (a report, a
@@ -965,7 +946,7 @@ class ChatExtractor:
         group's own community (its place is not assumed, so only a close match of the problem joins)."""
         if r.community is not None:
             return r
-        community, _place, grid, _building = self._home()
+        community, grid = self._home()
         return replace(r, community=community or _UNPLACED, grid=r.grid or grid, ngrams=None)
 
     def _cluster(self, d: Decision) -> None:
