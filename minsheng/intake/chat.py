@@ -953,19 +953,22 @@ class ChatExtractor:
         from minsheng.triage.engine.duplicates import DEFAULT_THRESHOLD, similarity
 
         r = self._placed(d.result)
+        mine = set(r.concepts)
         best, best_s = None, 0.0
         for cl in self.clusters:
             if cl.last and d.time and d.time - cl.last > CLUSTER_WINDOW:
                 continue
-            for other in cl.results:
-                if other.community != r.community:
+            for other in cl.results[-6:]:
+                # a different category without a shared concept can never reach the threshold
+                if other.community != r.community or other.category != r.category and not mine & set(other.concepts):
                     continue
                 s = similarity(r, other)
                 if s >= DEFAULT_THRESHOLD and s > best_s:
                     best, best_s = cl, s
         if best is None:
-            best = _Cluster(self.next_cluster, d, consult=self._is_plain_question(
-                cue_hits(d.text.lower()), d.result) or d.result.type == "consult" and "problem" not in cue_hits(d.text.lower()))
+            hits = cue_hits(d.text.lower())
+            consult = self._is_plain_question(hits, d.result) or d.result.type == "consult" and "problem" not in hits
+            best = _Cluster(self.next_cluster, d, consult=consult)
             self.next_cluster += 1
             self.clusters.append(best)
         else:

@@ -31,7 +31,7 @@ from . import chat
 from .models import ChatExport, ChatMessage, fingerprint
 
 MAX_CHARS = 2_000_000
-MAX_MESSAGES = 8000
+MAX_MESSAGES = 5000
 IMPORT_ROLES = STAFF_ROLES | {Role.GRID_WORKER}
 
 
