@@ -1,0 +1,170 @@
+"""Train the chat demand detector (``chat_model.joblib``) from ``chat_corpus.jsonl``.
+
+    .venv/bin/python minsheng/intake/data/train_chat.py [--cv] [--heldout]   # train, then evaluate
+    .venv/bin/python minsheng/intake/data/train_chat.py --eval                # only evaluate the saved model
+
+Logistic regression (scikit-learn, liblinear, deterministic) over the cue features of
+``minsheng.intake.chat.features``; only messages the model decides are used (staff messages,
+follow-ups and media are decided by rules). Two rounds: the model's own decisions shape which
+messages are follow-ups, so the second round trains on what the extractor really sees.
+``--cv`` prints a 5-fold cross-validation by export; ``--heldout`` scores the held-out export
+(``chat_heldout.txt``), which is never trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from minsheng.intake import chat  # noqa: E402
+from minsheng.intake.chat import FEATURE_NAMES, ChatExtractor, DemandModel, parse_text, score  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parent / "chat_corpus.jsonl"
+C = 1.0
+PRIOR = DemandModel({
+    "problem": 2.0, "request": 1.5, "place": 0.8, "first_person": 1.0, "concepts": 1.5, "q_service": 2.0,
+    "notice": -3.0, "ad": -3.0, "thanks": -2.0, "resolved": -2.5, "greeting": -3.0, "ack": -3.0, "laugh": -1.5,
+    "neighbour_ask": -1.5, "lost_found": -2.0, "q_plain": -1.0}, -2.0)
+
+
+def load_corpus(path: Path = CORPUS) -> dict[str, list[dict]]:
+    exports: dict[str, list[dict]] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                exports.setdefault(r["export"], []).append(r)
+    return exports
+
+
+def export_text(rows: list[dict]) -> str:
+    return "\n".join(r["rendered"] for r in rows) + "\n"
+
+
+def labels_of(rows: list[dict]) -> list[dict]:
+    return [{"line": r["line"], "category": r["category"], "urgent": r["urgent"], "cluster": r["cluster"]}
+            for r in rows if r.get("demand")]
+
+
+def collect(exports: dict[str, list[dict]], model: DemandModel, engine) -> tuple[list, list, list]:
+    X, y, groups = [], [], []
+    for eid, rows in exports.items():
+        gold = {r["line"]: bool(r.get("demand")) for r in rows}
+        ex = ChatExtractor(engine, model)
+        ex.record = []
+        for _ in ex.run(parse_text(export_text(rows))):
+            pass
+        for line, f in ex.record:
+            X.append(f)
+            y.append(int(gold.get(line, False)))
+            groups.append(eid)
+    return X, y, groups
+
+
+def fit(X: list[dict], y: list[int]) -> DemandModel:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    A = np.array([[f.get(k, 0.0) for k in FEATURE_NAMES] for f in X])
+    lr = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000)
+    lr.fit(A, np.array(y))
+    w = {k: round(float(v), 4) for k, v in zip(FEATURE_NAMES, lr.coef_[0], strict=True) if abs(v) > 1e-6}
+    return DemandModel(w, round(float(lr.intercept_[0]), 4), 0.5,
+                       {"trained_on": len(y), "positives": int(sum(y)), "C": C})
+
+
+def train(engine=None, rounds: int = 2) -> DemandModel:
+    from minsheng.triage.engine import load_default
+
+    engine = engine or load_default()
+    exports = load_corpus()
+    model = PRIOR
+    for _ in range(rounds):
+        X, y, _g = collect(exports, model, engine)
+        model = fit(X, y)
+    return model
+
+
+def evaluate_exports(exports: dict[str, list[dict]], model: DemandModel, engine) -> dict:
+    decisions, labels, offset = [], [], 0
+    for rows in exports.values():
+        ds = list(ChatExtractor(engine, model).run(parse_text(export_text(rows))))
+        for d in ds:
+            d.message.line += offset          # one line space across exports for scoring
+        for lab in labels_of(rows):
+            labels.append({**lab, "line": lab["line"] + offset})
+        decisions.extend(ds)
+        offset += 100000
+    return score(decisions, labels)
+
+
+def cross_validate(engine, folds: int = 5) -> dict:
+    import hashlib
+
+    exports = load_corpus()
+    parts: list[dict] = [dict() for _ in range(folds)]
+    for eid, rows in exports.items():
+        parts[int(hashlib.md5(eid.encode()).hexdigest(), 16) % folds][eid] = rows
+    decisions_scores = []
+    for k in range(folds):
+        train_ex = {e: r for i, p in enumerate(parts) if i != k for e, r in p.items()}
+        model = PRIOR
+        for _ in range(2):
+            X, y, _g = collect(train_ex, model, engine)
+            model = fit(X, y)
+        decisions_scores.append(evaluate_exports(parts[k], model, engine))
+    tp = sum(s["tp"] for s in decisions_scores)
+    fp = sum(s["fp"] for s in decisions_scores)
+    fn = sum(s["fn"] for s in decisions_scores)
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r),
+            "category_accuracy": sum(s["category_accuracy"] * (s["tp"]) for s in decisions_scores) / tp}
+
+
+def heldout(model: DemandModel, engine, name: str = "heldout") -> dict:
+    if name == "heldout":
+        text, labels = chat.load_heldout()
+    else:
+        text = (chat.DATA_DIR / f"chat_{name}.txt").read_text(encoding="utf-8")
+        with open(chat.DATA_DIR / f"chat_{name}_labels.jsonl", encoding="utf-8") as f:
+            labels = [json.loads(line) for line in f if line.strip()]
+    t0 = time.perf_counter()
+    ds = list(ChatExtractor(engine, model).run(parse_text(text)))
+    elapsed = time.perf_counter() - t0
+    s = score(ds, labels)
+    s["ms_per_message"] = 1000 * elapsed / max(1, len(ds))
+    return s
+
+
+def main(argv: list[str]) -> None:
+    from minsheng.triage.engine import load_default
+
+    engine = load_default()
+    if "--eval" in argv:
+        model = DemandModel.load()
+        for name in ("heldout", "blind"):
+            s = heldout(model, engine, name)
+            keep = ("messages", "demands", "precision", "recall", "f1", "category_accuracy", "category_accuracy_all",
+                    "urgent_accuracy", "cluster_pair_f1", "ms_per_message")
+            print(name, json.dumps({k: round(s[k], 3) for k in keep}, ensure_ascii=False))
+        return
+    if "--cv" in argv:
+        print("cv", json.dumps(cross_validate(engine), ensure_ascii=False))
+    model = train(engine)
+    path = model.save()
+    print(f"saved {path} ({model.meta})")
+    for k, v in sorted(model.weights.items(), key=lambda kv: -abs(kv[1])):
+        print(f"  {k:16s} {v:+.2f}")
+    print(f"  {'bias':16s} {model.bias:+.2f}")
+    if "--heldout" in argv:
+        print("heldout", json.dumps(heldout(model, engine), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
