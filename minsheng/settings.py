@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "minsheng.intake",
     "minsheng.kpis",
     "minsheng.demo",
+    "minsheng.reliability",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,8 @@ NINJA_PAGINATION_PER_PAGE = 50
 MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))
 MINSHENG_ANON_INTAKE_WINDOW = int(os.environ.get("MINSHENG_ANON_INTAKE_WINDOW", "3600"))
 MINSHENG_TRACK_LIMIT = int(os.environ.get("MINSHENG_TRACK_LIMIT", "60"))
+# Personal data of ended demands is blanked this many days after closing (domain.md §7).
+MINSHENG_RETENTION_DAYS = int(os.environ.get("MINSHENG_RETENTION_DAYS", "365"))
 # Deadlines by urgency class (domain.md §3), in hours.
 MINSHENG_DEADLINES = {
     "contact_hours": {"urgent": 2, "ordinary": 24},

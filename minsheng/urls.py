@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("minsheng.accounts.urls")),
     path("", include("minsheng.demands.urls")),
+    path("", include("minsheng.reliability.urls")),
     path("", include("minsheng.core.urls")),
 ]

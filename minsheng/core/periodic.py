@@ -24,6 +24,7 @@ class Job:
 JOBS: list[Job] = [
     Job("demands.remind_overdue", "minsheng.demands.tasks.remind_overdue", every=timedelta(minutes=15)),
     Job("demands.daily_digest", "minsheng.demands.tasks.daily_digest", daily_at=time(8, 0)),
+    Job("reliability.apply_retention", "minsheng.reliability.tasks.apply_retention", daily_at=time(3, 0)),
 ]
 
 

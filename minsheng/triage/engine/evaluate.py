@@ -51,8 +51,8 @@ def evaluate(tri, items: list[dict]) -> dict:
             "place_acc": place, "dup": dup, "dup_f1": dup["f1"], "errors": errors}
 
 
-def report(name: str, m: dict, out=sys.stdout, show_errors: int = 0) -> None:
-    w = out.write
+def report(name: str, m: dict, out=None, show_errors: int = 0) -> None:
+    w = (out or sys.stdout).write
     w(f"\n== {name}: {m['n']} items ==\n")
     w(f"{'category':16s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>5s}\n")
     for c, (p, r, f, n) in m["per_category"].items():
