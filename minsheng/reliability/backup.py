@@ -364,6 +364,8 @@ def restore(path: str | os.PathLike) -> dict:
         work = Path(tmp)
         seen = set()
         for member in tar:
+            if member.offset == 0 and member.name == MANIFEST:
+                continue  # read above
             if member.name not in expected or not _safe_member(member.name) or not member.isfile():
                 raise BackupError(f"备份中有清单之外的成员 unexpected member in the archive: {member.name!r}")
             if member.name in seen:
