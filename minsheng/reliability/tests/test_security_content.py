@@ -147,3 +147,28 @@ def test_user_text_is_shown_as_text_everywhere(user_client, demo_territory):
     assert "&lt;img src=x" in pages["demand"].content.decode()
     assert "&lt;script&gt;" in pages["track"].content.decode()
     assert "&lt;img src=x" in pages["me"].content.decode()
+
+
+# -- NUL characters (PostgreSQL cannot hold them: once a 5xx, found by schemathesis) ----------------------
+
+
+def test_nul_characters_are_refused_not_a_server_error(user_client, bearer, demo_territory):
+    api = Client()
+    staff = bearer("demo-cailing")
+    cases = [
+        api.get("/api/v1/demands", {"status": "\x00"}, **staff),
+        api.get("/api/v1/demands", {"q\x00": "x"}, **staff),
+        api.post("/api/v1/auth/token", {"username": "demo\x00", "password": "x"}, content_type="application/json"),
+        api.post("/api/v1/demands", {"text": "路灯\x00不亮"}, content_type="application/json"),
+        api.get("/api/v1/demands/CL-2026-00001%00"),
+        api.get("/api/v1/kpis", {"scope": "采菱\x00", "period": "2026"}),
+        user_client("demo-cailing").get("/desk/", {"q": "\x00"}),
+        Client().get("/track/", {"code": "CL\x00", "token": "x"}),
+        Client().post("/login/", {"username": "a\x00", "password": "b"}),
+    ]
+    for r in cases:
+        assert 400 <= r.status_code < 500, (r.status_code, r.content[:200])
+    assert cases[0].status_code == 400 and "NUL" in cases[0].json()["detail"]
+    # Ordinary text with a backslash-u sequence written out is fine.
+    ok = api.post("/api/v1/demands", {"text": "路灯不亮 \\u0000 是什么"}, content_type="application/json")
+    assert ok.status_code == 201
