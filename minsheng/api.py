@@ -1,5 +1,6 @@
 """The JSON API: one NinjaAPI, each app contributes a router."""
 
+from django.db import DataError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -34,6 +35,12 @@ def _validation_error(request: HttpRequest, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError):
     return api.create_response(request, {"detail": "authentication required"}, status=401)
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError):
+    # A value the database cannot hold (NUL in a JSON string, a number out of range) is bad input, not a 5xx.
+    return api.create_response(request, {"detail": "invalid input: a value the database cannot store"}, status=422)
 
 
 @api.exception_handler(HttpError)

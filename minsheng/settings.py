@@ -68,19 +68,22 @@ INSTALLED_APPS = [
     "minsheng.publishing",
     "minsheng.dashboard",
     "minsheng.demo",
+    "minsheng.reliability",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files get the headers too.
+    "minsheng.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "minsheng.core.middleware.DefaultChineseLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "minsheng.reliability.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "minsheng.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "minsheng.urls"
@@ -201,6 +204,8 @@ NINJA_PAGINATION_PER_PAGE = 50
 MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))
 MINSHENG_ANON_INTAKE_WINDOW = int(os.environ.get("MINSHENG_ANON_INTAKE_WINDOW", "3600"))
 MINSHENG_TRACK_LIMIT = int(os.environ.get("MINSHENG_TRACK_LIMIT", "60"))
+# Personal data of ended demands is blanked this many days after closing (domain.md §7).
+MINSHENG_RETENTION_DAYS = int(os.environ.get("MINSHENG_RETENTION_DAYS", "365"))
 # Deadlines by urgency class (domain.md §3), in hours.
 MINSHENG_DEADLINES = {
     "contact_hours": {"urgent": 2, "ordinary": 24},

@@ -20,12 +20,23 @@ User = get_user_model()
 
 
 @transaction.atomic
-def ensure_user(*, username: str, password: str, display_name: str = "", email: str = "") -> tuple[object, bool]:
-    """The user called `username`, created with `password` if missing (an existing password is kept)."""
+def ensure_user(*, username: str, password: str, display_name: str = "", email: str = "",
+                validate: bool = True) -> tuple[object, bool]:
+    """The user called `username`, created with `password` if missing (an existing password is kept).
+    The password must pass AUTH_PASSWORD_VALIDATORS (InvalidInput otherwise); only the documented demo
+    accounts skip the check (`validate=False`)."""
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user, False
     user = User(username=username, first_name=display_name[:150], email=email)
+    if validate:
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput("password: " + " ".join(exc.messages), field="password") from None
     user.set_password(password)
     user.save()
     return user, True

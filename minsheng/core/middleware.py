@@ -22,6 +22,8 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", CSP)
         response.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if not getattr(response, "xframe_options_exempt", False):
+            response.setdefault("X-Frame-Options", "DENY")  # static files skip XFrameOptionsMiddleware
         return response
 
 

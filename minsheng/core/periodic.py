@@ -29,6 +29,7 @@ JOBS: list[Job] = [
     Job("kpis.callback_no_answer", "minsheng.kpis.tasks.callback_no_answer", every=timedelta(hours=1)),
     Job("kpis.monthly_ranking", "minsheng.kpis.tasks.publish_monthly_ranking", daily_at=time(9, 0)),
     Job("collection.remind_meetings", "minsheng.collection.tasks.remind_meetings", every=timedelta(minutes=30)),
+    Job("reliability.apply_retention", "minsheng.reliability.tasks.apply_retention", daily_at=time(3, 0)),
 ]
 
 

@@ -75,7 +75,7 @@ def _add(acc: dict, s: dict, sign: int) -> None:
 
 
 def _write(acc: dict) -> None:
-    rows = [(b, v) for b, v in acc.items() if any(v)]
+    rows = sorted((b, v) for b, v in acc.items() if any(v))  # one lock order for every writer (no deadlock)
     if not rows:
         return
     table = KpiCounter._meta.db_table

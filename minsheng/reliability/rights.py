@@ -1,0 +1,245 @@
+"""A resident's rights over their personal data (domain.md §7) and the retention rule.
+
+- see: a signed-in resident sees their own demands with their own name and phone (logged like any
+  unmasked read);
+- correct: name and phone, on the account and on every demand they reported;
+- export: everything the platform holds about them, as JSON;
+- delete: a request that staff of the resident's community (or the town) approve; approval blanks the
+  personal fields of their demands (and the account's name and email) — the demands and their events
+  stay, as every step of a demand is kept (domain.md §3);
+- retention: the personal fields of demands closed more than MINSHENG_RETENTION_DAYS ago are blanked
+  by a daily job.
+
+Blanking is recorded as a non-public demand event whose data never holds the old values.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from minsheng.accounts.models import STAFF_ROLES, Role
+from minsheng.accounts.selectors import covers, memberships
+from minsheng.accounts.services import log_personal_data_read
+from minsheng.core.errors import Conflict, InvalidInput, NotAllowed
+from minsheng.demands import rules
+from minsheng.demands.models import ENDED_STATES, Demand, DemandEvent
+
+from .models import DeletionRequest
+
+ERASED_BY_REQUEST = "erase_personal"
+ERASED_BY_RETENTION = "retention_erase"
+CORRECTED = "correct_personal"
+
+
+def own_demands(user):
+    if not getattr(user, "is_authenticated", False):
+        return Demand.objects.none()
+    return Demand.objects.filter(reporter_user=user).select_related("community").order_by("-received_at", "-id")
+
+
+def is_resident(user) -> bool:
+    return any(m.role == Role.RESIDENT for m in memberships(user))
+
+
+def view_own(user) -> list[Demand]:
+    """The resident's demands, with their personal data in full (the read is logged)."""
+    demands = list(own_demands(user))
+    shown = [d for d in demands if d.reporter_name or d.reporter_phone]
+    for d in shown:
+        log_personal_data_read(user=user, subject=f"demand:{d.code}", fields=["reporter_name", "reporter_phone"],
+                               via="me")
+    return demands
+
+
+def _mark(d: Demand, actor, action: str, note: str, data: dict) -> DemandEvent:
+    return DemandEvent.objects.create(
+        demand=d, at=timezone.now(), actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=("诉求人" if action == CORRECTED else (actor.get_full_name() or actor.username) if actor else "系统"),
+        action=action, from_status=d.status, to_status=d.status, note=note, public=False, data=data,
+    )
+
+
+@transaction.atomic
+def correct(user, *, name: str, phone: str) -> int:
+    """Set the resident's name and phone on the account and on their demands. Returns demands changed."""
+    name = rules.clean_text(name, field="reporter_name", max_len=rules.MAX_NAME, required=False)
+    phone = rules.clean_phone(phone)
+    if not name and not phone:
+        raise InvalidInput("reporter_name: 请填写姓名或电话", field="reporter_name")
+    user.first_name = name[:150]
+    user.save(update_fields=["first_name"])
+    changed = 0
+    for d in Demand.objects.select_for_update().filter(reporter_user=user).order_by("pk"):
+        if d.reporter_name == name and d.reporter_phone == phone:
+            continue
+        fields = [f for f, old, new in (("reporter_name", d.reporter_name, name), ("reporter_phone", d.reporter_phone,
+                                                                                  phone)) if old != new]
+        Demand.objects.filter(pk=d.pk).update(reporter_name=name, reporter_phone=phone, version=F("version") + 1)
+        _mark(d, user, CORRECTED, "诉求人更正了个人信息", {"fields": fields})
+        changed += 1
+    return changed
+
+
+def export(user) -> dict:
+    """Everything held about the user, for a JSON download."""
+    from minsheng.accounts.models import PersonalDataRead
+
+    demands = list(own_demands(user).prefetch_related("attachments"))
+    codes = [f"demand:{d.code}" for d in demands]
+    reads = PersonalDataRead.objects.filter(subject__in=codes).exclude(user=user).order_by("at")
+    out = {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "username": user.username, "name": user.get_full_name(), "email": user.email,
+            "date_joined": user.date_joined.isoformat(),
+            "roles": [{"role": m.role, "node": m.node.name} for m in memberships(user)],
+        },
+        "demands": [
+            {
+                "code": d.code, "received_at": d.received_at.isoformat(), "status": d.status,
+                "channel": d.channel, "text": d.text, "place": d.place_text, "lat": d.lat, "lon": d.lon,
+                "reporter_name": d.reporter_name, "reporter_phone": d.reporter_phone,
+                "community": d.community.name if d.community_id else None, "category": d.category,
+                "reply": d.reply, "resolution": d.resolution, "satisfaction": d.satisfaction,
+                "attachments": [{"content_type": a.content_type, "size": a.size,
+                                 "uploaded_at": a.created_at.isoformat()} for a in d.attachments.all()],
+                "events": [{"at": e.at.isoformat(), "action": e.action, "to_status": e.to_status, "note": e.note}
+                           for e in d.events.filter(public=True).order_by("at", "id")],
+            }
+            for d in demands
+        ],
+        "personal_data_reads": [
+            {"at": r.at.isoformat(), "subject": r.subject, "fields": r.fields.split(","), "via": r.via}
+            for r in reads
+        ],
+        "deletion_requests": [
+            {"requested_at": r.requested_at.isoformat(), "state": r.state,
+             "decided_at": r.decided_at.isoformat() if r.decided_at else None}
+            for r in user.deletion_requests.all()
+        ],
+    }
+    log_personal_data_read(user=user, subject=f"user:{user.pk}", fields=["export"], via="me:export")
+    return out
+
+
+@transaction.atomic
+def request_deletion(user, *, reason: str = "") -> DeletionRequest:
+    reason = rules.clean_text(reason, field="reason", max_len=500, required=False)
+    if DeletionRequest.objects.select_for_update().filter(user=user, state=DeletionRequest.State.PENDING).exists():
+        raise Conflict("您已有一份待审核的删除申请")
+    req = DeletionRequest.objects.create(user=user, reason=reason)
+    from minsheng.notifications.services import notify_users
+
+    approvers = _approver_candidates(user)
+    transaction.on_commit(lambda: _safe_notify(notify_users, approvers, req))
+    return req
+
+
+def _safe_notify(notify_users, users, req) -> None:
+    import logging
+
+    try:
+        notify_users(users, subject="个人信息删除申请", body=f"居民 {req.user.username} 申请删除个人信息，请审核。",
+                     link="/desk/privacy/")
+    except Exception:
+        logging.getLogger("minsheng.reliability").exception("notification of deletion request %s failed", req.pk)
+
+
+def _resident_nodes(user) -> list[tuple[int | None, int | None]]:
+    """(town_id, community_id) of the resident's communities, or of the demands they reported."""
+    nodes = []
+    for m in memberships(user):
+        if m.role == Role.RESIDENT:
+            if m.community_id:
+                nodes.append((m.community.town_id, m.community_id))
+            elif m.grid_id:
+                nodes.append((m.grid.community.town_id, m.grid.community_id))
+            elif m.town_id:
+                nodes.append((m.town_id, None))
+    if not nodes:
+        nodes = list(own_demands(user).values_list("town_id", "community_id").distinct())
+    return nodes
+
+
+def can_decide(staff, req: DeletionRequest) -> bool:
+    if not getattr(staff, "is_authenticated", False) or not staff.is_active or staff.pk == req.user_id:
+        return False
+    return any(covers(staff, town_id=t, community_id=c, role_set=STAFF_ROLES) for t, c in _resident_nodes(req.user))
+
+
+def _approver_candidates(user):
+    from minsheng.accounts.selectors import users_with_role
+
+    found = {}
+    for town_id, community_id in _resident_nodes(user):
+        for role in (Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY):
+            for u in users_with_role(role, town_id=town_id, community_id=community_id):
+                found[u.pk] = u
+    return list(found.values())
+
+
+def pending_for(staff):
+    """Pending requests this staff member may decide."""
+    return [r for r in DeletionRequest.objects.filter(state=DeletionRequest.State.PENDING).select_related("user")
+            .order_by("requested_at", "id") if can_decide(staff, r)]
+
+
+@transaction.atomic
+def decide(req_id: int, staff, *, approve: bool, note: str = "") -> DeletionRequest:
+    note = rules.clean_text(note, field="note", max_len=500, required=False)
+    req = DeletionRequest.objects.select_for_update().select_related("user").filter(pk=req_id).first()
+    if req is None or not can_decide(staff, req):
+        raise NotAllowed("无权审核该申请")
+    if req.state != DeletionRequest.State.PENDING:
+        raise Conflict("该申请已审核")
+    req.state = DeletionRequest.State.APPROVED if approve else DeletionRequest.State.REFUSED
+    req.decided_by, req.decided_at, req.note = staff, timezone.now(), note
+    if approve:
+        req.demands_blanked = erase_personal_data(Demand.objects.filter(reporter_user=req.user), actor=staff,
+                                                  action=ERASED_BY_REQUEST, note="应诉求人申请清除个人信息")
+        user = req.user
+        user.first_name = user.last_name = user.email = ""
+        user.save(update_fields=["first_name", "last_name", "email"])
+    req.save()
+    return req
+
+
+def _has_personal() -> Q:
+    return ~Q(reporter_name="") | ~Q(reporter_phone="")
+
+
+def erase_personal_data(demands, *, actor, action: str, note: str) -> int:
+    """Blank reporter name and phone of these demands; one event each. Returns how many changed."""
+    changed = 0
+    for d in demands.select_for_update().filter(_has_personal()).order_by("pk"):
+        Demand.objects.filter(pk=d.pk).update(reporter_name="", reporter_phone="", version=F("version") + 1)
+        _mark(d, actor, action, note, {"fields": ["reporter_name", "reporter_phone"]})
+        changed += 1
+    return changed
+
+
+def retention_cutoff(now=None):
+    return (now or timezone.now()) - timedelta(days=settings.MINSHENG_RETENTION_DAYS)
+
+
+def apply_retention(now=None, *, batch: int = 500) -> int:
+    """Blank the personal fields of demands ended (closed, archived, rejected, merged) before the cutoff."""
+    cutoff = retention_cutoff(now)
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(Demand.objects.filter(_has_personal(), status__in=ENDED_STATES, closed_at__lt=cutoff)
+                       .order_by("pk").values_list("pk", flat=True)[:batch])
+            if not ids:
+                return total
+            changed = erase_personal_data(
+                Demand.objects.filter(pk__in=ids), actor=None, action=ERASED_BY_RETENTION,
+                note=f"结案满 {settings.MINSHENG_RETENTION_DAYS} 天，个人信息已按保存期限清除")
+        if not changed:
+            return total
+        total += changed
