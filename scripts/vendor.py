@@ -16,12 +16,12 @@ FILES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
     "echarts/dist/echarts.min.js": "echarts.min.js",
     "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+    # Source maps travel with their scripts: the hashed-name static storage follows sourceMappingURL.
+    "leaflet/dist/leaflet.js.map": "leaflet/leaflet.js.map",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
-    "leaflet/dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
-    "leaflet/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
-    "leaflet/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
-    "leaflet/dist/images/layers.png": "leaflet/images/layers.png",
+    "leaflet/dist/images": "leaflet/images",  # every image leaflet.css refers to
     "leaflet.markercluster/dist/leaflet.markercluster.js": "leaflet/leaflet.markercluster.js",
+    "leaflet.markercluster/dist/leaflet.markercluster.js.map": "leaflet/leaflet.markercluster.js.map",
     "leaflet.markercluster/dist/MarkerCluster.css": "leaflet/MarkerCluster.css",
     "leaflet.markercluster/dist/MarkerCluster.Default.css": "leaflet/MarkerCluster.Default.css",
 }
@@ -36,7 +36,10 @@ def main() -> int:
     for src, name in FILES.items():
         target = DEST / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(MODULES / src, target)
+        if (MODULES / src).is_dir():
+            shutil.copytree(MODULES / src, target, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(MODULES / src, target)
     return 0
 
 

@@ -150,10 +150,16 @@ class FloodIn(Schema):
 # Activities
 
 
-@activities_router.get("", response=list[ActivityOut], auth=None)
+def _check_year(year: int | None) -> None:
+    if year is not None and not 1900 <= year <= 2100:
+        raise InvalidInput("year: 须在 1900 与 2100 之间", field="year")
+
+
+@activities_router.get("", response={200: list[ActivityOut], 422: ErrorOut}, auth=None)
 def list_activities(request: HttpRequest, community: str | None = None, upcoming: bool = False,
                     kind: str | None = None, year: int | None = None):
     """Service activities (public): who each is for in words, and how many people were served."""
+    _check_year(year)
     upcoming_from = roster.today() if upcoming else None
     activities = list(selectors.public_activities(community=community, upcoming_from=upcoming_from, kind=kind,
                                                   year=year))
@@ -161,9 +167,10 @@ def list_activities(request: HttpRequest, community: str | None = None, upcoming
     return [selectors.public_row(a, names) for a in activities]
 
 
-@activities_router.get("/counts", response=list[CountOut], auth=None)
+@activities_router.get("/counts", response={200: list[CountOut], 422: ErrorOut}, auth=None)
 def activity_counts(request: HttpRequest, year: int | None = None):
     """Activities held and people served, per community."""
+    _check_year(year)
     return selectors.counts_per_community(year=year)
 
 
