@@ -108,7 +108,7 @@ class LiveServer:
             try:
                 if self.get("/healthz", timeout=2).status == 200:
                     return
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.2)
         raise AssertionError(f"server did not answer /healthz in {timeout}s:\n{self.log.read_text()[-3000:]}")

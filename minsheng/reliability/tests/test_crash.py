@@ -8,6 +8,7 @@ was acknowledged with, every retried one exists exactly once, and /healthz is 20
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 
@@ -37,7 +38,9 @@ def run_round(server: LiveServer, round_no: int, acked: dict, unanswered: list, 
             key = f"crash-r{round_no}-w{w}-{i}"
             try:
                 r = server.post("/api/v1/demands", body_for(key), headers={"Idempotency-Key": key}, timeout=30)
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # No complete answer (connection refused/reset, or a response cut off by the kill, which
+                # http.client reports as IncompleteRead/BadStatusLine): retried after the restart.
                 with lock:
                     unanswered.append(key)
                 return  # the server is gone
