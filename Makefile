@@ -30,7 +30,7 @@ test-sqlite:
 	env -u DATABASE_URL MINSHENG_DATA_DIR=$$(mktemp -d) scripts/with-redis $(BIN)/pytest
 
 test-postgres:
-	MINSHENG_DATA_DIR=$$(mktemp -d) scripts/with-postgres $(BIN)/pytest
+	MINSHENG_DATA_DIR=$$(mktemp -d) scripts/with-postgres scripts/with-redis $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
