@@ -33,7 +33,13 @@ def memberships(user) -> list[Membership]:
 
 
 def roles(user) -> set[str]:
-    return {m.role for m in memberships(user)}
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if getattr(user, "_minsheng_memberships", None) is None and getattr(user, "_minsheng_roles", None) is None:
+        # Only the roles are asked for: one narrow query instead of the memberships with their nodes.
+        user._minsheng_roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    cached = getattr(user, "_minsheng_memberships", None)
+    return {m.role for m in cached} if cached is not None else user._minsheng_roles
 
 
 def has_role(user, role_set: Iterable[str]) -> bool:
@@ -53,16 +59,17 @@ def _node_ids(m: Membership) -> dict[str, int]:
     return {"town": m.town_id}
 
 
-def scope_q(user, model, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> Q | None:
-    """A Q narrowing `model` to what the user's memberships in `role_set` cover.
+def scope_branches(user, model, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> list[Q] | None:
+    """The user's scope on `model` as separate filters, one per covered node (their OR is `scope_q`).
 
-    None means "everything" (superuser). An empty-match Q means nothing.
+    None means "everything" (superuser); an empty list means nothing. Each branch is a plain equality
+    on one node column, so a query per branch can walk that column's index in order.
     """
     if getattr(user, "is_superuser", False):
         return None
     paths: dict[str, str] = model.scope_paths
     wanted = set(role_set)
-    q = Q(pk__in=[])
+    branches: list[Q] = []
     for m in memberships(user):
         if m.role not in wanted:
             continue
@@ -72,8 +79,24 @@ def scope_q(user, model, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> Q | 
         for level in _LEVELS[start:]:
             if level in paths:
                 path = paths[level]
-                q |= Q(pk=ids[level]) if path == "" else Q(**{f"{path}_id": ids[level]})
+                branch = Q(pk=ids[level]) if path == "" else Q(**{f"{path}_id": ids[level]})
+                if branch not in branches:
+                    branches.append(branch)
                 break
+    return branches
+
+
+def scope_q(user, model, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> Q | None:
+    """A Q narrowing `model` to what the user's memberships in `role_set` cover.
+
+    None means "everything" (superuser). An empty-match Q means nothing.
+    """
+    branches = scope_branches(user, model, role_set=role_set)
+    if branches is None:
+        return None
+    q = Q(pk__in=[])
+    for branch in branches:
+        q |= branch
     return q
 
 

@@ -55,8 +55,9 @@ def grant_role(*, user, role: str, node: Town | Community | Grid) -> Membership:
     if role in STAFF_ROLES and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    if hasattr(user, "_minsheng_memberships"):
-        del user._minsheng_memberships
+    for cached in ("_minsheng_memberships", "_minsheng_roles"):
+        if hasattr(user, cached):
+            delattr(user, cached)
     return membership
 
 

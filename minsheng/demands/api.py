@@ -119,7 +119,9 @@ class PublicDemandOut(Schema):
 
 
 class DemandPage(Schema):
-    count: int
+    count: int | None = Field(None, description="how many match; null for the ended history (newest first), "
+                                                "which is paged with has_next instead of being counted")
+    has_next: bool = False
     page: int
     page_size: int
     items: list[DemandSummary]
@@ -253,6 +255,10 @@ def create_demand(request: HttpRequest, payload: DemandIn):
             return replay(existing)
     community = _find_node(Community, payload.community, "community")
     grid = _find_node(Grid, payload.grid, "grid", **({"community": community} if community else {}))
+    # Triage before the transaction: the write lock is then held for the inserts only.
+    analysis = services.analyse_intake(text=payload.text, channel=payload.channel, community=community, grid=grid,
+                                       place_text=payload.place or "", lat=payload.lat, lon=payload.lon)
+    reporter_user = user if user and not selectors_is_staff(user) else None
     try:
         with transaction.atomic():
             if key and (existing := IdempotencyRecord.objects.filter(caller=caller, key=key).first()):
@@ -261,7 +267,7 @@ def create_demand(request: HttpRequest, payload: DemandIn):
                 text=payload.text, channel=payload.channel, actor=user, community=community, grid=grid,
                 place_text=payload.place or "", lat=payload.lat, lon=payload.lon,
                 reporter_name=payload.reporter_name or "", reporter_phone=payload.reporter_phone or "",
-                reporter_user=user if user and not selectors_is_staff(user) else None,
+                reporter_user=reporter_user, analysis=analysis,
             )
             body = {
                 "code": demand.code, "status": demand.status, "category": demand.category, "urgent": demand.urgent,
@@ -288,16 +294,25 @@ def selectors_is_staff(user) -> bool:
     return is_staff_member(user)
 
 
-@router.get("", response=DemandPage, auth=staff_auth)
+HISTORY_DEPTH = 10_000  # the newest ended demands reachable by paging; older ones through filters
+
+
+@router.get("", response={200: DemandPage, 422: ErrorOut}, auth=staff_auth)
 def list_demands(request: HttpRequest, filters: Query[ListFilters]):
-    """Demands the caller may see, filtered and paginated, earliest deadline first."""
+    """Demands the caller may see, filtered and paginated, earliest deadline first; the ended history
+    (queue=ended or an ended status) newest first and not counted."""
     f = selectors.Filters(community=filters.community, grid=filters.grid, status=filters.status,
                           category=filters.category, queue=filters.queue, overdue=filters.overdue)
-    qs = selectors.worklist(request.auth, f)
+    found = selectors.worklist(request.auth, f)
     start = (filters.page - 1) * filters.page_size
-    items = list(qs[start:start + filters.page_size])
-    return {"count": qs.count(), "page": filters.page, "page_size": filters.page_size,
-            "items": [_summary(d) for d in items]}
+    history = isinstance(found, selectors.NewestFirst)
+    if history and start + filters.page_size > HISTORY_DEPTH:
+        raise InvalidInput(f"page: 已结束的诉求只能向前翻阅 {HISTORY_DEPTH} 件，请用社区、网格、分类等条件缩小范围",
+                           field="page")
+    items = list(found[start:start + filters.page_size + 1])
+    count = None if history else found.order_by().count()
+    return {"count": count, "has_next": len(items) > filters.page_size, "page": filters.page,
+            "page_size": filters.page_size, "items": [_summary(d) for d in items[:filters.page_size]]}
 
 
 @router.get("/{code}", response={200: DemandOut | PublicDemandOut, 404: ErrorOut, 429: ErrorOut}, auth=None)

@@ -38,8 +38,11 @@ def _texts(rng: random.Random) -> list[dict]:
     return [i for i in items if i.get("community")] or items
 
 
-def generate(n: int, *, seed: int = 20261128, batch: int = 5000, progress=None) -> int:
-    """Add `n` synthetic demands to the towns present. Returns the number written."""
+def generate(n: int, *, seed: int = 20261128, batch: int = 5000, days: int = 730, ago: int = 0,
+             progress=None) -> int:
+    """Add `n` synthetic demands to the towns present, received over `days` days ending `ago` days before
+    now (recent ones are still open; with `ago` ≥ 60 nearly all are ended: history only). Returns the
+    number written."""
     rng = random.Random(seed)
     towns = list(Town.objects.all())
     if not towns:
@@ -50,7 +53,7 @@ def generate(n: int, *, seed: int = 20261128, batch: int = 5000, progress=None) 
     all_grids = [g for gs in grids_by_community.values() for g in gs]
     texts = _texts(rng)
     now = timezone.now()
-    span = timedelta(days=730)
+    span, offset = timedelta(days=days), timedelta(days=ago)
     counters_next: dict[tuple[str, int], int] = {}
     for c in CodeCounter.objects.all():
         counters_next[(c.prefix, c.year)] = c.last
@@ -64,7 +67,7 @@ def generate(n: int, *, seed: int = 20261128, batch: int = 5000, progress=None) 
                 grids = grids_by_community.get(item.get("community") or "", []) or all_grids
                 grid = next((g for g in grids if g.name == item.get("grid")), None) or rng.choice(grids)
                 community = grid.community
-                received = now - span * (rng.random() ** 0.8)
+                received = now - offset - span * (rng.random() ** 0.8)
                 year = timezone.localtime(received).year
                 key = (community.code, year)
                 counters_next[key] = counters_next.get(key, 0) + 1

@@ -88,6 +88,10 @@ OPEN_STATES = frozenset({
 # States after which only callback/close/archive remain.
 WORK_STATES = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED})
 ENDED_STATES = frozenset({Status.REJECTED, Status.MERGED, Status.CLOSED, Status.ARCHIVED})
+# The states still being worked on, in a fixed order. Worklist queries always carry `status IN (these)`
+# so each branch of the scope's OR (community, handler, reporter) is an index range on (…, status): the
+# cost follows the open workload, not the history, which grows without bound.
+ACTIVE_STATES_LIST = tuple(sorted(set(Status.values) - ENDED_STATES))
 
 
 class Demand(models.Model):
@@ -176,6 +180,8 @@ class Demand(models.Model):
             models.Index(fields=["community", "received_at"], name="demand_comm_received"),
             models.Index(fields=["grid", "received_at"], name="demand_grid_received"),
             models.Index(fields=["town", "received_at"], name="demand_town_received"),
+            models.Index(fields=["handler", "received_at"], name="demand_handler_received"),
+            models.Index(fields=["reporter_user", "received_at"], name="demand_reporter_received"),
         ]
 
     def __str__(self) -> str:

@@ -2,20 +2,18 @@
 
 Each function runs in a transaction, locks the demand row, checks the caller's role and scope
 (NotAllowed → 403) and the demand's state (Conflict → 409), changes the row, bumps its version and
-writes a DemandEvent. Notifications are sent after commit. The web pages, the API, the command line
+writes a DemandEvent and its notices in the same transaction; notices are delivered after commit. The web pages, the API, the command line
 and the importers all call these functions.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
@@ -47,10 +45,16 @@ S = Status
 
 def _next_code(prefix: str, at: datetime) -> str:
     year = timezone.localtime(at).year
-    counter, _ = CodeCounter.objects.select_for_update().get_or_create(prefix=prefix, year=year)
-    CodeCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    return f"{prefix}-{year}-{counter.last:05d}"
+    table, last = (connection.ops.quote_name(n) for n in (CodeCounter._meta.db_table, "last"))
+    # One statement takes the next number (SQLite ≥ 3.35 and PostgreSQL both answer RETURNING).
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE prefix = %s AND year = %s RETURNING {last}",
+                       [prefix, year])
+        row = cursor.fetchone()
+    if row is None:
+        CodeCounter.objects.get_or_create(prefix=prefix, year=year)
+        return _next_code(prefix, at)
+    return f"{prefix}-{year}-{row[0]:05d}"
 
 
 def _digest(token: str) -> str:
@@ -76,15 +80,33 @@ def _resolve_town(community: Community | None, grid: Grid | None, town: Town | N
     raise InvalidInput("community: 请指明社区或地点", field="community")
 
 
-@transaction.atomic
+def analyse_intake(*, text: str, channel: str, community: Community | None = None, grid: Grid | None = None,
+                   town: Town | None = None, place_text: str = "", lat: float | None = None,
+                   lon: float | None = None):
+    """Triage a new demand's text before its write transaction opens (see `register(analysis=)`)."""
+    from minsheng.triage.services import analyse
+
+    text, channel = rules.clean_text(text), rules.clean_channel(channel)
+    place_text = rules.clean_text(place_text, field="place", max_len=rules.MAX_PLACE, required=False)
+    lat, lon = rules.clean_point(lat, lon)
+    return analyse(text, town=_resolve_town(community, grid, town), place_text=place_text, lat=lat, lon=lon,
+                   channel=channel)
+
+
 def register(
     *, text: str, channel: str, actor=None, town: Town | None = None, community: Community | None = None,
     grid: Grid | None = None, place_text: str = "", lat: float | None = None, lon: float | None = None,
     reporter_name: str = "", reporter_phone: str = "", reporter_user=None, received_at: datetime | None = None,
     source_ref: str = "", source_line: int | None = None, category: str | None = None,
     urgent: bool | None = None, kind: str | None = None, run_triage: bool = True, actor_label: str | None = None,
+    analysis=None,
 ) -> tuple[Demand, str]:
-    """Register a new demand from any channel. Returns the demand and its tracking token."""
+    """Register a new demand from any channel. Returns the demand and its tracking token.
+
+    Triage (and its duplicate search) runs before the write transaction opens, so the database's
+    write lock is held only for the inserts. A caller that wraps `register` in its own transaction
+    passes `analysis=analyse_intake(...)` computed beforehand for the same reason.
+    """
     text = rules.clean_text(text)
     channel = rules.clean_channel(channel)
     place_text = rules.clean_text(place_text, field="place", max_len=rules.MAX_PLACE, required=False)
@@ -95,13 +117,15 @@ def register(
         raise InvalidInput("grid: 网格不属于该社区", field="grid")
     if kind is not None and kind not in Kind.values:
         raise InvalidInput(f"kind: 须为 {'/'.join(Kind.values)}", field="kind")
-    town = _resolve_town(community, grid, town)
+    town = _resolve_town(community, grid, town or (analysis.town if analysis else None))
 
-    analysis = None
-    if run_triage:
+    if run_triage and analysis is None:
         from minsheng.triage.services import analyse
 
         analysis = analyse(text, town=town, place_text=place_text, lat=lat, lon=lon, channel=channel)
+    if not run_triage:
+        analysis = None
+    if analysis is not None:
         if community is None and grid is None:
             community, grid = analysis.community, analysis.grid
         elif grid is None and analysis.grid is not None and analysis.grid.community_id == (community.pk if community else None):
@@ -114,24 +138,25 @@ def register(
     prefix = community.code if community else town.code
     token = secrets.token_urlsafe(12)
     chosen_category = category or (analysis.category if analysis else "other")
-    demand = Demand.objects.create(
-        code=_next_code(prefix, received_at),
-        town=town, community=community, grid=grid,
-        place=analysis.place if analysis and analysis.place and analysis.community == community else None,
-        place_text=place_text, lat=lat, lon=lon, text=text, channel=channel,
-        source_ref=source_ref[:120], source_line=source_line,
-        reporter_name=reporter_name, reporter_phone=reporter_phone, reporter_user=reporter_user,
-        tracking_digest=_digest(token),
-        category=chosen_category,
-        urgent=urgent if urgent is not None else bool(analysis and analysis.urgent),
-        kind=kind or (analysis.kind if analysis and analysis.kind else Kind.HELP),
-        needs_classification=(category is None) and (analysis is None or analysis.needs_classification),
-        triage=analysis.as_json() if analysis else {},
-        received_at=received_at,
-    )
-    _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at, actor_label=actor_label,
-           data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
-    counters.record_change(None, counters.snapshot(demand))
+    with transaction.atomic():
+        demand = Demand.objects.create(
+            code=_next_code(prefix, received_at),
+            town=town, community=community, grid=grid,
+            place=analysis.place if analysis and analysis.place and analysis.community == community else None,
+            place_text=place_text, lat=lat, lon=lon, text=text, channel=channel,
+            source_ref=source_ref[:120], source_line=source_line,
+            reporter_name=reporter_name, reporter_phone=reporter_phone, reporter_user=reporter_user,
+            tracking_digest=_digest(token),
+            category=chosen_category,
+            urgent=urgent if urgent is not None else bool(analysis and analysis.urgent),
+            kind=kind or (analysis.kind if analysis and analysis.kind else Kind.HELP),
+            needs_classification=(category is None) and (analysis is None or analysis.needs_classification),
+            triage=analysis.as_json() if analysis else {},
+            received_at=received_at,
+        )
+        _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at, actor_label=actor_label,
+               data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
+        counters.record_change(None, counters.snapshot(demand))
     return demand, token
 
 
@@ -149,18 +174,12 @@ def _event(demand: Demand, actor, action: str, from_status: str, to_status: str,
         note=note, public=public, data=data or {},
     )
     if action != "register" or demand.reporter_phone or demand.reporter_user_id:
-        transaction.on_commit(lambda: _notify(event.pk))
+        from minsheng.notifications.services import on_demand_event
+
+        # The notices are rows written in the same transaction as the change, so a committed change
+        # always has its notices (and a rolled-back one none); delivery is queued after commit.
+        on_demand_event(event)
     return event
-
-
-def _notify(event_id: int) -> None:
-    # The transition has committed; a failure to queue messages must not turn it into an error.
-    from minsheng.notifications.services import on_demand_event
-
-    try:
-        on_demand_event(event_id)
-    except Exception:
-        logging.getLogger("minsheng.demands").exception("notification for event %s failed", event_id)
 
 
 def _is_staff(actor, d: Demand, role_set: Iterable[str] = STAFF_ROLES) -> bool:

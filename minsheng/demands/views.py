@@ -251,11 +251,39 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.COUNT_CAP + 1].count()
+        return self.object_list.order_by()[: self.COUNT_CAP + 1].count()  # counting needs no sort
 
     @property
     def capped(self) -> bool:
         return self.count > self.COUNT_CAP
+
+
+class HistoryPage:
+    """A page of the ended history, newest first, without a total: counting a filtered history means
+    reading all of it, while a page reads only its own rows (and one more, to know there is a next)."""
+
+    MAX_PAGE = CappedPaginator.COUNT_CAP // PAGE_SIZE
+
+    def __init__(self, rows: selectors.NewestFirst, number: str | None, size: int):
+        try:
+            self.number = min(max(int(number or 1), 1), self.MAX_PAGE)
+        except ValueError:
+            self.number = 1
+        start = (self.number - 1) * size
+        found = rows[start:start + size + 1]
+        self.object_list = found[:size]
+        self.has_next = len(found) > size and self.number < self.MAX_PAGE
+        self.has_previous = self.number > 1
+        self.paginator = self
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
 
 
 @staff_required
@@ -263,12 +291,16 @@ class CappedPaginator(Paginator):
 def desk(request: HttpRequest) -> HttpResponse:
     user = request.user
     f, chosen = _filters(request)
-    paginator = CappedPaginator(selectors.worklist(user, f, active_by_default=True), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    found = selectors.worklist(user, f, active_by_default=True)
+    if isinstance(found, selectors.NewestFirst):
+        page, total = HistoryPage(found, request.GET.get("page"), PAGE_SIZE), None
+    else:
+        paginator = CappedPaginator(found, PAGE_SIZE)
+        page, total = paginator.get_page(request.GET.get("page")), paginator.count
     now = timezone.now()
     rows = [{"d": d, "overdue": selectors.is_overdue(d, now)} for d in page.object_list]
     ctx = {
-        "rows": rows, "page": page, "total": paginator.count, "chosen": chosen,
+        "rows": rows, "page": page, "total": total, "chosen": chosen,
         "can_bulk": support.can_bulk_assign(user),
         "handlers": list(support.handlers_in_scope(user)) if support.can_bulk_assign(user) else [],
         "complexities": Complexity.choices,

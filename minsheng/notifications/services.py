@@ -1,4 +1,4 @@
-"""Who is told what, and when. Called after a demand's transition has committed."""
+"""Who is told what, and when. Demand notices are written inside the transition's transaction."""
 
 from __future__ import annotations
 
@@ -52,35 +52,29 @@ def _create(recipients: list[tuple[object | None, str, str]], *, subject: str, b
     return created
 
 
-def on_demand_event(event_id: int) -> None:
-    """Tell the reporter about every public status change, and the handler about an assignment."""
-    from minsheng.demands.models import DemandEvent
+def on_demand_event(event) -> None:
+    """Tell the reporter about every public status change, and the handler about an assignment.
 
-    event = DemandEvent.objects.select_related("demand", "demand__handler", "demand__reporter_user").filter(
-        pk=event_id
-    ).first()
-    if event is None:
-        return
+    Called inside the transition's transaction with the new DemandEvent (its demand attached)."""
     d = event.demand
-    with transaction.atomic():
-        template = REPORTER_TEXT.get(event.action)
-        if template and event.public:
-            body = template.format(code=d.code, note=event.note[:80])
-            recipients = []
-            if d.reporter_user_id:
-                recipients.append((d.reporter_user, "", K.IN_APP))
-            if d.reporter_phone:
-                recipients.append((None, d.reporter_phone, K.SMS))
-            if recipients:
-                _create(recipients, subject=f"诉求 {d.code}：{d.get_status_display()}", body=body,
-                        link=_tracking_link(d.code), demand_code=d.code)
-        if event.action == "assign" and d.handler_id:
-            body = f"新派单 {d.code}（{d.get_category_display()}{'，紧急' if d.urgent else ''}）：{d.text[:60]}"
-            recipients = [(d.handler, "", K.IN_APP)]
-            if d.handler.email:
-                recipients.append((d.handler, d.handler.email, K.EMAIL))
-            _create(recipients, subject=f"新派单 {d.code}", body=body, link=f"/desk/demands/{d.code}/",
-                    demand_code=d.code)
+    template = REPORTER_TEXT.get(event.action)
+    if template and event.public:
+        body = template.format(code=d.code, note=event.note[:80])
+        recipients = []
+        if d.reporter_user_id:
+            recipients.append((d.reporter_user, "", K.IN_APP))
+        if d.reporter_phone:
+            recipients.append((None, d.reporter_phone, K.SMS))
+        if recipients:
+            _create(recipients, subject=f"诉求 {d.code}：{d.get_status_display()}", body=body,
+                    link=_tracking_link(d.code), demand_code=d.code)
+    if event.action == "assign" and d.handler_id:
+        body = f"新派单 {d.code}（{d.get_category_display()}{'，紧急' if d.urgent else ''}）：{d.text[:60]}"
+        recipients = [(d.handler, "", K.IN_APP)]
+        if d.handler.email:
+            recipients.append((d.handler, d.handler.email, K.EMAIL))
+        _create(recipients, subject=f"新派单 {d.code}", body=body, link=f"/desk/demands/{d.code}/",
+                demand_code=d.code)
 
 
 def alert_town(demand_id: int, message: str) -> None:

@@ -39,6 +39,7 @@ class Analysis:
     concepts: list[str] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
     engine: str = "minsheng-triage"
+    town: Town | None = None  # the town the text was read against
 
     @property
     def needs_classification(self) -> bool:
@@ -144,7 +145,7 @@ def analyse(text: str, *, town: Town, place_text: str = "", lat: float | None = 
         confidence=r.confidence, evidence=list(r.evidence), concepts=list(r.concepts),
         community=objects["community"].get(r.community) if r.community else None,
         grid=objects["grid"].get(r.grid) if r.grid else None,
-        place=objects["place"].get(r.place) if r.place else None,
+        place=objects["place"].get(r.place) if r.place else None, town=town,
     )
     if a.grid is not None and a.community is None:
         a.community = a.grid.community
@@ -170,11 +171,10 @@ def open_duplicates(engine: Triage, result, community: Community, *, exclude_cod
     rows = (Demand.objects.filter(community=community, status__in=OPEN_STATES, received_at__gte=since)
             .exclude(code=exclude_code or "")
             .select_related("place", "grid").order_by("-received_at")
-            .values_list("code", "text", "category", "urgent", "place__name", "grid__name", "triage")[:200])
+            .values_list("code", "text", "category", "urgent", "place__name", "grid__name", "triage__building")[:200])
     candidates, codes = [], []
-    for code, text, category, urgent, place, grid, triage in rows:
-        candidates.append(_rehydrated(engine, text, category, urgent, community.name, place, grid,
-                                      (triage or {}).get("building")))
+    for code, text, category, urgent, place, grid, building in rows:
+        candidates.append(_rehydrated(engine, text, category, urgent, community.name, place, grid, building))
         codes.append(code)
     found = find_duplicates(result, candidates)
     return [{"code": codes[i], "similarity": round(s, 3)} for i, s in found[:5]]

@@ -27,3 +27,28 @@ def test_bench_data_writes_full_histories_and_counters(demo_territory, capsys):
 
     new, _ = register(text="采菱一期路灯坏了", channel="online")
     assert not Demand.objects.filter(code=new.code).exclude(pk=new.pk).exists()
+
+
+def test_bench_data_span_options_place_history_and_workload(demo_territory):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from minsheng.demands.models import OPEN_STATES
+
+    call_command("bench-data", "--demands", "300", "--days", "365", "--ago", "90")
+    old = Demand.objects.all()
+    assert old.filter(received_at__gt=timezone.now() - timedelta(days=90)).count() == 0
+    assert old.filter(status__in=OPEN_STATES).count() <= 3  # history only: (nearly) everything has ended
+    call_command("bench-data", "--demands", "200", "--days", "7", "--seed", "3")
+    week = Demand.objects.filter(received_at__gt=timezone.now() - timedelta(days=7))
+    assert week.count() == 200 and week.filter(status__in=OPEN_STATES).count() > 50  # this week's workload
+
+
+def test_bench_data_refuses_bad_spans(demo_territory, capsys):
+    import pytest
+
+    for args in (["--days", "0"], ["--ago", "-1"]):
+        with pytest.raises(SystemExit):
+            call_command("bench-data", "--demands", "10", *args)
+    assert Demand.objects.count() == 0
