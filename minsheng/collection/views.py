@@ -641,6 +641,8 @@ def form_answer_demand(request: HttpRequest, pk: int, answer: int) -> HttpRespon
     try:
         demand, created = opinion.answer_to_demand(f, request.user, answer)
     except DomainError as exc:
+        if exc.status == 403:
+            return _page(request, _("无权访问"), _message(exc), 403)
         messages.error(request, _message(exc))
         return redirect(reverse("collection:form_results", args=[pk]) + "#texts")
     if created:
@@ -657,6 +659,8 @@ def form_texts_demands(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         n = opinion.texts_to_demands(f, request.user)
     except DomainError as exc:
+        if exc.status == 403:
+            return _page(request, _("无权访问"), _message(exc), 403)
         messages.error(request, _message(exc))
     else:
         messages.success(request, _("已把 %(n)d 条意见登记为诉求") % {"n": n})

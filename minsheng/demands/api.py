@@ -408,11 +408,11 @@ class AttachmentOut(Schema):
                                                422: ErrorOut, 429: ErrorOut}, auth=None)
 def upload_attachment(request: HttpRequest, code: str, file: File[UploadedFile], token: str | None = None):
     """Attach a photo (JPEG/PNG/WebP, checked by content, location data removed). Staff in scope, the
-    handler, or the reporter with the tracking token."""
+    handler, or the reporter: signed in as the demand's own reporter, or with the tracking token."""
     user = optional_user(request)
     by_reporter = False
     if user is not None and (d := selectors.visible_demands(user).filter(code=code).first()):
-        pass
+        by_reporter = d.reporter_user_id is not None and d.reporter_user_id == user.pk
     else:
         hit(f"track:{client_ip(request)}", limit=settings.MINSHENG_TRACK_LIMIT, per_seconds=3600)
         d = Demand.objects.filter(code=code).first()

@@ -64,3 +64,16 @@ def test_wrong_token_cannot_upload_or_read(submit, bearer):
     assert Client().get(url).status_code == 404
     assert Client().get(url, {"token": created["tracking_token"]}).status_code == 200
     assert Client().get(url, **bearer("demo-sanqin")).status_code == 404
+
+
+def test_signed_in_reporter_attaches_to_own_demand_without_token(api, bearer):
+    """The owner (reporter_user) needs no tracking token; another resident's demand stays out of reach."""
+    r = api("demo-resident").post("/api/v1/demands", {"text": "采菱家园二期12幢下水道堵塞，污水返到厨房"})
+    assert r.status_code == 201, r.content
+    code = r.json()["code"]
+    up = upload(Client(), code, jpeg_with_gps(), headers=bearer("demo-resident"))
+    assert up.status_code == 201, up.content
+    assert Client().get(up.json()["url"], **bearer("demo-resident")).status_code == 200
+    other = api().post("/api/v1/demands", {"text": "采菱家园一期3幢楼道灯不亮", "reporter_phone": "13812345678"})
+    assert upload(Client(), other.json()["code"], jpeg_with_gps(), headers=bearer("demo-resident")).status_code == 404
+    assert Attachment.objects.count() == 1
