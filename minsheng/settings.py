@@ -127,6 +127,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
+            # Keep each server thread's connection (and its PRAGMAs) across requests.
+            "CONN_MAX_AGE": 600,
             # Tests use a real file too (not shared-cache memory), so locking behaves as in production.
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }

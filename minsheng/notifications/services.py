@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,7 +49,12 @@ def _create(recipients: list[tuple[object | None, str, str]], *, subject: str, b
             for pk in pending:
                 deliver.enqueue(pk)
 
-        transaction.on_commit(enqueue)
+        if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+            # The queue is a table of the same database: the task rows commit (or roll back) with the
+            # notices, and no second write transaction is needed after the commit.
+            enqueue()
+        else:
+            transaction.on_commit(enqueue)  # an outside queue must not see notices before they exist
     return created
 
 
