@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import covers
+from minsheng.core import bulk
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from minsheng.kpis import counters
 from minsheng.territory.models import Community, Grid, Town
@@ -680,7 +681,7 @@ def _imported_status(r) -> str:
     return S.RECEIVED
 
 
-def _history_events(d: Demand, r) -> list[DemandEvent]:
+def _history_events(d: Demand, r) -> list[dict]:
     note = "台账导入"
     steps = [("register", d.received_at, "", S.RECEIVED)]
     if r.assigned_at:
@@ -692,8 +693,8 @@ def _history_events(d: Demand, r) -> list[DemandEvent]:
     if d.status == S.CLOSED:
         steps.append(("callback", r.callback_at or r.completed_at or d.received_at, S.REPLIED, S.CLOSED))
     return [
-        DemandEvent(demand=d, at=at, actor_label="台账导入", action=action, from_status=a, to_status=b, note=note,
-                    public=False, data={"import": True})
+        {"demand_id": d.pk, "at": at, "actor_id": None, "actor_label": "台账导入", "action": action,
+         "from_status": a, "to_status": b, "note": note, "public": False, "data": {"import": True}}
         for action, at, a, b in steps
     ]
 
@@ -741,12 +742,11 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
                 if d.status == S.CLOSED:
                     d.closed_at = r.callback_at or r.completed_at
                 batch.append((d, r))
-            created = Demand.objects.bulk_create([d for d, _ in batch])
+            created = [d for d, _ in batch]
+            bulk.insert(created)
             counters.record_many(created)
-            DemandEvent.objects.bulk_create(
-                [e for d, (_, r) in zip(created, batch, strict=True) for e in _history_events(d, r)],
-                batch_size=IMPORT_BATCH,
-            )
+            bulk.insert_values(DemandEvent, [e for d, (_, r) in zip(created, batch, strict=True)
+                                             for e in _history_events(d, r)])
         # Keep generated codes clear of imported ones (CL-2026-00042 → the counter is at least 42).
         highest: dict[tuple[str, int], int] = {}
         for r in new_rows:
