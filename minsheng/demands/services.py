@@ -715,6 +715,7 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
         if dry_run:
             return len(new_rows), len(rows) - len(new_rows)
         handlers = _handler_lookup({r.handler_label for r in new_rows if r.handler_label})
+        gathered = counters.Gathered()
         for i in range(0, len(new_rows), IMPORT_BATCH):
             batch = []
             for r in new_rows[i:i + IMPORT_BATCH]:
@@ -744,9 +745,10 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
                 batch.append((d, r))
             created = [d for d, _ in batch]
             bulk.insert(created)
-            counters.record_many(created)
+            gathered.add(created)
             bulk.insert_values(DemandEvent, [e for d, (_, r) in zip(created, batch, strict=True)
                                              for e in _history_events(d, r)])
+        gathered.write()
         # Keep generated codes clear of imported ones (CL-2026-00042 → the counter is at least 42).
         highest: dict[tuple[str, int], int] = {}
         for r in new_rows:

@@ -81,14 +81,12 @@ def _write(acc: dict) -> None:
     table = KpiCounter._meta.db_table
     cols = ["key", "level", "node_id", "granularity", "day", "category", *COUNT_FIELDS]
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
-    for i in range(0, len(rows), 200):
-        chunk = rows[i:i + 200]
-        placeholders = ", ".join("(" + ", ".join(["%s"] * len(cols)) + ")" for _ in chunk)
-        params = [p for b, v in chunk for p in (*b, *v)]
-        sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES {placeholders} "
-               f"ON CONFLICT (key) DO UPDATE SET {updates}")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    # One short statement run for every row: the drivers prepare it once (psycopg pipelines the rows),
+    # where one long multi-row statement would be re-parsed for every batch.
+    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+           f"ON CONFLICT (key) DO UPDATE SET {updates}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*b, *v) for b, v in rows])
 
 
 def record_change(old: dict | None, new: dict | None) -> None:
@@ -106,6 +104,22 @@ def record_change(old: dict | None, new: dict | None) -> None:
 def record_many(demands) -> None:
     """Add the contribution of many new demands (bulk import)."""
     record_snapshots(snapshot(d) for d in demands)
+
+
+class Gathered:
+    """Contributions of a bulk load, gathered over all its batches and written once (a long import
+    touches the same day and month buckets batch after batch)."""
+
+    def __init__(self) -> None:
+        self.acc: dict = defaultdict(lambda: [0] * len(COUNT_FIELDS))
+
+    def add(self, demands) -> None:
+        for d in demands:
+            _add(self.acc, snapshot(d), +1)
+
+    def write(self) -> None:
+        _write(self.acc)
+        self.acc.clear()
 
 
 def record_snapshots(snapshots) -> None:
