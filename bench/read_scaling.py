@@ -141,9 +141,12 @@ def main() -> None:
 
 
 def analyze(connection) -> None:
-    """Fresh planner statistics after a bulk load, as autovacuum (PostgreSQL) or `PRAGMA optimize` would."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    """PostgreSQL: fresh planner statistics after a bulk load, as autovacuum would gather them. Not on
+    SQLite: minsheng never runs ANALYZE there (without histograms its statistics make the skewed status
+    column look unselective, and the planner then scans whole tables; see docs/performance.md)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 if __name__ == "__main__":
