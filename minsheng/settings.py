@@ -3,7 +3,7 @@
 Defaults are safe for `minsheng serve` on one machine: embedded SQLite (WAL) under ./var/,
 DEBUG off, a secret key generated once into the data directory. Environment variables:
 MINSHENG_DATA_DIR, DATABASE_URL, MINSHENG_SECRET_KEY, MINSHENG_DEBUG, MINSHENG_ALLOWED_HOSTS,
-MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND.
+MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION.
 """
 
 from __future__ import annotations
@@ -109,6 +109,8 @@ TEMPLATES = [
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PgBouncer in transaction-pooling mode cannot keep a server-side cursor across statements.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = os.environ.get("MINSHENG_PGBOUNCER_TRANSACTION") == "1"
 else:
     DATABASES = {
         "default": {

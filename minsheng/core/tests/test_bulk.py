@@ -32,3 +32,4 @@ def test_deleted_ids_are_not_reused_and_a_transaction_is_required():
     assert CodeCounter.objects.get(prefix="Y").pk > top_id
     with pytest.raises(RuntimeError):
         bulk.insert_values(CodeCounter, [{"prefix": "Z", "year": 2026}])
+
