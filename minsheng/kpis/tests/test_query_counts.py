@@ -2,7 +2,7 @@
 with a few rows as with several times more (issue #10: no N+1). The callback desk, the survey desk and
 /rankings/ over several months are checked in test_callbacks.py, test_surveys.py and test_rankings.py."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.test import Client
@@ -57,3 +57,30 @@ def test_survey_indices_api(demo_territory, django_assert_max_num_queries):
     client = Client()
     assert_flat(lambda: client.get("/api/v1/surveys/indices", {"community": "采菱社区"}), lambda: add(MORE, FEW), 5,
                 django_assert_max_num_queries, check=lambda r: len(r.json()["surveys"]) == FEW + MORE)
+
+
+def test_counts_of_many_nodes_equal_the_counts_of_each(demo_territory):
+    """`counts_of_nodes` (one query for a list of nodes, used by the open data extract) reads the same
+    counter rows as `counts_from_counters` node by node: whole months, day ranges, both."""
+    from django.utils import timezone
+
+    from minsheng.kpis import periods
+    from minsheng.kpis.selectors import counts_from_counters, counts_of_nodes
+    from minsheng.territory.models import Town
+    from minsheng.territory.selectors import Node
+
+    from .test_counters import random_history
+
+    random_history(7)
+    today = timezone.localdate()
+    labels = [f"{today:%Y-%m}", f"{today.year}-Q{(today.month - 1) // 3 + 1}", str(today.year),
+              f"{today.replace(day=1) - timedelta(days=3)}..{today}", f"{today}..{today}"]
+    nodes = [("town", t) for t in Town.objects.all()] + [("community", c) for c in Community.objects.all()]
+    for label in labels:
+        p = periods.parse(label)
+        for level in ("town", "community"):
+            objs = [o for lv, o in nodes if lv == level]
+            many = counts_of_nodes(level, [o.pk for o in objs], p)
+            assert many == {o.pk: counts_from_counters(Node(level, o), p) for o in objs}, label
+    assert any(c.received for c in counts_of_nodes("community", [c.pk for c in Community.objects.all()],
+                                                   periods.parse(str(today.year))).values())
