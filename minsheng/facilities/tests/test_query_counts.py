@@ -150,3 +150,25 @@ def test_task_page_lists_its_photos(api, user_client, tasks, django_assert_max_n
     assert_flat(lambda: client.get(f"/desk/facilities/tasks/{task.pk}/"), lambda: add(MORE, FEW), 11,
                 django_assert_max_num_queries,
                 check=lambda r: r.content.decode().count("/desk/facilities/photos/") >= FEW + MORE)
+
+
+def test_desk_plans_page_of_the_town_over_more_communities(user_client, facility, plan,
+                                                           django_assert_max_num_queries):
+    """The town's staff plan for every community: the form's choices (facilities, assignees of each
+    community) come in a fixed number of queries too."""
+    from minsheng.territory import services as territory
+
+    town = _user("demo-town").memberships.get().town
+
+    def add(n, start):
+        for i in range(start, start + n):
+            c = territory.upsert_community(town=town, name=f"测试{i}社区", code=f"TC{i}", population=3000)
+            p = territory.upsert_place(community=c, name=f"测试{i}社区广场")
+            f = services.register_facility(actor=None, community=c, place=p, kind="benches", name=f"测试{i}座椅",
+                                           check=False)
+            plan([f], "weekly", title=f"测试{i}巡查", weekday=1)
+
+    add(FEW, 0)
+    client = user_client("demo-town")
+    assert_flat(lambda: client.get("/desk/facilities/plans/"), lambda: add(MORE, FEW), 13,
+                django_assert_max_num_queries, check=lambda r: f"测试{FEW + MORE - 1}巡查" in r.content.decode())
