@@ -1,6 +1,6 @@
 """The collection pages that list rows — the start page, one meeting (its issues), one visit (its photos
 and demands), one opinion form (its questions: staff page, paper entry, public answer page), the ledger
-page (recent imports) and the ledger export — cost the same number of queries with 2 rows as with 6
+page (recent imports) and the ledger export, the printed form — cost the same number of queries with 2 rows as with 6
 (issue #10: no N+1). The lists of meetings, visits and forms and a form's results are checked in
 test_meetings.py, test_visits.py and test_forms.py."""
 
@@ -97,7 +97,7 @@ def _form(staff, community, n):
     return f
 
 
-def _form_pages(path, client, cailing, users, django_assert_max_num_queries, ceiling):
+def _form_pages(path, client, cailing, users, django_assert_max_num_queries, ceiling, html=True):
     """A form with 2 questions, then another with 6: the same page for each costs the same."""
     shown = [_form(users["demo-cailing"], cailing, FEW)]
 
@@ -105,7 +105,7 @@ def _form_pages(path, client, cailing, users, django_assert_max_num_queries, cei
         shown[0] = _form(users["demo-cailing"], cailing, FEW + MORE)
 
     assert_flat(lambda: client.get(path(shown[0])), grow, ceiling, django_assert_max_num_queries,
-                check=lambda r: f"第{FEW + MORE}题" in r.content.decode())
+                check=(lambda r: f"第{FEW + MORE}题" in r.content.decode()) if html else None)
 
 
 def test_form_page_lists_its_questions(user_client, cailing, users, django_assert_max_num_queries):
@@ -116,6 +116,11 @@ def test_form_page_lists_its_questions(user_client, cailing, users, django_asser
 def test_paper_entry_lists_the_questions(user_client, cailing, users, django_assert_max_num_queries):
     _form_pages(lambda f: f"/desk/collect/forms/{f.pk}/paper", user_client("demo-cailing"), cailing, users,
                 django_assert_max_num_queries, 12)
+
+
+def test_printed_form_lists_the_questions(user_client, cailing, users, django_assert_max_num_queries):
+    _form_pages(lambda f: f"/desk/collect/forms/{f.pk}/print.pdf", user_client("demo-cailing"), cailing, users,
+                django_assert_max_num_queries, 10, html=False)
 
 
 def test_public_answer_page_lists_the_questions(cailing, users, django_assert_max_num_queries):
