@@ -105,6 +105,26 @@ def test_activity_page_lists_targets_served_and_photos(user_client, activity, el
                 django_assert_max_num_queries, check=lambda r: _html(r).count("/activities/photos/") >= FEW + MORE)
 
 
+def test_activity_page_of_an_upcoming_activity_with_sign_ups(user_client, activity, elders,
+                                                             django_assert_max_num_queries):
+    from minsheng.accounts.services import ensure_user, grant_role
+
+    clinic = activity("义诊", today() + timedelta(days=7), kind="clinic", signup_open=True, criteria={"min_age": 90})
+    cailing = Community.objects.get(name="采菱社区")
+
+    def add(n, start):
+        elders(n, start)
+        for i in range(start, start + n):
+            resident, _ = ensure_user(username=f"resident-{i}", password="x" * 12)
+            grant_role(user=resident, role="resident", node=cailing)
+            services.sign_up(clinic, resident)
+
+    add(FEW, 0)
+    client = user_client("demo-cailing")
+    assert_flat(lambda: client.get(f"/desk/activities/{clinic.pk}/"), lambda: add(MORE, FEW), 15,
+                django_assert_max_num_queries, check=lambda r: r.content.decode().count("周*") >= FEW + MORE)
+
+
 def test_activity_targets_api(api, activity, elders, django_assert_max_num_queries):
     visit = activity("重阳节慰问", date(2026, 10, 18), kind="festival_visit", criteria={"min_age": 90})
     elders(FEW)
