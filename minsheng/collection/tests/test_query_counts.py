@@ -1,8 +1,8 @@
-"""The collection pages that list rows — the start page, one meeting (its issues), one visit (its photos
-and demands), one opinion form (its questions: staff page, paper entry, public answer page), the ledger
-page (recent imports) and the ledger export, the printed form — cost the same number of queries with 2 rows as with 6
-(issue #10: no N+1). The lists of meetings, visits and forms and a form's results are checked in
-test_meetings.py, test_visits.py and test_forms.py."""
+"""The collection pages that list rows — the start page, one meeting (its issues), the new-meeting page
+(people to invite), one visit (its photos and demands), one opinion form (its questions: staff page, paper
+entry, printed form, public answer page), the ledger page (recent imports) and the ledger export — cost
+the same number of queries with 2 rows as with 6 (issue #10: no N+1). The lists of meetings, visits and
+forms and a form's results are checked in test_meetings.py, test_visits.py and test_forms.py."""
 
 import io
 from datetime import datetime, timedelta
@@ -156,3 +156,33 @@ def test_ledger_export(user_client, cailing, users, django_assert_max_num_querie
     client = user_client("demo-cailing")
     assert_flat(lambda: client.get("/desk/collect/ledger/export.xlsx"), lambda: add(MORE, FEW), 15,
                 django_assert_max_num_queries, check=lambda r: r["X-Minsheng-Rows"] == str(FEW + MORE))
+
+
+def test_new_meeting_page_of_the_town_over_more_communities(user_client, users, django_assert_max_num_queries):
+    """The town's staff may invite the people of every community: the choices come in a fixed number of
+    queries however many communities (and people) there are."""
+    from minsheng.accounts.models import Role
+    from minsheng.accounts.services import ensure_user, grant_role
+    from minsheng.territory import services as territory
+
+    town = users["demo-town"].memberships.get().town
+
+    def add(n, start):
+        for i in range(start, start + n):
+            c = territory.upsert_community(town=town, name=f"测试{i}社区", code=f"TC{i}", population=3000)
+            territory.upsert_resident_group(community=c, number=1)
+            staff, _ = ensure_user(username=f"staff-{i}", password="x" * 12)
+            grant_role(user=staff, role=Role.COMMUNITY_STAFF, node=c)
+
+    add(FEW, 0)
+    client = user_client("demo-town")
+    assert_flat(lambda: client.get("/desk/collect/meetings/new"), lambda: add(MORE, FEW), 12,
+                django_assert_max_num_queries, check=lambda r: f"测试{FEW + MORE - 1}社区" in r.content.decode())
+
+
+def test_people_of_several_communities_equal_each_communitys_people(users):
+    from minsheng.territory.models import Community
+
+    communities = list(Community.objects.order_by("id"))
+    assert meetings.people_of(communities) == [(c, list(meetings.community_people(c))) for c in communities]
+    assert any(people for _c, people in meetings.people_of(communities))
