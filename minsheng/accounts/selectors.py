@@ -32,6 +32,18 @@ def memberships(user) -> list[Membership]:
     return cached
 
 
+def preload_memberships(users: Iterable) -> None:
+    """`memberships()` of many users in one query (for a list that asks it of every row's user)."""
+    pending = {u.pk: u for u in users if getattr(u, "_minsheng_memberships", None) is None}
+    if not pending:
+        return
+    for u in pending.values():
+        u._minsheng_memberships = []
+    for m in Membership.objects.filter(user_id__in=pending).select_related(
+            "town", "community__town", "grid__community__town").order_by("id"):
+        pending[m.user_id]._minsheng_memberships.append(m)
+
+
 def roles(user) -> set[str]:
     if not getattr(user, "is_authenticated", False):
         return set()

@@ -191,7 +191,7 @@ def _meeting_form_context(user, values: dict | None = None, error: str = "", fie
         "roles": [(r, Role(r).label) for r in meetings.ATTENDEE_ROLES],
         "groups": list(ResidentGroup.objects.filter(community_id__in=ids).select_related("community")
                        .order_by("community__name", "number")),
-        "people": [(c, list(meetings.community_people(c))) for c in communities[:10]],
+        "people": meetings.people_of(communities[:10]),
         "values": values or {"kind": MeetingKind.GROUP_MEETING, "time": "19:00"},
         "error": error, "error_field": field,
     }

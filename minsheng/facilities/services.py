@@ -324,14 +324,22 @@ def report_broken(facility, actor=None, *, note: str = "", reporter_name: str = 
 def assignee_choices(community: Community):
     """Users who may be given maintenance work in a community: its staff, grid workers and handlers
     (a contractor or a cleaner), and the town's."""
+    return assignees_of([community])
+
+
+def assignees_of(communities):
+    """`assignee_choices` of several communities together (those who may work in any of them), in one
+    query."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
+    communities = list(communities)
+    ids = [c.pk for c in communities]
     roles = set(STAFF_ROLES) | {Role.GRID_WORKER, Role.HANDLER}
-    where = Q(memberships__community=community) | Q(memberships__grid__community=community) | Q(
-        memberships__town_id=community.town_id)
-    ids = get_user_model().objects.filter(where & Q(memberships__role__in=roles)).values("pk")
-    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("username")
+    where = Q(memberships__community_id__in=ids) | Q(memberships__grid__community_id__in=ids) | Q(
+        memberships__town_id__in=list({c.town_id for c in communities}))
+    users = get_user_model().objects.filter(where & Q(memberships__role__in=roles)).values("pk")
+    return get_user_model().objects.filter(pk__in=users, is_active=True).order_by("username")
 
 
 def _user(username: str | None, community: Community):

@@ -205,10 +205,7 @@ def _plan_form(request, user) -> PlanForm:
         (f.pk, f"{f.community.name} · {f.name}")
         for f in Facility.objects.filter(community__in=communities).select_related("community", "parent")
         .order_by("community__name", "name")]
-    people = {}
-    for c in communities:
-        for u in services.assignee_choices(c):
-            people[u.username] = u.get_full_name() or u.username
+    people = {u.username: u.get_full_name() or u.username for u in services.assignees_of(communities)}
     form.fields["assignee"].choices = [("", "—")] + sorted(people.items())
     return form
 

@@ -68,8 +68,8 @@ def _month_spans(first: date, last: date) -> tuple[list[date], list[tuple[date, 
     return months, ranges
 
 
-def counts_from_counters(node: Node, p: periods.Period, *, category: str = "") -> Counts:
-    """The same counts from the counters: whole months read monthly rows, the rest daily rows."""
+def _counter_rows(p: periods.Period, category: str) -> Q:
+    """The counter rows that make up the period: whole months read monthly rows, the rest daily rows."""
     months, ranges = _month_spans(p.first, p.last)
     where = Q(pk__in=[])
     if months:
@@ -78,12 +78,30 @@ def counts_from_counters(node: Node, p: periods.Period, *, category: str = "") -
         if category:
             raise ValueError("category counts exist for whole months only")
         where |= Q(granularity="d", day__gte=a, day__lte=b)
-    agg = KpiCounter.objects.filter(where, level=node.level, node_id=node.obj.pk, category=category).aggregate(
-        **{f: Sum(f) for f in COUNT_FIELDS}
-    )
-    values = {f: agg[f] or 0 for f in COUNT_FIELDS}
+    return where
+
+
+def _counts(values: dict) -> Counts:
+    values = {f: values.get(f) or 0 for f in COUNT_FIELDS}
     close_us = values.pop("close_us")
     return Counts(**values, close_seconds=close_us / 1_000_000)
+
+
+def counts_from_counters(node: Node, p: periods.Period, *, category: str = "") -> Counts:
+    """The same counts from the counters: whole months read monthly rows, the rest daily rows."""
+    agg = KpiCounter.objects.filter(_counter_rows(p, category), level=node.level, node_id=node.obj.pk,
+                                    category=category).aggregate(**{f: Sum(f) for f in COUNT_FIELDS})
+    return _counts(agg)
+
+
+def counts_of_nodes(level: str, ids: list[int], p: periods.Period, *, category: str = "") -> dict[int, Counts]:
+    """`counts_from_counters` of many nodes of one level, in one query (for a list of every node)."""
+    if not ids:
+        return {}
+    rows = {r["node_id"]: r for r in KpiCounter.objects.filter(_counter_rows(p, category), level=level,
+                                                               node_id__in=ids, category=category)
+            .values("node_id").annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by()}
+    return {pk: _counts(rows.get(pk, {})) for pk in ids}
 
 
 def kpis(scope: str, period: str) -> dict:

@@ -19,12 +19,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, Role
-from minsheng.accounts.selectors import covers, memberships
-from minsheng.accounts.services import log_personal_data_read
+from minsheng.accounts.selectors import covers, memberships, preload_memberships
+from minsheng.accounts.services import log_personal_data_read, log_personal_data_reads
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed
 from minsheng.demands import rules
 from minsheng.demands.models import ENDED_STATES, Demand, DemandEvent
@@ -47,12 +47,12 @@ def is_resident(user) -> bool:
 
 
 def view_own(user) -> list[Demand]:
-    """The resident's demands, with their personal data in full (the read is logged)."""
+    """The resident's demands, with their personal data in full (the read is logged: a row per demand,
+    written together)."""
     demands = list(own_demands(user))
-    shown = [d for d in demands if d.reporter_name or d.reporter_phone]
-    for d in shown:
-        log_personal_data_read(user=user, subject=f"demand:{d.code}", fields=["reporter_name", "reporter_phone"],
-                               via="me")
+    log_personal_data_reads(user=user, subjects=[f"demand:{d.code}" for d in demands
+                                                 if d.reporter_name or d.reporter_phone],
+                            fields=["reporter_name", "reporter_phone"], via="me")
     return demands
 
 
@@ -89,7 +89,9 @@ def export(user) -> dict:
     """Everything held about the user, for a JSON download."""
     from minsheng.accounts.models import PersonalDataRead
 
-    demands = list(own_demands(user).prefetch_related("attachments"))
+    public_events = Prefetch("events", queryset=DemandEvent.objects.filter(public=True).order_by("at", "id"),
+                             to_attr="public_events")
+    demands = list(own_demands(user).prefetch_related("attachments", public_events))
     codes = [f"demand:{d.code}" for d in demands]
     reads = PersonalDataRead.objects.filter(subject__in=codes).exclude(user=user).order_by("at")
     out = {
@@ -109,7 +111,7 @@ def export(user) -> dict:
                 "attachments": [{"content_type": a.content_type, "size": a.size,
                                  "uploaded_at": a.created_at.isoformat()} for a in d.attachments.all()],
                 "events": [{"at": e.at.isoformat(), "action": e.action, "to_status": e.to_status, "note": e.note}
-                           for e in d.events.filter(public=True).order_by("at", "id")],
+                           for e in d.public_events],
             }
             for d in demands
         ],
@@ -150,26 +152,42 @@ def _safe_notify(notify_users, users, req) -> None:
         logging.getLogger("minsheng.reliability").exception("notification of deletion request %s failed", req.pk)
 
 
+def _resident_nodes_of(users) -> dict[int, list[tuple[int | None, int | None]]]:
+    """Per user: (town_id, community_id) of the resident's communities, or of the demands they reported
+    (in at most two queries for all of them)."""
+    users = list(users)
+    preload_memberships(users)
+    out: dict[int, list[tuple[int | None, int | None]]] = {}
+    for user in users:
+        nodes = out.setdefault(user.pk, [])
+        for m in memberships(user):
+            if m.role == Role.RESIDENT:
+                if m.community_id:
+                    nodes.append((m.community.town_id, m.community_id))
+                elif m.grid_id:
+                    nodes.append((m.grid.community.town_id, m.grid.community_id))
+                elif m.town_id:
+                    nodes.append((m.town_id, None))
+    others = [pk for pk, nodes in out.items() if not nodes]
+    if others:
+        for pk, town_id, community_id in (Demand.objects.filter(reporter_user_id__in=others)
+                                          .values_list("reporter_user_id", "town_id", "community_id")
+                                          .distinct().order_by()):
+            out[pk].append((town_id, community_id))
+    return out
+
+
 def _resident_nodes(user) -> list[tuple[int | None, int | None]]:
-    """(town_id, community_id) of the resident's communities, or of the demands they reported."""
-    nodes = []
-    for m in memberships(user):
-        if m.role == Role.RESIDENT:
-            if m.community_id:
-                nodes.append((m.community.town_id, m.community_id))
-            elif m.grid_id:
-                nodes.append((m.grid.community.town_id, m.grid.community_id))
-            elif m.town_id:
-                nodes.append((m.town_id, None))
-    if not nodes:
-        nodes = list(own_demands(user).values_list("town_id", "community_id").distinct())
-    return nodes
+    return _resident_nodes_of([user])[user.pk]
 
 
-def can_decide(staff, req: DeletionRequest) -> bool:
+def can_decide(staff, req: DeletionRequest, nodes: list[tuple[int | None, int | None]] | None = None) -> bool:
+    """`nodes`: the requester's `_resident_nodes`, when already known."""
     if not getattr(staff, "is_authenticated", False) or not staff.is_active or staff.pk == req.user_id:
         return False
-    return any(covers(staff, town_id=t, community_id=c, role_set=STAFF_ROLES) for t, c in _resident_nodes(req.user))
+    if nodes is None:
+        nodes = _resident_nodes(req.user)
+    return any(covers(staff, town_id=t, community_id=c, role_set=STAFF_ROLES) for t, c in nodes)
 
 
 def _approver_candidates(user):
@@ -184,9 +202,12 @@ def _approver_candidates(user):
 
 
 def pending_for(staff):
-    """Pending requests this staff member may decide."""
-    return [r for r in DeletionRequest.objects.filter(state=DeletionRequest.State.PENDING).select_related("user")
-            .order_by("requested_at", "id") if can_decide(staff, r)]
+    """Pending requests this staff member may decide, each with `n_demands` (demands its requester
+    reported), in a fixed number of queries."""
+    reqs = list(DeletionRequest.objects.filter(state=DeletionRequest.State.PENDING).select_related("user")
+                .annotate(n_demands=Count("user__reported_demands")).order_by("requested_at", "id"))
+    nodes = _resident_nodes_of(r.user for r in reqs)
+    return [r for r in reqs if can_decide(staff, r, nodes[r.user_id])]
 
 
 @transaction.atomic
