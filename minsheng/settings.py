@@ -43,6 +43,8 @@ ALLOWED_HOSTS = os.environ.get("MINSHENG_ALLOWED_HOSTS", "localhost,127.0.0.1,[:
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MINSHENG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
+    # First, so its `createsuperuser` (password rules with --noinput too) replaces Django's.
+    "minsheng.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -55,7 +57,6 @@ INSTALLED_APPS = [
     "ninja",
     "minsheng.core",
     "minsheng.territory",
-    "minsheng.accounts",
     "minsheng.notifications",
     "minsheng.triage",
     "minsheng.demands",
