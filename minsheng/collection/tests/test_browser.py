@@ -96,6 +96,9 @@ def test_grid_worker_records_a_visit_on_a_phone(demo_territory, live_server, bro
     assert len(codes) == 2 and v.photos.count() == 1
     expect(page.locator("[data-testid=demands] li")).to_have_count(2)
     expect(page.locator(".photos img")).to_have_count(1)
+    # The element is there before its picture has arrived: wait until the browser is done with it
+    # (loaded or broken), then check it decoded.
+    page.wait_for_function("document.querySelector('.photos img').complete")
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 64
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SHOTS / "minsheng-visit.png"), full_page=True)
