@@ -294,9 +294,6 @@ def selectors_is_staff(user) -> bool:
     return is_staff_member(user)
 
 
-HISTORY_DEPTH = 10_000  # the newest ended demands reachable by paging; older ones through filters
-
-
 @router.get("", response={200: DemandPage, 422: ErrorOut}, auth=staff_auth)
 def list_demands(request: HttpRequest, filters: Query[ListFilters]):
     """Demands the caller may see, filtered and paginated, earliest deadline first; the ended history
@@ -306,8 +303,8 @@ def list_demands(request: HttpRequest, filters: Query[ListFilters]):
     found = selectors.worklist(request.auth, f)
     start = (filters.page - 1) * filters.page_size
     history = isinstance(found, selectors.NewestFirst)
-    if history and start + filters.page_size > HISTORY_DEPTH:
-        raise InvalidInput(f"page: 已结束的诉求只能向前翻阅 {HISTORY_DEPTH} 件，请用社区、网格、分类等条件缩小范围",
+    if history and start + filters.page_size > selectors.HISTORY_DEPTH:
+        raise InvalidInput(f"page: 已结束的诉求只能向前翻阅 {selectors.HISTORY_DEPTH} 件，请用社区、网格、分类等条件缩小范围",
                            field="page")
     items = list(found[start:start + filters.page_size + 1])
     count = None if history else found.order_by().count()

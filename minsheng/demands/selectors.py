@@ -161,6 +161,9 @@ def worklist(user, f: Filters, *, active_by_default: bool = False) -> QuerySet |
     return qs.order_by(F("due_at").asc(nulls_last=True), "-urgent", "received_at", "id")
 
 
+HISTORY_DEPTH = 10_000  # the newest ended demands reachable by paging; older ones through filters
+
+
 class NewestFirst:
     """A newest-first list over the union of several querysets, sliceable like a queryset (for
     paginators). Each branch (one node of the caller's scope, their handled ones, their own) walks its
@@ -172,13 +175,9 @@ class NewestFirst:
         self.branches = [b.order_by("-received_at", "-id") for b in branches]
         self.count_qs = count_qs
 
-    def count(self, cap: int | None = None) -> int:
-        """How many demands the branches hold together (at most `cap`)."""
-        qs = self.count_qs.order_by()
-        return qs[:cap].count() if cap else qs.count()
-
-    def __len__(self) -> int:
-        return self.count()
+    def count(self) -> int:
+        """How many demands the branches hold together."""
+        return self.count_qs.order_by().count()
 
     def __getitem__(self, index):
         if isinstance(index, int):

@@ -262,7 +262,7 @@ class HistoryPage:
     """A page of the ended history, newest first, without a total: counting a filtered history means
     reading all of it, while a page reads only its own rows (and one more, to know there is a next)."""
 
-    MAX_PAGE = CappedPaginator.COUNT_CAP // PAGE_SIZE
+    MAX_PAGE = selectors.HISTORY_DEPTH // PAGE_SIZE
 
     def __init__(self, rows: selectors.NewestFirst, number: str | None, size: int):
         try:
