@@ -182,6 +182,8 @@ class Demand(models.Model):
             models.Index(fields=["town", "received_at"], name="demand_town_received"),
             models.Index(fields=["handler", "received_at"], name="demand_handler_received"),
             models.Index(fields=["reporter_user", "received_at"], name="demand_reporter_received"),
+            # The duplicate search at intake: a community's recent demands of one category.
+            models.Index(fields=["community", "category", "received_at"], name="demand_comm_cat_received"),
         ]
 
     def __str__(self) -> str:

@@ -15,11 +15,13 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from minsheng.territory.models import Community, Grid, Place, Town
 
 from .engine import Gazetteer, Triage, find_duplicates
+from .engine.duplicates import same_category_suffices
 from .engine.model import Triage as _TriageModel
 
 
@@ -168,10 +170,14 @@ def open_duplicates(engine: Triage, result, community: Community, *, exclude_cod
     from minsheng.demands.models import OPEN_STATES, Demand
 
     since = timezone.now() - timedelta(days=settings.MINSHENG_DUPLICATE_WINDOW_DAYS)
-    rows = (Demand.objects.filter(community=community, status__in=OPEN_STATES, received_at__gte=since)
-            .exclude(code=exclude_code or "")
+    rows = Demand.objects.filter(community=community, status__in=OPEN_STATES, received_at__gte=since)
+    if same_category_suffices():
+        # Other categories cannot score a duplicate: leave them in the database.
+        rows = rows.filter(category=result.category)
+    rows = (rows.exclude(code=exclude_code or "")
             .select_related("place", "grid").order_by("-received_at")
-            .values_list("code", "text", "category", "urgent", "place__name", "grid__name", "triage__building")[:200])
+            # KT: the building as text, without decoding a JSON value per row.
+            .values_list("code", "text", "category", "urgent", "place__name", "grid__name", KT("triage__building"))[:200])
     candidates, codes = [], []
     for code, text, category, urgent, place, grid, building in rows:
         candidates.append(_rehydrated(engine, text, category, urgent, community.name, place, grid, building))

@@ -17,6 +17,10 @@ from collections.abc import Iterable, Sequence
 from .textnorm import basic_norm, strip_punct
 
 DEFAULT_THRESHOLD = 0.75
+# The highest score two texts of different categories can reach: `problem` is then at most
+# 0.5 * concept overlap + 0.1 * bigram term = 0.6, and the place factor only lowers it. Above this
+# threshold only same-category candidates need scoring (and fetching).
+CROSS_CATEGORY_MAX = 0.6
 _WEIGHTS: dict[str, float] = {}
 
 
@@ -132,34 +136,54 @@ def _aspects(r) -> set:
     return asp
 
 
-def similarity(a, b) -> float:
-    """0..1; >= DEFAULT_THRESHOLD means "same concrete problem at the same place"."""
+def similarity(a, b, floor: float = 0.0) -> float:
+    """0..1; >= DEFAULT_THRESHOLD means "same concrete problem at the same place".
+
+    With a ``floor``, a pair is answered 0.0 as soon as its score provably stays below it (the
+    bigram and aspect terms, the dearest, are then not computed).
+    """
     pf = place_factor(a, b)
     if pf == 0.0:
         return 0.0
+    scale = 0.65 + 0.35 * pf
+    floor -= 0.00005 if floor else 0.0  # the score is rounded to 4 places: keep what rounds up to it
     cat = 1.0 if a.category == b.category else 0.0
+    if floor and (0.4 * cat + 0.6) * scale < floor:
+        return 0.0
     co = concept_overlap(a, b)
+    problem = 0.4 * cat + 0.5 * co
+    halve = cat == 0.0 and co < 0.5
+    if floor and (problem + 0.1) * (0.5 if halve else 1.0) * scale < floor:
+        return 0.0
     cos = cosine(a, b)
-    problem = 0.4 * cat + 0.5 * co + 0.1 * min(1.0, cos * 1.6)
-    if cat == 0.0 and co < 0.5:
+    problem += 0.1 * min(1.0, cos * 1.6)
+    if halve:
         problem *= 0.5
     if a.urgent != b.urgent:
         problem *= 0.8
     xa, xb = _aspects(a), _aspects(b)
     if xa and xb and len(xa) == 1 and len(xb) == 1 and xa != xb:
         problem *= 0.85   # "build a new one" vs "the existing one is broken"
-    return round(problem * (0.65 + 0.35 * pf), 4)
+    return round(problem * scale, 4)
+
+
+def same_category_suffices(threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """Whether a candidate of another category can never reach ``threshold`` (see CROSS_CATEGORY_MAX)."""
+    return threshold > CROSS_CATEGORY_MAX
 
 
 def find_duplicates(new, candidates: Sequence, threshold: float = DEFAULT_THRESHOLD) -> list[tuple[int, float]]:
     """Candidates (already triaged, e.g. open demands) similar to ``new``: [(index, score)] desc."""
     out = []
+    same_category_only = same_category_suffices(threshold)
     for i, c in enumerate(candidates):
         if c is new:
             continue
         if c.community != new.community or new.community is None:
             continue
-        s = similarity(new, c)
+        if same_category_only and c.category != new.category:
+            continue
+        s = similarity(new, c, floor=threshold)
         if s >= threshold:
             out.append((i, s))
     out.sort(key=lambda x: -x[1])

@@ -68,3 +68,49 @@ def test_rehydrated_open_items(tri):
     ]
     new = tri.predict("我们二期13号楼下水管又堵了，通了三天又不行")
     assert [i for i, _ in find_duplicates(new, open_items)] == [0]
+
+
+def test_other_categories_never_reach_the_cross_category_bound(tri):
+    """`open_duplicates` leaves other categories in the database on the strength of this bound:
+    two texts of different categories score at most CROSS_CATEGORY_MAX, even at the same place."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from minsheng.triage.engine.duplicates import CROSS_CATEGORY_MAX, same_category_suffices
+
+    corpus = Path(__file__).resolve().parent.parent / "data" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:300]
+    # Same community, place and building for all: only category and wording differ.
+    rs = [dataclasses.replace(tri.predict(t), community="采菱社区", place="采菱家园二期", building=None, grid=None)
+          for t in texts]
+    # Each one also under every other category (e.g. after a staff correction): same words, other label.
+    cats = sorted({r.category for r in rs})
+    relabelled = [dataclasses.replace(r, category=c) for r in rs[:40] for c in cats if c != r.category]
+    worst = max(similarity(a, b) for a in rs + relabelled for b in rs if a.category != b.category)
+    assert worst <= CROSS_CATEGORY_MAX
+    assert same_category_suffices(DEFAULT_THRESHOLD)
+    assert not same_category_suffices(CROSS_CATEGORY_MAX)
+
+
+def test_floor_changes_nothing_at_or_above_it(tri):
+    """`similarity(floor=)` may stop early only for pairs that end below the floor."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parent.parent / "data" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:250]
+    rs = [dataclasses.replace(tri.predict(t), community="采菱社区", place="采菱家园二期", building=None, grid=None)
+          for t in texts]
+    rs += [tri.predict(t) for t in texts[:100]]
+    seen_above = 0
+    for a in rs:
+        for b in rs:
+            exact = similarity(a, b)
+            for floor in (0.3, 0.5, DEFAULT_THRESHOLD):
+                fast = similarity(a, b, floor=floor)
+                assert fast == (exact if exact >= floor else fast), (a.text, b.text, floor)
+                assert fast in (0.0, exact)
+            seen_above += exact >= DEFAULT_THRESHOLD and a is not b
+    assert seen_above > 20  # the check met real duplicates, not only misses
