@@ -115,7 +115,7 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "minsheng.core.sqlite",  # Django's, with a write queue
             "NAME": DATA_DIR / "minsheng.sqlite3",
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; synchronous=NORMAL in WAL mode keeps

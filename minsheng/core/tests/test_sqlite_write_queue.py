@@ -1,0 +1,117 @@
+"""SQLite's write transactions queue on a file lock beside the database (minsheng/core/sqlite)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+from minsheng.demands.models import CodeCounter
+
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the write queue is SQLite's")
+
+
+def queue_file() -> str:
+    return f"{connection.settings_dict['NAME']}.write-queue"
+
+
+def queue_is_free() -> bool:
+    """Whether another open file (as another process would) can take the queue now."""
+    fd = os.open(queue_file(), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_is_held_for_the_transaction_only():
+    assert queue_is_free()
+    with transaction.atomic():
+        CodeCounter.objects.create(prefix="Q", year=2026)
+        assert not queue_is_free()
+        with transaction.atomic():  # a savepoint does not queue again
+            assert not queue_is_free()
+    assert queue_is_free()
+    assert CodeCounter.objects.filter(prefix="Q").exists()
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        CodeCounter.objects.create(prefix="R", year=2026)
+        1 / 0  # noqa: B018
+    assert queue_is_free()
+    assert not CodeCounter.objects.filter(prefix="R").exists()
+
+    with transaction.atomic():
+        connection.close()  # closed mid-transaction (a dropped worker): the queue is let go
+    assert queue_is_free()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_read_modify_write_transactions_lose_nothing():
+    """Eight threads (each with its own connection and queue file) add 25 each, with a pause inside."""
+    CodeCounter.objects.create(prefix="C", year=2026, last=0)
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            for _ in range(25):
+                with transaction.atomic():
+                    row = CodeCounter.objects.get(prefix="C", year=2026)
+                    time.sleep(0.0005)
+                    row.last += 1
+                    row.save(update_fields=["last"])
+        except BaseException as e:  # reported below
+            errors.append(e)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert CodeCounter.objects.get(prefix="C", year=2026).last == 200
+    assert queue_is_free()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wait_longer_than_the_timeout_fails_instead_of_hanging():
+    fd = os.open(queue_file(), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process holds the queue
+    outcome: dict = {}
+
+    def work():
+        conn = connections["default"]
+        conn.settings_dict = {**conn.settings_dict, "OPTIONS": {**conn.settings_dict["OPTIONS"], "timeout": 0.3}}
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                CodeCounter.objects.create(prefix="T", year=2026)
+        except OperationalError as e:
+            outcome["error"] = str(e)
+        outcome["waited"] = time.monotonic() - started
+        conn.close()
+
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join(10)
+        assert not t.is_alive()
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert "database is locked" in outcome["error"]
+    assert 0.3 <= outcome["waited"] < 5
+    assert not CodeCounter.objects.filter(prefix="T").exists()
+    with transaction.atomic():  # and the queue works again once the holder lets go
+        CodeCounter.objects.create(prefix="T", year=2026)
