@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "minsheng.core.middleware.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "minsheng.urls"
@@ -115,7 +116,10 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "minsheng.core.sqlite",  # Django's, with a write queue
+            # Django's backend with a queue for write transactions (minsheng/core/sqlite);
+            # MINSHENG_SQLITE_WRITE_QUEUE=0 leaves SQLite's busy handler alone to order the writers.
+            "ENGINE": ("django.db.backends.sqlite3" if os.environ.get("MINSHENG_SQLITE_WRITE_QUEUE") == "0"
+                       else "minsheng.core.sqlite"),
             "NAME": DATA_DIR / "minsheng.sqlite3",
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; synchronous=NORMAL in WAL mode keeps

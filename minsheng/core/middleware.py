@@ -47,3 +47,28 @@ class DefaultChineseLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class BusyDatabaseMiddleware:
+    """A database that stays locked past its timeout answers 503 with Retry-After, not a 500: the
+    request changed nothing and may simply be sent again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import OperationalError
+        from django.http import JsonResponse
+
+        if not isinstance(exception, OperationalError) or "database is locked" not in str(exception):
+            return None
+        message = "系统繁忙，请稍后重试"
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        return response

@@ -16,3 +16,19 @@ def test_pgbouncer_transaction_mode_turns_off_server_side_cursors(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(s)
+
+
+def test_sqlite_write_queue_is_on_unless_turned_off(monkeypatch):
+    import importlib
+
+    import minsheng.settings as s
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    try:
+        monkeypatch.delenv("MINSHENG_SQLITE_WRITE_QUEUE", raising=False)
+        assert importlib.reload(s).DATABASES["default"]["ENGINE"] == "minsheng.core.sqlite"
+        monkeypatch.setenv("MINSHENG_SQLITE_WRITE_QUEUE", "0")
+        assert importlib.reload(s).DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(s)

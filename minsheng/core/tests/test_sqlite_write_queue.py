@@ -115,3 +115,28 @@ def test_a_wait_longer_than_the_timeout_fails_instead_of_hanging():
     assert not CodeCounter.objects.filter(prefix="T").exists()
     with transaction.atomic():  # and the queue works again once the holder lets go
         CodeCounter.objects.create(prefix="T", year=2026)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_cannot_get_the_database_answers_503_and_changes_nothing(client, demo_territory):
+    from minsheng.demands.models import Demand
+
+    options = connection.settings_dict["OPTIONS"]
+    saved = options.get("timeout")
+    fd = os.open(queue_file(), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a long write elsewhere
+    try:
+        options["timeout"] = 0.2
+        r = client.post("/api/v1/demands", {"text": "采菱公园路灯不亮", "channel": "online"},
+                        content_type="application/json")
+    finally:
+        options["timeout"] = saved
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert r.status_code == 503
+    assert r["Retry-After"] == "5"
+    assert "稍后" in r.json()["detail"]
+    assert Demand.objects.count() == 0
+    r = client.post("/api/v1/demands", {"text": "采菱公园路灯不亮", "channel": "online"},
+                    content_type="application/json")
+    assert r.status_code == 201
