@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -44,8 +45,12 @@ from .models import (
 )
 
 PAGE_SIZE = 30
-WEEKDAYS = [(0, "星期一"), (1, "星期二"), (2, "星期三"), (3, "星期四"), (4, "星期五"), (5, "星期六"), (6, "星期日")]
-WEEKS = [(1, "第一个"), (2, "第二个"), (3, "第三个"), (4, "第四个"), (-1, "最后一个")]
+# Marked for the catalogue; the template translates them ({% translate label %}).
+WEEKDAYS = [(0, gettext_noop("星期一")), (1, gettext_noop("星期二")), (2, gettext_noop("星期三")),
+            (3, gettext_noop("星期四")), (4, gettext_noop("星期五")), (5, gettext_noop("星期六")),
+            (6, gettext_noop("星期日"))]
+WEEKS = [(1, gettext_noop("第一个")), (2, gettext_noop("第二个")), (3, gettext_noop("第三个")),
+         (4, gettext_noop("第四个")), (-1, gettext_noop("最后一个"))]
 
 
 def _message(exc: DomainError) -> str:

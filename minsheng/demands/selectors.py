@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from minsheng.accounts.models import Role
 from minsheng.accounts.selectors import covers, scope_branches, scope_q
@@ -90,15 +91,17 @@ def overdue_q(now=None) -> Q:
     return Q(status__in=WORK_STATES) & (Q(due_at__lt=now) | Q(contacted_at=None, contact_deadline__lt=now))
 
 
-# Work queues of the staff worklist, each a filter.
+# Work queues of the staff worklist, each a label (lazy: it is read in the request's language, and only
+# ever shown or formatted, never used as a key) and a filter.
 QUEUES: dict[str, tuple[str, Q]] = {
-    "to_accept": ("待受理", Q(status=S.RECEIVED)),
-    "to_classify": ("待分类", Q(needs_classification=True) & ~Q(status__in=ENDED_STATES)),
-    "to_assign": ("待派单", Q(status__in=[S.ACCEPTED, S.REOPENED])),
-    "in_work": ("办理中", Q(status__in=[S.ASSIGNED, S.IN_PROGRESS])),
-    "to_callback": ("待回访", Q(status__in=[S.ANSWERED, S.REPLIED]) | Q(status=S.CALLBACK, callback_at=None)),
-    "to_close": ("待结案", Q(status=S.CALLBACK) & ~Q(callback_at=None)),
-    "ended": ("已结束", Q(status__in=ENDED_STATES)),
+    "to_accept": (pgettext_lazy("worklist queue", "待受理"), Q(status=S.RECEIVED)),
+    "to_classify": (pgettext_lazy("worklist queue", "待分类"), Q(needs_classification=True) & ~Q(status__in=ENDED_STATES)),
+    "to_assign": (pgettext_lazy("worklist queue", "待派单"), Q(status__in=[S.ACCEPTED, S.REOPENED])),
+    "in_work": (pgettext_lazy("worklist queue", "办理中"), Q(status__in=[S.ASSIGNED, S.IN_PROGRESS])),
+    "to_callback": (pgettext_lazy("worklist queue", "待回访"),
+                    Q(status__in=[S.ANSWERED, S.REPLIED]) | Q(status=S.CALLBACK, callback_at=None)),
+    "to_close": (pgettext_lazy("worklist queue", "待结案"), Q(status=S.CALLBACK) & ~Q(callback_at=None)),
+    "ended": (pgettext_lazy("worklist queue", "已结束"), Q(status__in=ENDED_STATES)),
 }
 
 

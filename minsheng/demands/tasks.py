@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from minsheng.accounts.models import STAFF_ROLES, Membership, Role
@@ -48,7 +49,8 @@ def daily_digest() -> int:
     sent = 0
     for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True):
         counts = queue_counts(user)
-        parts = [f"{label} {counts[key]}" for key, (label, _q) in QUEUES.items() if key != "ended" and counts[key]]
+        with translation.override(settings.LANGUAGE_CODE):  # the digest is written in Chinese, as its subject
+            parts = [f"{label} {counts[key]}" for key, (label, _q) in QUEUES.items() if key != "ended" and counts[key]]
         if counts["overdue"]:
             parts.append(f"已超期 {counts['overdue']}")
         if not parts:

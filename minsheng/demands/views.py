@@ -23,6 +23,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -396,17 +397,22 @@ ACTIONS = {
         community=_blank_none(p, "community"), grid=_blank_none(p, "grid"), expected_version=v),
 }
 
+# Marked for the catalogue only: translated where they are shown (_(DONE[action]), _(label)).
 DONE = {
-    "accept": "已受理", "reject": "已不予受理", "merge": "已合并", "answer": "已答复", "assign": "已派单",
-    "contact": "已记录联系", "reply": "已办结", "extend": "已延期", "callback": "已记录回访", "reopen": "已重办",
-    "close": "已结案", "escalate": "已吹哨上报镇级", "classify": "已保存分类",
+    "accept": gettext_noop("已受理"), "reject": gettext_noop("已不予受理"), "merge": gettext_noop("已合并"),
+    "answer": gettext_noop("已答复"), "assign": gettext_noop("已派单"), "contact": gettext_noop("已记录联系"),
+    "reply": gettext_noop("已办结"), "extend": gettext_noop("已延期"), "callback": gettext_noop("已记录回访"),
+    "reopen": gettext_noop("已重办"), "close": gettext_noop("已结案"), "escalate": gettext_noop("已吹哨上报镇级"),
+    "classify": gettext_noop("已保存分类"),
 }
 
 
 FIELD_LABELS = {
-    "reason": "理由", "into": "合并到", "reply": "答复内容", "handler": "承办人", "complexity": "复杂程度",
-    "days": "延期天数", "note": "说明", "resolution": "解决情况", "satisfaction": "满意度", "category": "分类",
-    "kind": "类型", "community": "社区", "grid": "网格", "version": "版本号",
+    "reason": gettext_noop("理由"), "into": gettext_noop("合并到"), "reply": gettext_noop("答复内容"),
+    "handler": gettext_noop("承办人"), "complexity": gettext_noop("复杂程度"), "days": gettext_noop("延期天数"),
+    "note": gettext_noop("说明"), "resolution": gettext_noop("解决情况"), "satisfaction": gettext_noop("满意度"),
+    "category": gettext_noop("分类"), "kind": gettext_noop("类型"), "community": gettext_noop("社区"),
+    "grid": gettext_noop("网格"), "version": gettext_noop("版本号"),
 }
 
 

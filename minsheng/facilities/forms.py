@@ -60,7 +60,8 @@ class PlanForm(forms.Form):
     frequency = forms.ChoiceField(label=_("周期"), choices=Frequency.choices)
     weekday = forms.TypedChoiceField(label=_("星期（每周）"), required=False, coerce=int, empty_value=None,
                                      choices=[("", "—")] + [(i, w) for i, w in enumerate(
-                                         ["周一", "周二", "周三", "周四", "周五", "周六", "周日"])])
+                                         [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"),
+                                          _("周日")])])
     month = forms.IntegerField(label=_("月（每年）"), required=False, min_value=1, max_value=12)
     day = forms.IntegerField(label=_("日（每月/每年）"), required=False, min_value=1, max_value=31)
     due_time = forms.TimeField(label=_("完成时限（当地时间）"), initial=time(18, 0))

@@ -17,9 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext, gettext_noop
+
 from minsheng.core.errors import InvalidInput
 
 FREQUENCIES = ("daily", "weekly", "monthly", "yearly")
+WEEKLY = (gettext_noop("每周一"), gettext_noop("每周二"), gettext_noop("每周三"), gettext_noop("每周四"),
+          gettext_noop("每周五"), gettext_noop("每周六"), gettext_noop("每周日"))
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,20 @@ class Schedule:
         if f == "monthly":
             return f"每月{self.day}日" + ("（小月取月末）" if self.day > 28 else "")
         return f"每年{self.month}月{self.day}日"
+
+    def label(self) -> str:
+        """describe() in the language of the page. describe() itself stays Chinese: it goes into the
+        facilities' stored history notes, messages and the API."""
+        f = self.frequency
+        if f == "daily":
+            return gettext("每天")
+        if f == "weekly":
+            return gettext(WEEKLY[self.weekday])
+        if f == "monthly":
+            if self.day > 28:
+                return gettext("每月%(day)s日（小月取月末）") % {"day": self.day}
+            return gettext("每月%(day)s日") % {"day": self.day}
+        return gettext("每年%(month)s月%(day)s日") % {"month": self.month, "day": self.day}
 
 
 def _days_in(year: int, month: int) -> int:

@@ -39,6 +39,7 @@ def maintenance_of(f: Facility, now: datetime | None = None) -> list[dict]:
     for p in f.plans.all():
         due = next_due(p, now)
         out.append({"plan": p.title, "frequency": p.frequency, "schedule": p.schedule.describe(),
+                    "schedule_label": p.schedule.label(),
                     "next_due": due})
     return out
 

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 
 class KpiCounter(models.Model):
@@ -67,13 +69,14 @@ class Ranking(models.Model):
         return f"{self.month:%Y-%m} {self.level} {self.town or '全部'}"
 
 
-# The five community sense dimensions (domain.md §6), in the order people say them.
+# The five community sense dimensions (domain.md §6), in the order people say them. The labels are plain
+# Chinese (the API and messages use them as they are); pages translate them where they show them.
 SENSE_DIMENSIONS: list[tuple[str, str]] = [
-    ("gain", "获得感"),
-    ("happiness", "幸福感"),
-    ("security", "安全感"),
-    ("belonging", "归属感"),
-    ("identity", "认同感"),
+    ("gain", gettext_noop("获得感")),
+    ("happiness", gettext_noop("幸福感")),
+    ("security", gettext_noop("安全感")),
+    ("belonging", gettext_noop("归属感")),
+    ("identity", gettext_noop("认同感")),
 ]
 
 
@@ -81,8 +84,8 @@ class SenseSurvey(models.Model):
     """A periodic questionnaire on the five community senses, for one community and one period."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "征集中"
-        CLOSED = "closed", "已结束"
+        OPEN = "open", _("征集中")
+        CLOSED = "closed", pgettext_lazy("survey status", "已结束")
 
     community = models.ForeignKey("territory.Community", on_delete=models.PROTECT, related_name="sense_surveys",
                                   verbose_name="社区")
@@ -112,8 +115,8 @@ class SurveyResponse(models.Model):
     Online answers from a signed-in user are one per user and survey; paper sheets are entered by staff."""
 
     class Source(models.TextChoices):
-        ONLINE = "online", "线上填写"
-        PAPER = "paper", "纸质问卷录入"
+        ONLINE = "online", _("线上填写")
+        PAPER = "paper", _("纸质问卷录入")
 
     survey = models.ForeignKey(SenseSurvey, on_delete=models.CASCADE, related_name="responses")
     gain = models.PositiveSmallIntegerField("获得感", null=True, blank=True)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -117,7 +118,8 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
 
 
 ANSWERED_KEY = "minsheng_surveys_answered"
-SCALE = [(1, "很不好"), (2, "不太好"), (3, "一般"), (4, "比较好"), (5, "很好")]
+SCALE = [(1, gettext_lazy("很不好")), (2, gettext_lazy("不太好")), (3, gettext_lazy("一般")), (4, gettext_lazy("比较好")),
+         (5, gettext_lazy("很好"))]  # shown only
 
 
 def _answered_here(request: HttpRequest, survey: SenseSurvey) -> bool:
@@ -130,7 +132,7 @@ def _answered_here(request: HttpRequest, survey: SenseSurvey) -> bool:
 def _dims(ctx: dict) -> dict:
     """The five questions with the answer given and any error (templates cannot look up by variable)."""
     values, errors = ctx.get("values", {}), ctx.get("errors", {})
-    ctx["dims"] = [{"code": code, "label": label, "value": str(values.get(code, "")), "error": errors.get(code, "")}
+    ctx["dims"] = [{"code": code, "label": _(label), "value": str(values.get(code, "")), "error": errors.get(code, "")}
                    for code, label in surveys.SENSE_DIMENSIONS]
     return ctx
 

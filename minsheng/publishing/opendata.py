@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from minsheng.demands.models import Demand
 from minsheng.kpis import periods
@@ -24,48 +26,49 @@ def _yn(value: bool | None) -> str:
     return "" if value is None else (YES if value else NO)
 
 
-# dataset → list of (column, description)
+# dataset → list of (column, description): the column names are the CSV header (the same in every
+# language); the descriptions and the dataset names are words for the page.
 COLUMNS = {
     "demands": [
-        ("编号", "诉求编号（不含任何个人信息）"),
-        ("登记日期", "登记日期（本地时间，只到日）"),
-        ("镇", "所属镇/街道"),
-        ("社区", "所属社区"),
-        ("网格", "所属网格（可能为空）"),
-        ("渠道", "收集渠道：居民自助、微信群、网格员走访、居民组长会议、民情恳谈会、民情征求意见表、12345热线、上级交办"),
-        ("分类", "诉求分类"),
-        ("紧急", "是/否"),
-        ("状态", "当前状态"),
-        ("按时响应", "派单后是否在时限内首次联系（是/否；未派单为空）"),
-        ("按时办结", "是否在办结时限内办结（是/否；未办结为空）"),
-        ("解决情况", "回访的解决情况：解决/部分解决/未解决（未回访为空）"),
-        ("满意度", "满意/基本满意/不满意/未评价（未回访为空）"),
+        ("编号", _("诉求编号（不含任何个人信息）")),
+        ("登记日期", _("登记日期（本地时间，只到日）")),
+        ("镇", _("所属镇/街道")),
+        ("社区", _("所属社区")),
+        ("网格", _("所属网格（可能为空）")),
+        ("渠道", _("收集渠道：居民自助、微信群、网格员走访、居民组长会议、民情恳谈会、民情征求意见表、12345热线、上级交办")),
+        ("分类", _("诉求分类")),
+        ("紧急", _("是/否")),
+        ("状态", _("当前状态")),
+        ("按时响应", _("派单后是否在时限内首次联系（是/否；未派单为空）")),
+        ("按时办结", _("是否在办结时限内办结（是/否；未办结为空）")),
+        ("解决情况", _("回访的解决情况：解决/部分解决/未解决（未回访为空）")),
+        ("满意度", _("满意/基本满意/不满意/未评价（未回访为空）")),
     ],
     "projects": [
-        ("项目名称", "民生微实事项目名称"),
-        ("镇", "所属镇/街道"),
-        ("社区", "所属社区"),
-        ("类别", "工程类/货物类/服务类"),
-        ("状态", "提议、初审、议事、公示、立项、实施、验收、投用、已测评、已归档、已取消、初审未通过"),
-        ("预算（元）", "预算金额"),
-        ("已支出（元）", "已支出金额"),
-        ("进度（%）", "完成进度 0–100"),
-        ("建设内容", "数量与单位，如 不锈钢晾衣架 100 个；以“；”分隔"),
+        ("项目名称", _("民生微实事项目名称")),
+        ("镇", _("所属镇/街道")),
+        ("社区", _("所属社区")),
+        ("类别", _("工程类/货物类/服务类")),
+        ("状态", _("提议、初审、议事、公示、立项、实施、验收、投用、已测评、已归档、已取消、初审未通过")),
+        ("预算（元）", _("预算金额")),
+        ("已支出（元）", _("已支出金额")),
+        ("进度（%）", _("完成进度 0–100")),
+        ("建设内容", _("数量与单位，如 不锈钢晾衣架 100 个；以“；”分隔")),
     ],
     "kpis": [
-        ("层级", "镇 或 社区"),
-        ("名称", "镇或社区名称"),
-        ("期间", "统计期间（按诉求登记时间）"),
-        ("派单数", "已派单的诉求数"),
-        ("响应率", "按时首次联系数 ÷ 派单数（0–1，无分母为空）"),
-        ("解决率", "（解决 + 0.5 × 部分解决）÷ 有解决情况的回访数"),
-        ("满意率", "（满意 + 0.8 × 基本满意）÷ 有满意度评价的回访数（未评价不计）"),
-        ("综合得分", "0.30 × 响应率 + 0.35 × 解决率 + 0.35 × 满意率"),
-        ("按时办结率", "按时办结数 ÷ 办结数"),
-        ("平均办结天数", "登记到办结的平均天数"),
+        ("层级", _("镇 或 社区")),
+        ("名称", _("镇或社区名称")),
+        ("期间", _("统计期间（按诉求登记时间）")),
+        ("派单数", _("已派单的诉求数")),
+        ("响应率", _("按时首次联系数 ÷ 派单数（0–1，无分母为空）")),
+        ("解决率", _("（解决 + 0.5 × 部分解决）÷ 有解决情况的回访数")),
+        ("满意率", _("（满意 + 0.8 × 基本满意）÷ 有满意度评价的回访数（未评价不计）")),
+        ("综合得分", _("0.30 × 响应率 + 0.35 × 解决率 + 0.35 × 满意率")),
+        ("按时办结率", _("按时办结数 ÷ 办结数")),
+        ("平均办结天数", _("登记到办结的平均天数")),
     ],
 }
-DATASETS = {"demands": "诉求（匿名）", "projects": "民生微实事项目", "kpis": "三率与综合得分"}
+DATASETS = {"demands": _("诉求（匿名）"), "projects": _("民生微实事项目"), "kpis": _("三率与综合得分")}
 
 
 class Echo:
@@ -157,7 +160,7 @@ ROWS = {"demands": demand_rows, "projects": project_rows, "kpis": kpi_rows}
 
 def stream(dataset: str, p: periods.Period) -> Iterator[str]:
     writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow([c for c, _ in COLUMNS[dataset]])
+    yield "\ufeff" + writer.writerow([c for c, _description in COLUMNS[dataset]])
     for row in ROWS[dataset](p):
         yield writer.writerow(row)
 
@@ -166,13 +169,13 @@ def recent_periods(today=None) -> dict:
     today = today or timezone.localdate()
     months, quarters = [], []
     y, m = today.year, today.month
-    for _ in range(12):
+    for _month in range(12):
         months.append(f"{y}-{m:02d}")
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     y, q = today.year, (today.month - 1) // 3 + 1
-    for _ in range(4):
+    for _quarter in range(4):
         quarters.append(f"{y}-Q{q}")
         y, q = (y, q - 1) if q > 1 else (y - 1, 4)
-    return {"月度": months, "季度": quarters, "年度": [str(today.year), str(today.year - 1)]}
+    return {gettext("月度"): months, gettext("季度"): quarters, gettext("年度"): [str(today.year), str(today.year - 1)]}
 
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from minsheng.accounts.models import Role
 from minsheng.accounts.selectors import covers, visible
@@ -62,15 +63,16 @@ def phone_entitled(user, m: Member) -> bool:
 
 
 def care_flags(m: Member, on: date) -> list[str]:
+    """The flags as the exports and the API write them (Chinese); pages translate them when shown."""
     flags = []
     if age_on(m.birth_date, on) >= ELDERLY_AGE:
-        flags.append("高龄")
+        flags.append(gettext_noop("高龄"))
     if m.living_alone:
-        flags.append("独居")
+        flags.append(gettext_noop("独居"))
     if m.disabled:
-        flags.append("残疾")
+        flags.append(gettext_noop("残疾"))
     if m.low_income:
-        flags.append("低保")
+        flags.append(gettext_noop("低保"))
     return flags
 
 

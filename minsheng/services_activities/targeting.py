@@ -8,18 +8,19 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.errors import InvalidInput
 
-# Ready-made lists for the desk.
+# Ready-made lists for the desk (the labels are only shown, in the request's language).
 PRESETS: dict[str, dict] = {
-    "aged90": {"label": "九十岁以上高龄老人", "criteria": {"min_age": 90}},
-    "aged80": {"label": "八十岁以上高龄老人", "criteria": {"min_age": 80}},
-    "alone_flood": {"label": "易涝网格独居老人（60岁以上）",
+    "aged90": {"label": _("九十岁以上高龄老人"), "criteria": {"min_age": 90}},
+    "aged80": {"label": _("八十岁以上高龄老人"), "criteria": {"min_age": 80}},
+    "alone_flood": {"label": _("易涝网格独居老人（60岁以上）"),
                     "criteria": {"min_age": 60, "living_alone": True, "flood_prone": True}},
-    "alone": {"label": "独居老人（60岁以上）", "criteria": {"min_age": 60, "living_alone": True}},
-    "disabled": {"label": "残疾人", "criteria": {"disabled": True}},
-    "low_income": {"label": "低保户成员", "criteria": {"low_income": True}},
+    "alone": {"label": _("独居老人（60岁以上）"), "criteria": {"min_age": 60, "living_alone": True}},
+    "disabled": {"label": _("残疾人"), "criteria": {"disabled": True}},
+    "low_income": {"label": _("低保户成员"), "criteria": {"low_income": True}},
 }
 
 
