@@ -5,6 +5,19 @@
   var root = document.getElementById("dashboard");
   if (!root) return;
 
+  // Words in the page's language, from the template (json_script); the Chinese here is the fallback.
+  var labels = {};
+  try {
+    var source = document.getElementById("dashboard-labels");
+    if (source) labels = JSON.parse(source.textContent) || {};
+  } catch (err) { labels = {}; }
+  function t(key, fallback, values) {
+    var text = typeof labels[key] === "string" ? labels[key] : fallback;
+    return text.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && values[name] !== undefined && values[name] !== null ? String(values[name]) : all;
+    });
+  }
+
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined && text !== null) e.textContent = text;
@@ -30,22 +43,24 @@
 
   function crumbs(d) {
     var nav = document.getElementById("crumbs");
-    if (d.parent) { nav.appendChild(el("span", "上级：")); nav.appendChild(link(d.parent)); }
+    if (d.parent) { nav.appendChild(el("span", t("parent", "上级："))); nav.appendChild(link(d.parent)); }
     if (d.children.length) {
-      nav.appendChild(el("span", d.level === "town" ? "社区：" : "网格："));
+      nav.appendChild(el("span", d.level === "town" ? t("communities", "社区：") : t("grids", "网格：")));
       d.children.forEach(function (c) { nav.appendChild(link(c.name)); });
     }
   }
 
   function cards(k) {
     var box = document.getElementById("kpi-cards");
-    [["response_rate", "响应率", pct], ["resolution_rate", "解决率", pct],
-     ["satisfaction_rate", "满意率", pct], ["composite", "综合得分", score]].forEach(function (m) {
+    [["response_rate", t("response_rate", "响应率"), pct], ["resolution_rate", t("resolution_rate", "解决率"), pct],
+     ["satisfaction_rate", t("satisfaction_rate", "满意率"), pct],
+     ["composite", t("composite", "综合得分"), score]].forEach(function (m) {
       var card = el("div", null, "kpi-card");
       card.dataset.kpi = m[0];
-      card.appendChild(el("div", m[1] + "（" + k.this_month.period + "）", "label"));
+      card.appendChild(el("div", t("kpi_card", "%(kpi)s（%(period)s）", { kpi: m[1], period: k.this_month.period }), "label"));
       card.appendChild(el("div", m[2](k.this_month[m[0]]), "value"));
-      card.appendChild(el("div", "上月 " + k.last_month.period + "：" + m[2](k.last_month[m[0]]), "prev"));
+      card.appendChild(el("div", t("last_month", "上月 %(period)s：%(value)s",
+        { period: k.last_month.period, value: m[2](k.last_month[m[0]]) }), "prev"));
       box.appendChild(card);
     });
   }
@@ -66,21 +81,22 @@
     chart("chart-trend", {
       tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { left: 40, right: 40, bottom: 50 },
       xAxis: { type: "category", data: months },
-      yAxis: [{ type: "value", name: "诉求数" }, { type: "value", name: "%", max: 100 }],
-      series: [{ name: "诉求数", type: "bar", data: d.trend.map(function (r) { return r.received; }) },
-        line("response_rate", "响应率"), line("resolution_rate", "解决率"),
-        line("satisfaction_rate", "满意率"), line("composite", "综合得分")]
+      yAxis: [{ type: "value", name: t("demands", "诉求数") }, { type: "value", name: "%", max: 100 }],
+      series: [{ name: t("demands", "诉求数"), type: "bar", data: d.trend.map(function (r) { return r.received; }) },
+        line("response_rate", t("response_rate", "响应率")), line("resolution_rate", t("resolution_rate", "解决率")),
+        line("satisfaction_rate", t("satisfaction_rate", "满意率")), line("composite", t("composite", "综合得分"))]
     });
     pie("chart-categories", d.categories);
     pie("chart-channels", d.channels);
     var p = d.projects;
-    document.getElementById("budget-line").textContent = "已立项预算 " + (p.budget / 10000).toFixed(1) +
-      " 万元，已支出 " + (p.spent / 10000).toFixed(1) + " 万元，预算执行率 " + pct(p.execution);
+    document.getElementById("budget-line").textContent = t("budget_line",
+      "已立项预算 %(budget)s 万元，已支出 %(spent)s 万元，预算执行率 %(execution)s",
+      { budget: (p.budget / 10000).toFixed(1), spent: (p.spent / 10000).toFixed(1), execution: pct(p.execution) });
     chart("chart-pipeline", {
       tooltip: { trigger: "axis" }, grid: { left: 60, right: 20, bottom: 30 },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: p.pipeline.map(function (r) { return r.name; }) },
-      series: [{ name: "项目数", type: "bar", data: p.pipeline.map(function (r) { return r.count; }) }]
+      series: [{ name: t("projects", "项目数"), type: "bar", data: p.pipeline.map(function (r) { return r.count; }) }]
     });
     var list = document.getElementById("project-list");
     p.active.forEach(function (r) {
@@ -88,16 +104,17 @@
       li.appendChild(el("div", r.title + " · " + r.status + " · " + r.progress + "%"));
       var bar = el("progress");
       bar.max = 100; bar.value = r.progress;
-      bar.setAttribute("aria-label", r.title + " 进度");
+      bar.setAttribute("aria-label", t("progress", "%(title)s 进度", { title: r.title }));
       li.appendChild(bar);
       list.appendChild(li);
     });
     pie("chart-facilities", d.facilities.conditions);
-    document.getElementById("activity-line").textContent = d.activities.year + " 年开展服务活动 " +
-      d.activities.count + " 场，服务群众 " + d.activities.served + " 人次";
+    document.getElementById("activity-line").textContent = t("activity_line",
+      "%(year)s 年开展服务活动 %(count)s 场，服务群众 %(served)s 人次",
+      { year: d.activities.year, count: d.activities.count, served: d.activities.served });
     var body = document.getElementById("overdue");
     if (!d.overdue.length) {
-      var tr0 = el("tr"); var td0 = el("td", "没有超期未办结的诉求"); td0.colSpan = 6; tr0.appendChild(td0); body.appendChild(tr0);
+      var tr0 = el("tr"); var td0 = el("td", t("no_overdue", "没有超期未办结的诉求")); td0.colSpan = 6; tr0.appendChild(td0); body.appendChild(tr0);
     }
     d.overdue.forEach(function (r) {
       var tr = el("tr");
@@ -143,7 +160,7 @@
     .then(draw)
     .catch(function (e) {
       var box = document.getElementById("dash-error");
-      box.textContent = "数据加载失败：" + (e && e.message ? e.message : String(e));
+      box.textContent = t("load_failed", "数据加载失败：%(error)s", { error: e && e.message ? e.message : String(e) });
       if (window.console) console.warn(e && e.stack ? e.stack : e);
       box.hidden = false;
     });
