@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres lint clean
+.PHONY: install run test test-sqlite test-postgres lint messages clean
 
 install: $(STAMP)
 
@@ -34,6 +34,16 @@ test-postgres:
 
 lint: install
 	$(BIN)/ruff check .
+
+# Refresh the English catalogues and compile them (the .mo files are committed). Each catalogue is
+# made where it lives, so that its entries and file references stay put: the main one (LOCALE_PATHS)
+# from minsheng/ without the apps that keep their own, then intake and projects from their folders.
+DJANGO_ADMIN := env DJANGO_SETTINGS_MODULE=minsheng.settings MINSHENG_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/django-admin
+messages: install
+	cd minsheng && $(DJANGO_ADMIN) makemessages -l en -i intake -i projects
+	cd minsheng/intake && $(DJANGO_ADMIN) makemessages -l en
+	cd minsheng/projects && $(DJANGO_ADMIN) makemessages -l en
+	cd minsheng && $(DJANGO_ADMIN) compilemessages
 
 clean:
 	rm -rf $(VENV) var
