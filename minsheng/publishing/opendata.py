@@ -6,8 +6,9 @@ import csv
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -159,9 +160,16 @@ ROWS = {"demands": demand_rows, "projects": project_rows, "kpis": kpi_rows}
 
 
 def stream(dataset: str, p: periods.Period) -> Iterator[str]:
+    """The file is the same whatever the language of the page that links to it: its header is Chinese,
+    and so are its values (channel, status… are written as the Chinese labels)."""
     writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow([c for c, _description in COLUMNS[dataset]])
-    for row in ROWS[dataset](p):
+    rows = ROWS[dataset](p)
+    while True:
+        with translation.override(settings.LANGUAGE_CODE):  # only while a row is made, not across yields
+            row = next(rows, None)
+        if row is None:
+            return
         yield writer.writerow(row)
 
 

@@ -70,3 +70,18 @@ def test_projects_and_kpis_csv(client, demo_territory):
 def test_bad_dataset_or_period(client, demo_territory):
     assert client.get("/open-data/people/2026.csv").status_code == 404
     assert client.get("/open-data/demands/soon.csv").status_code == 404
+
+
+def test_csv_is_the_same_in_english(client, demo_territory):
+    """The page may be in English; the file it links to is not (header and values stay Chinese)."""
+    from django.conf import settings
+
+    d = make(text="采菱家园3幢路灯不亮", phone="", days_ago=0)
+    month = timezone.localdate().strftime("%Y-%m")
+    chinese = read(client.get(f"/open-data/demands/{month}.csv"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Demands (anonymised)" in client.get("/open-data/").content.decode()
+    english = read(client.get(f"/open-data/demands/{month}.csv"))
+    assert english == chinese
+    mine = [row for row in english[1:] if row[0] == d.code]
+    assert mine[0][5] == "居民自助" and mine[0][6] == "房屋与物业"
