@@ -115,6 +115,7 @@ def main() -> None:
     if a.measure_only:
         from minsheng.demands.models import Demand
 
+        analyze(connection)
         n = Demand.objects.count()
         column, shown = measure(a.runs)
         print(f"| read ({connection.vendor}) | ms at {n:,} ({open_count():,} open) | first-page rows |\n|---|---|---|")

@@ -10,6 +10,7 @@ import time
 import pytest
 from django.db import OperationalError, connection, connections, transaction
 
+from minsheng.core.tests.threads import run_in_threads
 from minsheng.demands.models import CodeCounter
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the write queue is SQLite's")
@@ -59,27 +60,16 @@ def test_the_queue_is_held_for_the_transaction_only():
 def test_concurrent_read_modify_write_transactions_lose_nothing():
     """Eight threads (each with its own connection and queue file) add 25 each, with a pause inside."""
     CodeCounter.objects.create(prefix="C", year=2026, last=0)
-    errors: list[BaseException] = []
 
     def work():
-        try:
-            for _ in range(25):
-                with transaction.atomic():
-                    row = CodeCounter.objects.get(prefix="C", year=2026)
-                    time.sleep(0.0005)
-                    row.last += 1
-                    row.save(update_fields=["last"])
-        except BaseException as e:  # reported below
-            errors.append(e)
-        finally:
-            connections.close_all()
+        for _ in range(25):
+            with transaction.atomic():
+                row = CodeCounter.objects.get(prefix="C", year=2026)
+                time.sleep(0.0005)
+                row.last += 1
+                row.save(update_fields=["last"])
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_in_threads(work, 8)
     assert CodeCounter.objects.get(prefix="C", year=2026).last == 200
     assert queue_is_free()
 

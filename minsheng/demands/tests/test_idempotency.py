@@ -1,11 +1,10 @@
 """A retry with the same Idempotency-Key gets the same answer, never a second demand."""
 
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 
+from minsheng.core.tests.threads import run_in_threads
 from minsheng.demands.models import Demand
 
 BODY = {"text": "采菱家园二期12幢下水道堵塞", "reporter_phone": "13812345678"}
@@ -41,22 +40,7 @@ def test_concurrent_identical_keys_create_one_demand():
     from minsheng.demo.loaders import load_all
 
     load_all(territory_only=True)
-    answers, errors = [], []
-
-    def worker():
-        try:
-            answers.append(post(key="same-key"))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    answers = run_in_threads(lambda: post(key="same-key"), 6)
     assert {r.status_code for r in answers} == {201}
     assert len({r.json()["code"] for r in answers}) == 1
     assert Demand.objects.count() == 1

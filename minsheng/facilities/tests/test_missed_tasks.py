@@ -1,14 +1,13 @@
 """A task not done by its due time plus grace raises exactly one demand (channel referral), linked back."""
 
-import threading
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from minsheng.core.models import PeriodicRun
+from minsheng.core.tests.threads import run_in_threads
 from minsheng.demands.models import Demand
 from minsheng.facilities.models import FacilityEvent, MaintenancePlan, MaintenanceTask
 from minsheng.facilities.services import complete_task, generate_tasks, raise_missed
@@ -71,22 +70,7 @@ def test_two_workers_at_once_still_raise_one_demand_per_task(facility, plan):
     generate_tasks(datetime(2027, 5, 1, tzinfo=SH))
     assert MaintenanceTask.objects.count() == 3
     now = datetime(2027, 5, 9, tzinfo=SH)
-    results, errors = [], []
-
-    def work():
-        try:
-            results.append(raise_missed(now))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = run_in_threads(lambda: raise_missed(now), 3)
     assert sum(results) == 3
     assert Demand.objects.count() == 3
     assert set(Demand.objects.values_list("source_ref", flat=True)) == {
