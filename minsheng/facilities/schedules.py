@@ -12,7 +12,7 @@ Dates are local dates of the town; `due_datetime` turns one into an aware dateti
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -88,29 +88,21 @@ class Schedule:
                 return candidate
             year += 1
 
-    def describe(self) -> str:
+    def describe(self, translate: Callable[[str], str] = str) -> str:
+        """In Chinese: it goes into the facilities' stored history notes, messages and the API. `label()`
+        is the same text in the language of the page."""
         f = self.frequency
         if f == "daily":
-            return "每天"
+            return translate(gettext_noop("每天"))
         if f == "weekly":
-            return "每周" + "一二三四五六日"[self.weekday]
+            return translate(WEEKLY[self.weekday])
         if f == "monthly":
-            return f"每月{self.day}日" + ("（小月取月末）" if self.day > 28 else "")
-        return f"每年{self.month}月{self.day}日"
+            text = gettext_noop("每月%(day)s日（小月取月末）") if self.day > 28 else gettext_noop("每月%(day)s日")
+            return translate(text) % {"day": self.day}
+        return translate(gettext_noop("每年%(month)s月%(day)s日")) % {"month": self.month, "day": self.day}
 
     def label(self) -> str:
-        """describe() in the language of the page. describe() itself stays Chinese: it goes into the
-        facilities' stored history notes, messages and the API."""
-        f = self.frequency
-        if f == "daily":
-            return gettext("每天")
-        if f == "weekly":
-            return gettext(WEEKLY[self.weekday])
-        if f == "monthly":
-            if self.day > 28:
-                return gettext("每月%(day)s日（小月取月末）") % {"day": self.day}
-            return gettext("每月%(day)s日") % {"day": self.day}
-        return gettext("每年%(month)s月%(day)s日") % {"month": self.month, "day": self.day}
+        return self.describe(gettext)
 
 
 def _days_in(year: int, month: int) -> int:
