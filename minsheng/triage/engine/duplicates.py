@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from .textnorm import basic_norm, strip_punct
 
 DEFAULT_THRESHOLD = 0.75
-# The highest score two texts of different categories can reach: `problem` is then at most
-# 0.5 * concept overlap + 0.1 * bigram term = 0.6, and the place factor only lowers it. Above this
-# threshold only same-category candidates need scoring (and fetching).
+# What `problem` gets from all but the category term: at most 0.5 * concept overlap + 0.1 * bigram term.
+# It is also the highest score two texts of different categories can reach (the place factor only lowers
+# it), so above this threshold only same-category candidates need fetching.
 CROSS_CATEGORY_MAX = 0.6
 _WEIGHTS: dict[str, float] = {}
 
@@ -148,7 +148,7 @@ def similarity(a, b, floor: float = 0.0) -> float:
     scale = 0.65 + 0.35 * pf
     floor -= 0.00005 if floor else 0.0  # the score is rounded to 4 places: keep what rounds up to it
     cat = 1.0 if a.category == b.category else 0.0
-    if floor and (0.4 * cat + 0.6) * scale < floor:
+    if floor and (0.4 * cat + CROSS_CATEGORY_MAX) * scale < floor:
         return 0.0
     co = concept_overlap(a, b)
     problem = 0.4 * cat + 0.5 * co
@@ -182,7 +182,7 @@ def find_duplicates(new, candidates: Sequence, threshold: float = DEFAULT_THRESH
         if c.community != new.community or new.community is None:
             continue
         if same_category_only and c.category != new.category:
-            continue
+            continue  # cheaper than the floor's own check, which comes after the place factor
         s = similarity(new, c, floor=threshold)
         if s >= threshold:
             out.append((i, s))

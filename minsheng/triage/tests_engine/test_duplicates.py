@@ -70,20 +70,28 @@ def test_rehydrated_open_items(tri):
     assert [i for i, _ in find_duplicates(new, open_items)] == [0]
 
 
+def corpus_items(n: int) -> list[dict]:
+    from minsheng.triage.engine.train import CORPUS, load_jsonl
+
+    return load_jsonl(CORPUS)[:n]
+
+
+def at_one_place(tri, items: list[dict]) -> list:
+    """The texts triaged, then all put at one place of one community: only category and wording differ."""
+    import dataclasses
+
+    return [dataclasses.replace(tri.predict(item["text"]), community="采菱社区", place="采菱家园二期", building=None,
+                                grid=None) for item in items]
+
+
 def test_other_categories_never_reach_the_cross_category_bound(tri):
     """`open_duplicates` leaves other categories in the database on the strength of this bound:
     two texts of different categories score at most CROSS_CATEGORY_MAX, even at the same place."""
     import dataclasses
-    import json
-    from pathlib import Path
 
     from minsheng.triage.engine.duplicates import CROSS_CATEGORY_MAX, same_category_suffices
 
-    corpus = Path(__file__).resolve().parent.parent / "data" / "corpus.jsonl"
-    texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:300]
-    # Same community, place and building for all: only category and wording differ.
-    rs = [dataclasses.replace(tri.predict(t), community="采菱社区", place="采菱家园二期", building=None, grid=None)
-          for t in texts]
+    rs = at_one_place(tri, corpus_items(300))
     # Each one also under every other category (e.g. after a staff correction): same words, other label.
     cats = sorted({r.category for r in rs})
     relabelled = [dataclasses.replace(r, category=c) for r in rs[:40] for c in cats if c != r.category]
@@ -95,15 +103,8 @@ def test_other_categories_never_reach_the_cross_category_bound(tri):
 
 def test_floor_changes_nothing_at_or_above_it(tri):
     """`similarity(floor=)` may stop early only for pairs that end below the floor."""
-    import dataclasses
-    import json
-    from pathlib import Path
-
-    corpus = Path(__file__).resolve().parent.parent / "data" / "corpus.jsonl"
-    texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:250]
-    rs = [dataclasses.replace(tri.predict(t), community="采菱社区", place="采菱家园二期", building=None, grid=None)
-          for t in texts]
-    rs += [tri.predict(t) for t in texts[:100]]
+    items = corpus_items(250)
+    rs = at_one_place(tri, items) + [tri.predict(item["text"]) for item in items[:100]]
     seen_above = 0
     for a in rs:
         for b in rs:
