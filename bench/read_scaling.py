@@ -108,10 +108,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--measure-only", action="store_true",
                     help="measure the data directory/database as it is (e.g. one grown earlier) and print one column")
+    ap.add_argument("--load-only", action="store_true",
+                    help="load --small demands and grow them to --large, without measuring (for --measure-only later)")
     a = ap.parse_args()
     from django.db import connection
 
-    quiet = {"verbosity": 0, "stderr": open(os.devnull, "w")}
     if a.measure_only:
         from minsheng.demands.models import Demand
 
@@ -123,21 +124,15 @@ def main() -> None:
             print(f"| {name} | {ms:.2f} | {shown.get(name, '')} |")
         return
 
-    call_command("demo", "--territory-only", verbosity=0)
-    t = time.perf_counter()
-    call_command("bench-data", "--demands", str(a.small - a.recent), **quiet)
-    call_command("bench-data", "--demands", str(a.recent), "--days", "7", "--seed", "3", **quiet)
-    print(f"# {connection.vendor}: {a.small:,} demands loaded in {time.perf_counter() - t:.1f} s", flush=True)
-    analyze(connection)
+    if a.load_only:
+        load_small(a)
+        if a.large > a.small:
+            grow(a)
+        return
+    load_small(a)
     small_open = open_count()
     small, small_shown = measure(a.runs)
-    t = time.perf_counter()
-    # History only: received 90+ days ago, before the dashboards' 90-day window (channel mix, map),
-    # whose cost follows the recent intake; --grow-open lands the growth in that window too.
-    growth = [] if a.grow_open else ["--ago", "90"]
-    call_command("bench-data", "--demands", str(a.large - a.small), "--seed", "7", *growth, **quiet)
-    print(f"# {connection.vendor}: grown to {a.large:,} demands in {time.perf_counter() - t:.1f} s", flush=True)
-    analyze(connection)
+    grow(a)
     large_open = open_count()
     large, large_shown = measure(a.runs)
     print(f"| read ({connection.vendor}) | ms at {a.small:,} | ms at {a.large:,} | ratio | first-page rows |")
@@ -146,6 +141,32 @@ def main() -> None:
         rows = f"{small_shown[name]} / {large_shown[name]}" if name in small_shown else ""
         print(f"| {name} | {small[name]:.2f} | {large[name]:.2f} | {large[name] / small[name]:.2f} | {rows} |")
     print(f"| open demands | {small_open:,} | {large_open:,} | | |")
+
+
+QUIET = {"verbosity": 0, "stderr": open(os.devnull, "w")}
+
+
+def load_small(a) -> None:
+    from django.db import connection
+
+    call_command("demo", "--territory-only", verbosity=0)
+    t = time.perf_counter()
+    call_command("bench-data", "--demands", str(a.small - a.recent), **QUIET)
+    call_command("bench-data", "--demands", str(a.recent), "--days", "7", "--seed", "3", **QUIET)
+    print(f"# {connection.vendor}: {a.small:,} demands loaded in {time.perf_counter() - t:.1f} s", flush=True)
+    analyze(connection)
+
+
+def grow(a) -> None:
+    from django.db import connection
+
+    t = time.perf_counter()
+    # History only: received 90+ days ago, before the dashboards' 90-day window (channel mix, map),
+    # whose cost follows the recent intake; --grow-open lands the growth in that window too.
+    growth = [] if a.grow_open else ["--ago", "90"]
+    call_command("bench-data", "--demands", str(a.large - a.small), "--seed", "7", *growth, **QUIET)
+    print(f"# {connection.vendor}: grown to {a.large:,} demands in {time.perf_counter() - t:.1f} s", flush=True)
+    analyze(connection)
 
 
 def analyze(connection) -> None:

@@ -13,18 +13,10 @@ import sys, psycopg
 with psycopg.connect(sys.argv[1] + "/postgres", autocommit=True) as c:
     c.execute("CREATE DATABASE small")
 PY
-load() {  # URL DATADIR N_HISTORY
-  export DATABASE_URL=$1 MINSHENG_DATA_DIR=$2
-  "$py" -m minsheng migrate -v0
-  "$py" -m minsheng demo --territory-only -v0 >/dev/null
-  "$py" -m minsheng bench-data --demands 8000 >/dev/null
-  "$py" -m minsheng bench-data --demands 2000 --days 7 --seed 3 >/dev/null
-  if [ "$3" -gt 0 ]; then "$py" -m minsheng bench-data --demands "$3" --seed 7 --ago 90 >/dev/null; fi
-}
 small_dir=$(mktemp -d); large_dir=$(mktemp -d)
 trap 'rm -rf "$small_dir" "$large_dir"' EXIT
-(load "$base/small" "$small_dir" 0)
-t=$(date +%s); (load "$base/minsheng" "$large_dir" 990000); echo "# large database grown in $(( $(date +%s) - t )) s"
+DATABASE_URL=$base/small MINSHENG_DATA_DIR=$small_dir "$py" bench/read_scaling.py --load-only --small 10000 --large 10000
+DATABASE_URL=$base/minsheng MINSHENG_DATA_DIR=$large_dir "$py" bench/read_scaling.py --load-only --small 10000 --large 1000000
 for round in 1 2; do
   for size in small large; do
     if [ $size = small ]; then url=$base/small dir=$small_dir; else url=$base/minsheng dir=$large_dir; fi
