@@ -66,6 +66,7 @@ class DemandSummary(Schema):
     channel: str
     category: str
     urgent: bool
+    possibly_urgent: bool
     community: str | None
     grid: str | None
     handler: str | None
@@ -169,7 +170,7 @@ class RateIn(Schema):
 def _summary(d: Demand) -> dict:
     return {
         "code": d.code, "status": d.status, "status_name": str(d.get_status_display()), "text": d.text,
-        "channel": d.channel, "category": d.category, "urgent": d.urgent,
+        "channel": d.channel, "category": d.category, "urgent": d.urgent, "possibly_urgent": d.possibly_urgent,
         "community": d.community.name if d.community_id else None,
         "grid": d.grid.name if d.grid_id else None,
         "handler": d.handler.username if d.handler_id else (d.handler_label or None),

@@ -100,6 +100,7 @@ ROW_DEFAULTS = {
     "accepted_at": None, "assigned_at": None, "contact_deadline": None, "due_at": None, "contacted_at": None,
     "completed_at": None, "reply": "", "callback_at": None, "resolution": "", "satisfaction": "",
     "closed_at": None, "escalated": False, "supervised": False, "reopen_count": 0, "version": 0,
+    "possibly_urgent": False,
 }
 
 
@@ -184,7 +185,7 @@ def _callback(rng, d: _Row, events: list, done, now) -> tuple[_Row, list]:
 
 DEMAND_FIELDS = ["id", "code", "town_id", "community_id", "grid_id", "place_text", "text", "channel", "source_ref",
                  "reporter_name", "reporter_phone", "tracking_digest", "category", "urgent", "kind", "complexity",
-                 "needs_classification", "triage", "status", "handler_label", "received_at", "accepted_at",
+                 "needs_classification", "possibly_urgent", "triage", "status", "handler_label", "received_at", "accepted_at",
                  "assigned_at", "contact_deadline", "due_at", "contacted_at", "completed_at", "reply", "callback_at",
                  "resolution", "satisfaction", "closed_at", "escalated", "supervised", "reopen_count", "version",
                  "created_at", "updated_at"]

@@ -129,6 +129,9 @@ class Demand(models.Model):
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.HELP)
     complexity = models.CharField(_("复杂程度"), max_length=10, choices=Complexity.choices, default=Complexity.ORDINARY)
     needs_classification = models.BooleanField(_("待分类"), default=True)
+    # The engine's recall-first middle ground: not sure enough to alert as urgent, too likely to leave
+    # among the routine ones. Staff see these in the 可能紧急 queue until they classify the demand.
+    possibly_urgent = models.BooleanField(_("可能紧急"), default=False)
     triage = models.JSONField(_("智能分拣"), default=dict, blank=True)
 
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.RECEIVED)

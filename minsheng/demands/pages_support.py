@@ -204,6 +204,7 @@ ACTION_LABELS = {
     "escalate": _("吹哨上报"),
     "supervise": _("督办"),
     "classify": _("分类"),
+    "assess": _("智能分拣复核"),
     "project_done": _("项目投用"),
     "attach": _("上传图片"),
 }

@@ -95,6 +95,9 @@ def overdue_q(now=None) -> Q:
 # ever shown or formatted, never used as a key) and a filter.
 QUEUES: dict[str, tuple[str, Q]] = {
     "to_accept": (pgettext_lazy("worklist queue", "待受理"), Q(status=S.RECEIVED)),
+    # Recall first: what the engine could not rule out as urgent waits here for a person's judgement.
+    "maybe_urgent": (pgettext_lazy("worklist queue", "可能紧急"),
+                     Q(possibly_urgent=True, urgent=False) & ~Q(status__in=ENDED_STATES)),
     "to_classify": (pgettext_lazy("worklist queue", "待分类"), Q(needs_classification=True) & ~Q(status__in=ENDED_STATES)),
     "to_assign": (pgettext_lazy("worklist queue", "待派单"), Q(status__in=[S.ACCEPTED, S.REOPENED])),
     "in_work": (pgettext_lazy("worklist queue", "办理中"), Q(status__in=[S.ASSIGNED, S.IN_PROGRESS])),

@@ -150,6 +150,7 @@ def register(
             tracking_digest=_digest(token),
             category=chosen_category,
             urgent=urgent if urgent is not None else bool(analysis and analysis.urgent),
+            possibly_urgent=urgent is None and bool(analysis and analysis.possibly_urgent),
             kind=kind or (analysis.kind if analysis and analysis.kind else Kind.HELP),
             needs_classification=(category is None) and (analysis is None or analysis.needs_classification),
             triage=analysis.as_json() if analysis else {},
@@ -158,6 +159,10 @@ def register(
         _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at, actor_label=actor_label,
                data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
         counters.record_change(None, counters.snapshot(demand))
+        if analysis is not None and urgent is None:
+            from minsheng.triage.tasks import schedule
+
+            schedule(demand.code)
     return demand, token
 
 
@@ -174,7 +179,7 @@ def _event(demand: Demand, actor, action: str, from_status: str, to_status: str,
         actor_label=actor_label or _actor_label(actor), action=action, from_status=from_status, to_status=to_status,
         note=note, public=public, data=data or {},
     )
-    if action != "register" or demand.reporter_phone or demand.reporter_user_id:
+    if action != "register" or demand.reporter_phone or demand.reporter_user_id or demand.urgent:
         from minsheng.notifications.services import on_demand_event
 
         # The notices are rows written in the same transaction as the change, so a committed change
@@ -563,6 +568,9 @@ def classify(demand, actor, *, category: str | None = None, urgent: bool | None 
                 changes["grid"] = [d.grid.name if d.grid else None, g.name]
                 d.grid, d.community = g, g.community
         d.needs_classification = False
+        if d.possibly_urgent:
+            changes["possibly_urgent"] = [True, False]  # a person has judged it: out of the 可能紧急 queue
+            d.possibly_urgent = False
 
     def may(d):
         return _is_staff(actor, d, TERRITORIAL_ROLES)
@@ -570,6 +578,54 @@ def classify(demand, actor, *, category: str | None = None, urgent: bool | None 
     return _transition(demand, actor, "classify", allowed_from=set(S.values) - ENDED_STATES, to=None, may=may,
                        change=change, note="", public=False, data={"changes": changes, "feedback": True},
                        expected_version=expected_version)
+
+
+@transaction.atomic
+def record_assessment(demand, *, assessment: dict, urgent: bool, possibly_urgent: bool,
+                      situation: str | None = None) -> Demand | None:
+    """The triage engine's second look after intake (with the meaning vector): keep its figures and
+    duplicate suggestions in the demand's triage record, raise the demand to urgent when it reads
+    the situation as urgent, and flag it "possibly urgent" for staff when it is not sure.
+
+    Never lowers urgency, and leaves alone what staff already decided (a demand they classified)
+    and demands that have ended. Writes an event only when urgency or the flag changes; raising to
+    urgent sends the urgent notices. Returns None when the demand no longer exists."""
+    d = Demand.objects.select_for_update().filter(code=demand.code if isinstance(demand, Demand) else demand).first()
+    if d is None:
+        return None
+    triage = dict(d.triage or {})
+    triage["background"] = assessment
+    if assessment.get("duplicates") is not None:
+        triage["duplicates"] = assessment["duplicates"]
+        triage["duplicate_of"] = assessment["duplicates"][0]["code"] if assessment["duplicates"] else None
+    decided = d.status in ENDED_STATES or d.events.filter(action="classify").exists()
+    raise_urgent = urgent and not d.urgent and not decided
+    flag = possibly_urgent and not urgent and not d.urgent and not decided
+    changes: dict = {}
+    if raise_urgent:
+        changes["urgent"] = [False, True]
+    if flag != d.possibly_urgent and not decided:
+        changes["possibly_urgent"] = [d.possibly_urgent, flag]
+    d.triage = triage
+    if not changes:
+        Demand.objects.filter(pk=d.pk).update(triage=triage)
+        return d
+    old = counters.snapshot(d)
+    if raise_urgent:
+        d.urgent = True
+        if d.assigned_at and d.status in (S.ASSIGNED, S.IN_PROGRESS):
+            d.contact_deadline = rules.contact_deadline(d.assigned_at, urgent=True)
+            d.due_at = rules.completion_deadline(d.assigned_at, urgent=True, complexity=d.complexity)
+    if "possibly_urgent" in changes:
+        d.possibly_urgent = flag
+    d.version += 1
+    d.save()
+    counters.record_change(old, counters.snapshot(d))
+    what = "升为紧急" if raise_urgent else ("列入“可能紧急”待人工确认" if flag else "移出“可能紧急”")
+    _event(d, None, "assess", d.status, d.status, public=False, actor_label="系统（智能分拣）",
+           note=f"语义评估：{what}" + (f"（情形：{situation}）" if situation else ""),
+           data={"changes": changes, "urgency": assessment.get("urgency"), "situation": situation})
+    return d
 
 
 # Called by the projects app when a project answering these demands enters service.

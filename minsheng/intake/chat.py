@@ -112,7 +112,12 @@ def _split_sender(rest: str) -> tuple[str, str] | None:
     sender = rest[:m.start()].strip()
     if not sender or _SYSTEM_RE.search(sender):
         return None
+    if sender.lower() in _SYSTEM_SENDERS and _SYSTEM_RE.search(rest[m.end():]):
+        return None       # "系统消息: "某某"被移出了群聊"
     return sender, rest[m.end():].strip()
+
+
+_SYSTEM_SENDERS = {"系统消息", "系统", "system", "群消息", "微信"}
 
 
 def parse_lines(lines: Iterable[str]) -> Iterator[Message]:
@@ -286,6 +291,9 @@ def _rx(*parts: str) -> re.Pattern:
     return re.compile("|".join(parts))
 
 
+# 楼道长/楼长/单元长 are residents who speak for their neighbours: their problem reports are demands
+# (domain.md §2), their notices and replies are not — as for the 网格员 reporting on residents' behalf.
+LEADER_NICK_RE = _rx(r"楼道长", r"楼长", r"单元长", r"楼栋长", r"居民组长", r"组长")
 STAFF_NICK_RE = _rx(r"网格", r"楼道长", r"楼长", r"单元长", r"楼栋长", r"社区", r"居委", r"村委", r"书记", r"主任",
                     r"物业", r"管家", r"客服", r"前台", r"值班", r"工作人员", r"社工", r"志愿者", r"保安", r"民警",
                     r"警官", r"派出所", r"管理处", r"管理员", r"经理", r"维修", r"工程部", r"党委", r"党支部",
@@ -321,16 +329,21 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
         r"还是(老样子|没人|没(换|修|来|弄|好|清|抽|装)|不|弗|坏|那样|一样|敞)|又要|什么时候(来|修|能)|有下文|进展|结果呢|怎么样了|说好的|等到",
         r"能来吗|来了没|来不来|啥时候来|[修弄]好没|修好了没|弄好了没|归谁管|谁来管|到底谁管|到底有没有人")),
     "again": ("又/仍然", _rx(r"又(坏|堵|漏|不亮|停|来了|这样|滴|响|吵)|今天又|还在[响漏滴吵堵冒]|还是[^，,。]{0,6}[坏堵漏响吵]")),
+    "relay": ("转述居民反映", _rx(r"(居民|住户|邻居|业主|老人|大家|几户|好几家|有人|几位|老板|摊主|阿姨|大爷|老伯|奶奶)[^，。,]{0,6}(反映|讲|说|来问|问)",
+                                r"跟我(讲|说|反映)|向我反映|托我|让我(问|反映)|问我|替.{0,4}反映|帮.{0,4}问一下|(她|他)问社区")),
     "metoo": ("附和", _rx(r"我家也|我们(家|这|楼|单元|这边|那边)?也|也是|同样|一样|\+1|同问|同感|附议|顶一下|支持|同意|我也",
-                          r"俺家也|确实|对的|^对[，, ]|是的是的|^是的|也[有是没不弗被在]|也想|也要|也需要")),
+                          r"俺家也|确实|对的|^对[，, ]|是的是的|^是的|^是额|^是格|^对额|赞成|也[有是没不弗被在闻看听]|也想|也要|也需要")),
     "notice": ("通知用语", _rx(
         r"通知|温馨提示|温馨提醒|提醒(大家|各位)|公告|请(大家|各位|广大)|各位(业主|居民|邻居|住户|老板|居民朋友)|@所有人",
-        r"届时|将于|特此|敬请|知悉|接龙|报名请|欢迎(大家|参加)|注意安全|相互转告|请配合|配合一下|【|不要在群里")),
+        r"届时|将于|特此|敬请|知悉|接龙|报名请|欢迎(大家|参加)|注意安全|相互转告|请配合|配合一下|【|不要在群里",
+        r"请.{0,6}(邻居|住户|居民|业主)们?(帮忙|注意|把|自己|及时)|大家(注意|记得|把|别|不要)")),
     "ad": ("广告用语", _rx(r"出售|转让|出租|求租|招聘(?!信息)|招收|代购|加微信|加v|vx|私聊|优惠|特价|特惠|团购|批发|包邮|兼职",
                           r"日结|上门回收|收购|回收|价格|\d+\s*元|\d+块|九成新|八成新|电话[:：]?\s*\d|\*{3,}|招生|打[八九七]折")),
     "thanks": ("致谢", _rx(r"谢谢|感谢|多谢|辛苦|点赞|给力|👍|效率(真|很)?高|谢啦|谢了|麻烦(你|您|大家)?了|及时")),
     "resolved": ("已解决", _rx(r"(修|弄|通|清|换|装|处理|解决|搞|拉|锯|焊|摘|办|剪|抽|补|调)(好|掉|完|走|定|死|小)了|已经(修|处理|弄|清|换|解决|通|拉走|锯|剪|抽|办)",
-                               r"好了[，,!！。]|好了$|搞定|恢复了|没事了|终于|干净多了|没声音了|安静了")),
+                               r"好了[，,!！。]|好了$|搞定|恢复了|没事了|终于|干净多了|没声音了|安静了",
+                               r"找到了|(火|烟)(已经)?灭了|(声音|噪音)?小多了|好多了|(120|消防车?|救护车|民警|警察|师傅|物业|电工)(也)?(已经)?(来了|到了)",
+                               r"人(都)?没事|停下来了|抽筋停了|(沙子|灯|锁|门)(已经)?换了")),
     "greeting": ("问候", _rx(r"^(各位|大家|亲们)?(早|早上好|早安|晚安|中午好|下午好|晚上好|好|新年好)[呀啊哈]?[!！~。 ]*$",
                              r"快乐|安康|大家好|早上好|早安|晚安|欢迎欢迎|请多关照")),
     "ack": ("确认回复", _rx(r"^(收到|好的|好滴|ok|嗯+|明白|明白了|知道了|了解|1|好|行|可以|好好好|好嘞|收到收到|好的好的)[!！~。 ]*$",
@@ -357,6 +370,7 @@ EXTRA_LABELS = {
     "type_consult": "咨询", "type_complaint": "投诉", "type_suggestion": "建议", "type_praise": "表扬",
     "type_help": "求助", "multiline": "多行", "q_service": "办事提问", "q_plain": "普通提问",
     "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
+    "leader_nick": "楼道长/楼长", "leader_problem": "楼道长转述问题", "urgency": "涉及安全",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -421,6 +435,10 @@ def features(c: Cleaned, msg: Message, tri, *, staff_seen: bool, hits: dict | No
     f["problem_resolved"] = prob * f.get("resolved", 0.0)
     f["thanks_only"] = f.get("thanks", 0.0) * (1.0 - prob) * (1.0 - f.get("request", 0.0))
     f["staff_problem"] = prob * max(f["staff_nick"], f["staff_seen"])
+    f["leader_nick"] = 1.0 if LEADER_NICK_RE.search(msg.sender or "") else 0.0
+    f["leader_problem"] = prob * f["leader_nick"]
+    if tri is not None:
+        f["urgency"] = float(getattr(tri, "urgency", 0.0))
     return {k: v for k, v in f.items() if v}
 
 
@@ -537,6 +555,10 @@ class _Cluster:
     consult: bool = False           # a question (nothing to repair: "还没人来修" is not about it)
 
 
+_FUNCTION_BIGRAMS = {"请问", "问一", "一下", "什么", "时候", "怎么", "是不", "不是", "可以", "我们", "大家", "社区",
+                     "今天", "明天", "有没", "没有", "需要", "要不", "几点", "哪里", "的话", "一个", "这个", "那个"}
+
+
 class ChatExtractor:
     """Decide, message by message, which messages of an export are demands.
 
@@ -637,32 +659,31 @@ class ChatExtractor:
         if not staff and self._looks_staff(m, c, hits):
             self.staff_senders.add(m.sender)
             staff = True
-        if staff:
-            d = self._staff(m, c, hits, tri)
-            return d
-        joined = self._follow(m, c, hits, tri, n_han)
+        if staff and self._staff_talk(m, c, hits, tri):
+            return self._staff(m, c, hits, tri)
+        joined = None if staff else self._follow(m, c, hits, tri, n_han)
         if joined is not None:
             return joined
         if len(set(hits.get("ad", ()))) >= 2 and "first_person" not in hits and "request" not in hits:
             return Decision(m, text, False, 0.0, f"否：广告（“{'、'.join(dict.fromkeys(hits['ad']))[:16]}”）", "ad",
                             cleaned=c, result=tri)
 
-        f = features(c, m, tri, staff_seen=False, hits=hits)
+        f = features(c, m, tri, staff_seen=staff, hits=hits)
         if self.record is not None:
             self.record.append((m.line, f))
         p, contrib = self.model.score(f)
         demand = p >= self.model.threshold
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)
-        if demand and self._is_plain_question(hits, tri):
+        if demand and "question" in hits and "problem" not in hits and "danger" not in hits and not tri.urgent:
             notice = self._recent_notice(m, c)
             if notice is not None:
                 if self.record:
                     self.record.pop()
                 return Decision(m, text, False, p, f"否：询问第 {notice.line} 行通知的细节", "question",
                                 cleaned=c, result=tri, follows=notice.line)
-        if demand and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and not tri.urgent
-                       or "neighbour_ask" in hits and "question" in hits):
+        if demand and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and "question" in hits
+                       and not tri.urgent):
             ans = self._answered(m, ahead)
             if ans is not None:
                 if self.record:
@@ -676,6 +697,28 @@ class ChatExtractor:
         elif kind == "resolved":
             self._mark_resolved(m, c)
         return d
+
+    def _staff_talk(self, m: Message, c: Cleaned, hits: dict, tri) -> bool:
+        """What staff and 楼道长 say as staff: notices, replies, progress, thanks, greetings, questions to
+        residents. A problem they report on residents' behalf ("5幢电梯又坏了", "楼上王奶奶两天没开门了")
+        is not: it goes to the model like a resident's message."""
+        from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
+
+        specific = [k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS]
+        relay = "relay" in hits
+        leader = bool(LEADER_NICK_RE.search(m.sender or ""))
+        reports = leader or relay or "problem" in hits or "danger" in hits or tri.urgent or bool(specific)
+        if not reports or any(k in hits for k in ("greeting", "ack", "ad")):
+            return True
+        if "notice" in hits or "@所有人" in m.raw or "resolved" in hits:
+            return True
+        if relay:
+            return False
+        if "thanks" in hits:
+            return True
+        if "commit" in hits and not tri.urgent:
+            return True
+        return bool(c.mentions or c.quote_text) and "request" not in hits and not tri.urgent
 
     def _looks_staff(self, m: Message, c: Cleaned, hits: dict) -> bool:
         """A sender whose nickname says nothing, writing as staff do: a notice ("各位居民：…请在群里接龙"),
@@ -894,13 +937,19 @@ class ChatExtractor:
         return passed
 
     def _recent_notice(self, m: Message, c: Cleaned) -> Decision | None:
-        """A staff notice shortly before this question that it asks about (shares a content word)."""
-        mine = set(_HAN_RE.findall(c.text)) - _FUNCTION_CHARS
+        """A staff notice shortly before this short question that it asks about (shares a word of two
+        characters: "停水到几点？" after "明天上午停水"). A longer message with its own matter — a
+        subsidy it needs, a problem at home — is a request of its own, notice or not."""
+        han = "".join(_HAN_RE.findall(c.text))
+        if len(han) > 24:
+            return None
+        mine = {han[i:i + 2] for i in range(len(han) - 1)} - _FUNCTION_BIGRAMS
         for i, d in enumerate(reversed(self.history)):
             if i > 8 or d.time and m.time and m.time - d.time > timedelta(hours=3):
                 return None
             if d.kind == "notice":
-                theirs = set(_HAN_RE.findall(d.text)) - _FUNCTION_CHARS
+                t = "".join(_HAN_RE.findall(d.text))
+                theirs = {t[k:k + 2] for k in range(len(t) - 1)}
                 return d if mine & theirs else None
         return None
 
@@ -950,21 +999,19 @@ class ChatExtractor:
         return replace(r, community=community or _UNPLACED, grid=r.grid or grid, ngrams=None)
 
     def _cluster(self, d: Decision) -> None:
-        from minsheng.triage.engine.duplicates import DEFAULT_THRESHOLD, similarity
-
         r = self._placed(d.result)
-        mine = set(r.concepts)
+        pairs = self.engine.pairs
         best, best_s = None, 0.0
         for cl in self.clusters:
             if cl.last and d.time and d.time - cl.last > CLUSTER_WINDOW:
                 continue
-            for other in cl.results[-6:]:
-                # a different category without a shared concept can never reach the threshold
-                if other.community != r.community or other.category != r.category and not mine & set(other.concepts):
-                    continue
-                s = similarity(r, other)
-                if s >= DEFAULT_THRESHOLD and s > best_s:
-                    best, best_s = cl, s
+            recent = [o for o in cl.results[-6:] if o.community == r.community]
+            if not recent:
+                continue
+            scores = pairs.scores(r, recent)
+            for other, s in zip(recent, scores, strict=True):
+                if s >= pairs.threshold_for(r, other) and s > best_s:
+                    best, best_s = cl, float(s)
         if best is None:
             hits = cue_hits(d.text.lower())
             consult = self._is_plain_question(hits, d.result) or d.result.type == "consult" and "problem" not in hits

@@ -74,12 +74,51 @@ def on_demand_event(event) -> None:
         if recipients:
             _create(recipients, subject=f"诉求 {d.code}：{d.get_status_display()}", body=body,
                     link=_tracking_link(d.code), demand_code=d.code)
+    if (event.action == "register" and d.urgent) or (
+            event.action == "assess" and "urgent" in (event.data or {}).get("changes", {})):
+        alert_urgent(d, event)
     if event.action == "assign" and d.handler_id:
         body = f"新派单 {d.code}（{d.get_category_display()}{'，紧急' if d.urgent else ''}）：{d.text[:60]}"
         recipients = [(d.handler, "", K.IN_APP)]
         if d.handler.email:
             recipients.append((d.handler, d.handler.email, K.EMAIL))
         _create(recipients, subject=f"新派单 {d.code}", body=body, link=f"/desk/demands/{d.code}/",
+                demand_code=d.code)
+
+
+def urgent_recipients(d) -> list:
+    """Who must know at once about an urgent demand: the staff and secretary of its community and the
+    grid worker of its grid; the town's administrators when it names no community."""
+    from minsheng.accounts.models import Role
+    from minsheng.accounts.selectors import users_with_role
+
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    users: dict[int, object] = {}
+    if d.community_id:
+        for role in (Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY):
+            for u in users_with_role(role, town_id=d.town_id, community_id=d.community_id):
+                users[u.pk] = u
+    if d.grid_id:
+        on_grid = Q(memberships__role=Role.GRID_WORKER, memberships__grid_id=d.grid_id)
+        for u in get_user_model().objects.filter(on_grid, is_active=True).distinct():
+            users[u.pk] = u
+    if not users:
+        for u in users_with_role(Role.TOWN_ADMIN, town_id=d.town_id).filter(memberships__town_id=d.town_id):
+            users[u.pk] = u
+    return sorted(users.values(), key=lambda u: u.username)
+
+
+def alert_urgent(d, event) -> None:
+    """In-app and e-mail notices to `urgent_recipients`, in the transaction of the change."""
+    why = (event.data or {}).get("situation") or ""
+    body = (f"紧急诉求 {d.code}（{d.get_category_display()}{'，' + why if why else ''}）：{d.text[:80]}"
+            f"{'。智能分拣复核后升为紧急' if event.action == 'assess' else ''}")
+    users = urgent_recipients(d)
+    recipients = [(u, "", K.IN_APP) for u in users] + [(u, u.email, K.EMAIL) for u in users if u.email]
+    if recipients:
+        _create(recipients, subject=f"紧急诉求 {d.code}", body=body, link=f"/desk/demands/{d.code}/",
                 demand_code=d.code)
 
 

@@ -1,23 +1,26 @@
-"""Triage of a stream of items with incremental duplicate clustering (for `minsheng triage` and the
-chat extractor): each item joins the cluster of the most similar earlier item of the same community,
-or starts its own."""
+"""Triage of a batch (``minsheng triage FILE.jsonl``): the complete assessment of every item — fast
+heads, then the meaning vectors and full heads in bulk, then duplicate clusters over the whole batch
+(candidates blocked by community and nearest neighbours, so the cost grows linearly with the items)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
 
 from minsheng.territory.models import Town
 
 from .engine import Triage
-from .engine.duplicates import DEFAULT_THRESHOLD, similarity
+from .engine.duplicates import cluster
+
+CHUNK = 256  # meaning vectors are computed this many texts at a time
 
 
 class BatchTriage:
-    def __init__(self, engine: Triage):
+    def __init__(self, engine: Triage, full: bool = True):
         self.engine = engine
-        self.members: dict[str | None, list[tuple[object, int]]] = {}
-        self.next_cluster = 0
+        self.full = full
 
     @classmethod
-    def for_town(cls, town_name: str | None = None) -> BatchTriage:
+    def for_town(cls, town_name: str | None = None, full: bool = True) -> BatchTriage:
         """The town's own gazetteer; the demo gazetteer when the database has no town."""
         from .services import engine_for
 
@@ -33,26 +36,28 @@ class BatchTriage:
         if town is None:
             from .engine import load_default
 
-            return cls(load_default())
-        return cls(engine_for(town)[0])
+            return cls(load_default(), full=full)
+        return cls(engine_for(town)[0], full=full)
 
-    def cluster_of(self, result) -> int:
-        best, best_score = None, 0.0
-        for other, label in self.members.get(result.community, []):
-            if result.community is None:
-                break
-            score = similarity(result, other)
-            if score >= DEFAULT_THRESHOLD and score > best_score:
-                best, best_score = label, score
-        if best is None:
-            best = self.next_cluster
-            self.next_cluster += 1
-        self.members.setdefault(result.community, []).append((result, best))
-        return best
+    def assess(self, items: list[dict]) -> list:
+        results = [self.engine.predict(it.get("text") or "", channel=it.get("channel")) for it in items]
+        if self.full:
+            for s in range(0, len(results), CHUNK):
+                self.engine.assess(results[s:s + CHUNK])
+        for r in results:
+            for attr in ("_analysis", "_sparse"):  # what the assessment needed, not the clustering
+                r.__dict__.pop(attr, None)
+        return results
 
-    def run(self, item: dict) -> dict:
-        text = item.get("text") or ""
-        r = self.engine.predict(text, channel=item.get("channel"))
+    def run_all(self, items: Iterable[dict]) -> Iterator[dict]:
+        items = list(items)
+        results = self.assess(items)
+        labels = cluster(results, model=self.engine.pairs)
+        for it, r, label in zip(items, results, labels, strict=True):
+            yield self.row(it, r, label)
+
+    @staticmethod
+    def row(item: dict, r, label: int) -> dict:
         return {
             "id": item.get("id"),
             "category": r.category,
@@ -60,5 +65,13 @@ class BatchTriage:
             "community": r.community,
             "grid": r.grid,
             "confidence": round(float(r.confidence), 3),
-            "cluster": self.cluster_of(r),
+            "cluster": label,
+            "possibly_urgent": bool(r.possibly_urgent),
+            "situation": r.situation,
+            "place": r.place,
+            "assessed_by": r.assessed_by,
         }
+
+    def run(self, item: dict) -> dict:
+        """One item alone (its own cluster)."""
+        return next(self.run_all([item]))

@@ -97,8 +97,12 @@ def test_grid_worker_records_a_visit_on_a_phone(demo_territory, live_server, bro
     expect(page.locator("[data-testid=demands] li")).to_have_count(2)
     expect(page.locator(".photos img")).to_have_count(1)
     # The element is there before its picture has arrived: wait until the browser is done with it
-    # (loaded or broken), then check it decoded.
-    page.wait_for_function("document.querySelector('.photos img').complete")
+    # (loaded or broken), then check it decoded. Polled from here: the page's CSP forbids the eval
+    # that wait_for_function polls with inside the page.
+    for _ in range(200):
+        if page.evaluate("document.querySelector('.photos img').complete"):
+            break
+        page.wait_for_timeout(50)
     assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 64
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SHOTS / "minsheng-visit.png"), full_page=True)

@@ -43,6 +43,35 @@ def load_corpus(path: Path = CORPUS) -> dict[str, list[dict]]:
     return exports
 
 
+WRITTEN = Path(__file__).resolve().parent / "written"
+
+
+def load_written(path: Path = WRITTEN) -> dict[str, list[dict]]:
+    """Exports written by hand from the spec alone (``written/*.txt`` + ``.labels.jsonl``), as rows."""
+    exports: dict[str, list[dict]] = {}
+    for txt in sorted(path.glob("*.txt")):
+        labels = {}
+        with open(txt.with_suffix(".labels.jsonl"), encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    lab = json.loads(line)
+                    labels[lab["line"]] = lab
+        rows = []
+        for n, raw in enumerate(txt.read_text(encoding="utf-8").split("\n"), start=1):
+            lab = labels.get(n)
+            rows.append({"line": n, "rendered": raw, "demand": lab is not None,
+                         "category": lab["category"] if lab else None, "urgent": bool(lab and lab["urgent"]),
+                         "cluster": f"{txt.stem}-{lab['cluster']}" if lab else None})
+        while rows and not rows[-1]["rendered"].strip():
+            rows.pop()
+        exports[f"written-{txt.stem}"] = rows
+    return exports
+
+
+def load_all() -> dict[str, list[dict]]:
+    return {**load_corpus(), **load_written()}
+
+
 def export_text(rows: list[dict]) -> str:
     return "\n".join(r["rendered"] for r in rows) + "\n"
 
@@ -83,7 +112,7 @@ def train(engine=None, rounds: int = 2) -> DemandModel:
     from minsheng.triage.engine import load_default
 
     engine = engine or load_default()
-    exports = load_corpus()
+    exports = load_all()
     model = PRIOR
     for _ in range(rounds):
         X, y, _g = collect(exports, model, engine)
@@ -107,7 +136,7 @@ def evaluate_exports(exports: dict[str, list[dict]], model: DemandModel, engine)
 def cross_validate(engine, folds: int = 5) -> dict:
     import hashlib
 
-    exports = load_corpus()
+    exports = load_all()
     parts: list[dict] = [dict() for _ in range(folds)]
     for eid, rows in exports.items():
         parts[int(hashlib.md5(eid.encode()).hexdigest(), 16) % folds][eid] = rows

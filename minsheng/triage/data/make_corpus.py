@@ -6,8 +6,8 @@ Composes demands from the hand-written fragments in issues.py with register temp
 grid-worker notes, meeting minutes, opinion forms, 12345 hotline summaries, forum, referrals),
 place forms (full name, alias, typo, building numbers, community only, none), Changzhou dialect
 and tone noise, multi-issue messages, duplicate groups and near-miss pairs; then appends the
-hand-written free-form items of handwritten_train.txt. Also converts heldout_handwritten.txt
-(never used for training) to heldout_handwritten.jsonl.
+hand-written free-form items of handwritten_train.txt. Also converts formerly_heldout.txt (a set
+that lexicon cues were once tuned on, so it trains now) to formerly_heldout.jsonl.
 """
 
 from __future__ import annotations
@@ -428,8 +428,8 @@ def main() -> None:
     hw = parse_handwritten(HERE / "handwritten_train.txt", "h")
     items.extend(hw)
     write_jsonl(items, HERE / "corpus.jsonl")
-    ho = parse_handwritten(HERE / "heldout_handwritten.txt", "x")
-    write_jsonl(ho, HERE / "heldout_handwritten.jsonl")
+    ho = parse_handwritten(HERE / "formerly_heldout.txt", "x")
+    write_jsonl(ho, HERE / "formerly_heldout.jsonl")
     from collections import Counter
     print(len(items), "corpus items;", len(ho), "held-out hand-written")
     print(Counter(i["category"] for i in items))

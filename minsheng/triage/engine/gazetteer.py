@@ -38,6 +38,10 @@ _DROP_RE = re.compile(r"(那个|这个|那边|这边)")
 
 _BUILDING_RE = re.compile(
     r"(?<![\d\-/.])(\d{1,3}|[一二三四五六七八九十两]{1,3})\s*(?:号楼|幢|栋|号房|座(?!椅|位|谈)|#楼|#)")
+_KIND_WORD = {"toilet": "公厕", "court": "篮球场", "clinic": "卫生服务站", "drainage_station": "排涝站",
+              "parking": "停车场", "fitness": "健身路径", "market": "市场", "gate": "大门", "shops": "商铺",
+              "office": "服务中心", "park": "公园"}
+_ROOM_RE = re.compile(r"(\d{1,2}|[一二三四五六七八九十两])\s*单元|\d{3,4}\s*(室|号)?|\d{1,2}\s*(楼|层)(?![道梯顶下上])")
 _DASH_BUILDING_RE = re.compile(r"(?<![\d\-])(\d{1,2})-(?:\d{1,2}-)?\d{3,4}(?![\d\-])")
 
 _GENERIC_PREFIX = ("社区", "卫生", "二期", "一期", "市场", "北门", "门口", "党群", "菜场", "家园")
@@ -150,6 +154,11 @@ class Gazetteer:
                              ("公厕", "厕所"), ("公厕", "卫生间"), ("北门", "北大门")):
                 if old in a:
                     extra.append(a.replace(old, new))
+            # a station is called by its village name and "站": 塘坊站, 杨家北站
+            for tail in ("排涝泵站", "排涝站", "泵站"):
+                if p.get("kind") == "drainage_station" and a.endswith(tail) and len(a) - len(tail) >= 2:
+                    extra.append(a[: -len(tail)] + "站")
+                    break
         return names + extra
 
     def _build_aliases(self) -> None:
@@ -339,6 +348,27 @@ class Gazetteer:
                 if sum(1 for x, y in zip(w, alias, strict=False) if x != y) == 1:
                     out.append((k, k + L, self._long_aliases[alias], "fuzzy"))
         return out
+
+    def problem_text(self, text: str) -> str:
+        """The text without its place words (names, aliases, buildings, rooms): what is wrong, not
+        where — so that two reports from one building do not look alike for that alone."""
+        te, idx_map = norm_exact_map(text or "")
+        raw = basic_norm(text or "")
+        if not te:
+            return raw
+        drop = [False] * len(raw)
+        say: dict[int, str] = {}  # a place that is itself a thing (公厕, 篮球场…) keeps its kind's word
+        for s, e, ent, _how in self._matches(te, norm_sound(te), text):
+            if e > s and e <= len(idx_map):
+                for i in range(idx_map[s], idx_map[e - 1] + 1):
+                    drop[i] = True
+                if ent.kind == "place":
+                    word = _KIND_WORD.get(self.places.get(ent.target, {}).get("kind") or "")
+                    if word:
+                        say[idx_map[s]] = word
+        kept = "".join(say.get(i, "") + ("" if drop[i] else c) for i, c in enumerate(raw))
+        kept = _ROOM_RE.sub("", _BUILDING_RE.sub("", _DASH_BUILDING_RE.sub("", kept)))
+        return kept.strip(" ，,。：:") or raw
 
     def resolve(self, text: str, lat: float | None = None, lon: float | None = None) -> PlaceMatch:
         te, idx_map = norm_exact_map(text or "")

@@ -24,7 +24,8 @@ def test_output_fields_and_order(demo_territory, tmp_path, capsys):
     out = run(tmp_path, capsys)
     assert [o["id"] for o in out] == ["a", "b", 3, "d", "e"]
     for o in out:
-        assert set(o) == {"id", "category", "urgent", "community", "grid", "confidence", "cluster"}
+        assert {"id", "category", "urgent", "community", "grid", "confidence", "cluster"} <= set(o)
+        assert o["assessed_by"] == "full" and "possibly_urgent" in o and "situation" in o
         assert 0 <= o["confidence"] <= 1
     a, b, c, d, e = out
     assert a["category"] == "drainage" and a["community"] == "采菱社区" and a["grid"] == "采菱第五网格"

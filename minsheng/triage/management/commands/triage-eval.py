@@ -2,13 +2,17 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = ("在留出集上打印各分类的准确率/召回率/F1、紧急 F1、地点准确率和重复对 F1。"
-            "Evaluate the triage model on the held-out split.")
+    help = ("分拣模型的评估：各撰写人文本由未见过该撰写人的模型判断的结果（训练时计算），以及冻结的留出集上的"
+            "“首次查看”数字（分类、紧急、地点、重复、微信群诉求识别）。"
+            "Evaluate the triage engine: across writers, and first look on the frozen held-out sets.")
 
     def add_arguments(self, parser):
         parser.add_argument("--errors", type=int, default=0, help="同时列出前 N 个错例")
 
     def handle(self, *args, errors: int = 0, **options):
-        from minsheng.triage.engine.evaluate import run
+        from minsheng.intake import chat_eval
+        from minsheng.triage.engine import evaluate
 
-        run(show_errors=errors)
+        evaluate.cross_hand(out=self.stdout)
+        evaluate.first_look(show_errors=errors, out=self.stdout)
+        chat_eval.first_look(out=self.stdout)

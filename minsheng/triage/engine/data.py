@@ -1,0 +1,106 @@
+"""The labelled texts the engine learns from, and the held-out sets it is judged on.
+
+Training sources (``SOURCES``), each item tagged with its ``hand`` (who wrote it) and ``family``
+(what it was written from), so that evaluation can leave out whole hands and whole template
+families — a paraphrase of a training text is not a test of generalisation:
+
+* ``written/*.jsonl`` — free demands by several writers who saw only the spec (taxonomy.md,
+  domain.md) and the town's place list, never the lexicon or the generator; one hand per file.
+* ``corpus.jsonl`` — the seeded generator's compositions of hand-written fragments (family = the
+  issue it was composed from) and the first hand-written items (hand ``old``).
+* ``formerly_heldout.jsonl`` — an older hand-written set that lexicon cues were once tuned on, so
+  it can no longer judge anything: it trains.
+
+``heldout/`` is read only by ``evaluate.first_look``; ``load_training`` refuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CORPUS = DATA_DIR / "corpus.jsonl"
+WRITTEN_DIR = DATA_DIR / "written"
+FORMERLY_HELDOUT = DATA_DIR / "formerly_heldout.jsonl"
+HELDOUT_DIR = DATA_DIR / "heldout"
+
+
+def load_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _is_heldout(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(HELDOUT_DIR.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def load_source(path: str | Path, hand: str | None = None) -> list[dict]:
+    p = Path(path)
+    if _is_heldout(p):
+        raise ValueError(f"{p} is a held-out set: it judges the engine and never trains it")
+    items = load_jsonl(p)
+    for it in items:
+        if hand is not None:
+            it["hand"] = hand
+        elif "hand" not in it:
+            # corpus.jsonl: the generator's items and the first hand-written ones
+            it["hand"] = "old" if it.get("register", "").startswith("handwritten") else "generator"
+        it["family"] = it.get("family") or (
+            f"gen:{it.get('issue')}" if it["hand"] == "generator" and it.get("issue") else f"{it['hand']}:{it['id']}")
+    return items
+
+
+def written_hands() -> list[Path]:
+    return sorted(WRITTEN_DIR.glob("*.jsonl")) if WRITTEN_DIR.exists() else []
+
+
+def load_training(corpus: str | Path | None = None, extra: list[dict] | None = None) -> list[dict]:
+    """Every training item (all sources), each with ``hand`` and ``family``."""
+    items = load_source(corpus or CORPUS)
+    if FORMERLY_HELDOUT.exists():
+        items += load_source(FORMERLY_HELDOUT, hand="old-heldout")
+    for p in written_hands():
+        items += load_source(p, hand=p.stem)
+    for it in extra or []:
+        it.setdefault("hand", "feedback")
+        it.setdefault("family", f"feedback:{it.get('id')}")
+        items.append(it)
+    return items
+
+
+def family_fold(item: dict, folds: int = 5) -> int:
+    """A stable fold for an item by its template family (generator) or its own id (hand-written)."""
+    key = item.get("dup_group") or item["family"]
+    if item.get("hand") == "generator":
+        key = item["family"]
+    return int(hashlib.md5(key.encode("utf-8")).hexdigest(), 16) % folds
+
+
+def split_by_family(items: list[dict], folds: int = 5) -> tuple[list[dict], list[dict]]:
+    """Train / test split where no template family (and no duplicate group) straddles the line."""
+    tr = [i for i in items if family_fold(i, folds) != 0]
+    te = [i for i in items if family_fold(i, folds) == 0]
+    return tr, te
+
+
+def load_heldout(name: str) -> list[dict]:
+    """A frozen held-out set by file name (``a1.jsonl``…); for evaluation only."""
+    return load_jsonl(HELDOUT_DIR / name)
+
+
+def heldout_demands() -> list[dict]:
+    return [it for name in ("a1.jsonl", "a2.jsonl") for it in load_heldout(name)]
+
+
+def heldout_chats() -> list[tuple[str, str, list[dict]]]:
+    out = []
+    for p in sorted(HELDOUT_DIR.glob("c*.txt")):
+        labels = load_jsonl(p.with_suffix(".labels.jsonl"))
+        out.append((p.stem, p.read_text(encoding="utf-8"), labels))
+    return out
