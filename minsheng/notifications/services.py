@@ -89,11 +89,11 @@ def on_demand_event(event) -> None:
 def urgent_recipients(d) -> list:
     """Who must know at once about an urgent demand: the staff and secretary of its community and the
     grid worker of its grid; the town's administrators when it names no community."""
-    from minsheng.accounts.models import Role
-    from minsheng.accounts.selectors import users_with_role
-
     from django.contrib.auth import get_user_model
     from django.db.models import Q
+
+    from minsheng.accounts.models import Role
+    from minsheng.accounts.selectors import users_with_role
 
     users: dict[int, object] = {}
     if d.community_id:
