@@ -1,17 +1,33 @@
 """gunicorn hooks for `minsheng serve`: start one background worker beside the web workers and stop it
-with the server (MINSHENG_RUN_WORKER=0 to run workers separately, e.g. when scaling out)."""
+with the server (MINSHENG_RUN_WORKER=0 to run workers separately, e.g. when scaling out).
 
+The worker dies with the server even when the server is killed outright (kill -9 leaves no time for
+`on_exit`): on Linux the kernel sends it SIGTERM when its parent dies, and everywhere it checks its
+parent between polls — so a restart never runs two workers on one data directory."""
+
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 
 _worker: subprocess.Popen | None = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the worker's own parent check covers it
+        pass
 
 
 def on_starting(server):
     global _worker
     if os.environ.get("MINSHENG_RUN_WORKER", "1") == "1":
-        _worker = subprocess.Popen([sys.executable, "-m", "minsheng", "worker"])
+        env = dict(os.environ, MINSHENG_PARENT_PID=str(os.getpid()))
+        _worker = subprocess.Popen([sys.executable, "-m", "minsheng", "worker"], env=env,
+                                   preexec_fn=_die_with_parent)
         server.log.info("minsheng background worker started (pid %s)", _worker.pid)
 
 

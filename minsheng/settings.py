@@ -3,7 +3,8 @@
 Defaults are safe for `minsheng serve` on one machine: embedded SQLite (WAL) under ./var/,
 DEBUG off, a secret key generated once into the data directory. Environment variables:
 MINSHENG_DATA_DIR, DATABASE_URL, MINSHENG_SECRET_KEY, MINSHENG_DEBUG, MINSHENG_ALLOWED_HOSTS,
-MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION.
+MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION,
+MINSHENG_MIN_FREE_MB, MINSHENG_HEALTH_PROBE_SECONDS.
 """
 
 from __future__ import annotations
@@ -17,7 +18,26 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("MINSHENG_DATA_DIR", Path.cwd() / "var")).resolve()
+# Residents' personal data lives in the data directory (the database, uploaded photos, backups):
+# whatever this process creates is readable by its own user only (files 0600, folders 0700), and a
+# data directory left open by an older version is closed again.
+os.umask(0o077)
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _private(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode & 0o777
+        private = 0o700 if path.is_dir() else 0o600
+        if mode & 0o077:
+            path.chmod(mode & private)
+    except OSError:  # another user's file or a read-only mount: leave it, the umask covers new files
+        pass
+
+
+for _p in (DATA_DIR, DATA_DIR / "media", *DATA_DIR.glob("minsheng.sqlite3*"), DATA_DIR / "secret_key"):
+    if _p.exists():
+        _private(_p)
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -177,6 +197,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # `minsheng serve` collects static files and sets MINSHENG_SERVE=1: hashed, compressed files with
 # far-future caching. Anywhere else (runserver, tests) files come straight from the apps.
 _SERVING = _env_bool("MINSHENG_SERVE", False)
@@ -230,6 +252,10 @@ MINSHENG_KPI_WEIGHTS = {
 # for among open demands of the same community received within this many days.
 MINSHENG_TRIAGE_MIN_CONFIDENCE = float(os.environ.get("MINSHENG_TRIAGE_MIN_CONFIDENCE", "0.5"))
 MINSHENG_DUPLICATE_WINDOW_DAYS = int(os.environ.get("MINSHENG_DUPLICATE_WINDOW_DAYS", "30"))
+# /healthz answers 503 when the data directory has less room than this, or the database cannot write;
+# the write probe is cached this many seconds.
+MINSHENG_MIN_FREE_MB = int(os.environ.get("MINSHENG_MIN_FREE_MB", "16"))
+MINSHENG_HEALTH_PROBE_SECONDS = float(os.environ.get("MINSHENG_HEALTH_PROBE_SECONDS", "2"))
 # Uploaded photos: largest accepted size in bytes.
 MINSHENG_MAX_UPLOAD = int(os.environ.get("MINSHENG_MAX_UPLOAD", str(8 * 1024 * 1024)))
 DEFAULT_FROM_EMAIL = os.environ.get("MINSHENG_FROM_EMAIL", "minsheng@localhost")

@@ -38,4 +38,17 @@ def load(*, territory_only: bool = False) -> None:
 
 
 def describe() -> list[str]:
-    return [f"{u:<20} {Role(r).label}（{n}）" for u, _d, r, _k, n in DEMO_ACCOUNTS]
+    """Every demo account the database holds (the full demo adds an inspector and a cleaner), with
+    its roles: what `minsheng demo` prints and the README lists."""
+    from .models import Membership
+
+    lines = []
+    rows = (Membership.objects.filter(user__username__startswith="demo-")
+            .select_related("user", "town", "community", "grid").order_by("user__date_joined", "user__id", "id"))
+    seen: dict[str, list[str]] = {}
+    for m in rows:
+        node = m.town or m.community or m.grid
+        seen.setdefault(m.user.username, []).append(f"{Role(m.role).label}（{node.name}）")
+    for username, roles in seen.items():
+        lines.append(f"{username:<20} {'、'.join(roles)}")
+    return lines

@@ -49,9 +49,27 @@ class DefaultChineseLocaleMiddleware:
         return response
 
 
+def out_of_space(exc: BaseException) -> bool:
+    """A write that failed for lack of space: SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100),
+    or the file system's ENOSPC / EDQUOT (uploads, temporary files)."""
+    import errno
+
+    for e in (exc, exc.__cause__, exc.__context__):
+        if e is None:
+            continue
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(e, "sqlstate", None) == "53100" or getattr(e, "pgcode", None) == "53100":
+            return True
+        if "database or disk is full" in str(e) or "No space left on device" in str(e):
+            return True
+    return False
+
+
 class BusyDatabaseMiddleware:
-    """A database that stays locked past its timeout answers 503 with Retry-After, not a 500: the
-    request changed nothing and may simply be sent again."""
+    """A database that stays locked past its timeout, or a disk that is full, answers 503 with
+    Retry-After, not a 500: the request changed nothing and may be sent again later. JSON for the
+    API, a plain message for pages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -61,14 +79,20 @@ class BusyDatabaseMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from django.db import OperationalError
-        from django.http import JsonResponse
 
-        if not isinstance(exception, OperationalError) or "database is locked" not in str(exception):
-            return None
-        message = "系统繁忙，请稍后重试"
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=503)
-        else:
-            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = "5"
-        return response
+        if isinstance(exception, OperationalError) and "database is locked" in str(exception):
+            return unavailable(request, "系统繁忙，请稍后重试", retry_after=5)
+        if out_of_space(exception):
+            return unavailable(request, "存储空间不足，暂时无法保存，请稍后重试（已通知管理员）", retry_after=60)
+        return None
+
+
+def unavailable(request: HttpRequest, message: str, *, retry_after: int) -> HttpResponse:
+    from django.http import JsonResponse
+
+    if request.path.startswith("/api/") or request.path.startswith("/open311/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
+    return response

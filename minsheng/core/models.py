@@ -23,3 +23,14 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.last_run:%Y-%m-%d %H:%M}"
+
+
+class HealthProbe(models.Model):
+    """One row `/healthz` rewrites (at most every couple of seconds) to learn that the database can
+    still write — a full disk lets reads succeed while every write fails."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.at:%Y-%m-%d %H:%M:%S}"

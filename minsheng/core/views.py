@@ -1,21 +1,21 @@
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from minsheng.territory.selectors import territory_tree
 
+from . import health
+
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the app and its database answer."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # any database failure means "not healthy", answered, not raised
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    """200 when the app and its database answer and the database can still write; 503 otherwise."""
+    state = health.check()
+    if state["status"] != "ok":
+        response = JsonResponse(state, status=503)
+        response["Retry-After"] = "30"
+        return response
+    return JsonResponse(state)
 
 
 def home(request: HttpRequest) -> HttpResponse:

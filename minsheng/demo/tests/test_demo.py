@@ -18,6 +18,15 @@ def test_demo_is_idempotent(db, capsys):
     assert "demo-town" in out and "minsheng-demo" in out
     call_command("demo")
     assert snapshot() == first
+    # every demo account the full demo creates is printed, and the README lists each of them
+    from pathlib import Path
+
+    from django.contrib.auth import get_user_model
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    for username in get_user_model().objects.filter(username__startswith="demo-").values_list("username", flat=True):
+        assert username in out, username
+        assert f"`{username}`" in readme, f"README does not list {username}"
 
 
 def test_territory_only_loads_the_town_and_accounts(db):

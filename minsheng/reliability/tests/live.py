@@ -80,11 +80,12 @@ class Response:
 
 class LiveServer:
     def __init__(self, data_dir: Path, database_url: str | None = None, *, workers: int = 2, threads: int = 4,
-                 **env: str):
+                 background_worker: bool = False, **env: str):
         self.data_dir = Path(data_dir)
         self.port = free_port()
         self.env = command_env(self.data_dir, database_url, MINSHENG_ANON_INTAKE_LIMIT="100000", **env)
         self.workers, self.threads = workers, threads
+        self.background_worker = background_worker
         self.proc: subprocess.Popen | None = None
         self.log = self.data_dir / "serve.log"
 
@@ -98,7 +99,8 @@ class LiveServer:
         log = self.log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "minsheng", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads), "--no-worker"],
+             "--workers", str(self.workers), "--threads", str(self.threads),
+             *([] if self.background_worker else ["--no-worker"])],
             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

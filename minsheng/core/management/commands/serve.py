@@ -37,6 +37,9 @@ class Command(BaseCommand):
             "--bind", f"{host_arg}:{port}", "--workers", str(workers), "--threads", str(threads),
             "--worker-class", "gthread", "--timeout", str(timeout), "--graceful-timeout", "20",
             "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1,::1",
+            # gunicorn's control socket defaults to one path in the home folder that every server on
+            # the machine would share; minsheng does not use it (restart with signals).
+            "--no-control-socket",
         ]
         self.stdout.write(f"minsheng serving on http://{host_arg}:{port}/ with {workers} workers")
         self.stdout.flush()

@@ -23,7 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval: float, once: bool, no_periodic: bool, **options):
         run_queued = _rq_burst if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq") else _db_batch
+        parent = int(os.environ.get("MINSHENG_PARENT_PID", "0") or 0)
         while True:
+            if parent and os.getppid() != parent:
+                log.warning("the server that started this worker (pid %s) is gone: exiting", parent)
+                return
             if not no_periodic:
                 try:
                     run_due()
