@@ -488,13 +488,15 @@ def demand_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         ctx.update({"error": _field_message(exc), "error_action": action})
         return render(request, "demands/_panel.html" if htmx else "demands/demand.html", ctx, status=exc.status)
     done = _(DONE[action])
-    try:
-        d = selectors.get_visible(user, code)
-    except NotFound:  # e.g. re-classified out of the user's territory
-        messages.success(request, _("%(code)s：%(done)s（已移出您的辖区）") % {"code": code, "done": done})
+    gone = selectors.handed_over(user, d)
+    if gone is not None:  # e.g. reclassified to another community: made, and no longer theirs (as the API says)
+        where = gone["community"] or _("镇级待分派")
+        messages.success(request, _("%(code)s：%(done)s，已转至%(where)s（已移出您的辖区）") % {
+            "code": code, "done": done, "where": where})
         if htmx:
             return HttpResponse(headers={"HX-Redirect": reverse("demands:desk")})
         return redirect("demands:desk")
+    d = selectors.get_visible(user, code)
     if htmx:
         ctx = _panel_context(request, d)
         ctx["notice"] = done
