@@ -82,32 +82,50 @@ def _int(value: str | None, field: str, message: str) -> int | None:
 def submit(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     preset = support.find_preset(community=data.get("community"), grid=data.get("grid"))
-    ctx = {"preset": preset, "values": {}, "errors": {}, "error": ""}
+    form_key = support.form_key(request.POST.get(support.FORM_KEY, "")) if request.method == "POST" else ""
+    ctx = {"preset": preset, "values": {}, "errors": {}, "error": "", "submit_key": form_key or support.new_form_key()}
     if request.method == "GET":
         return render(request, "demands/submit.html", ctx)
 
     values = {name: request.POST.get(name, "") for name in SUBMIT_FIELDS}
     ctx["values"] = values
     user = request.user if request.user.is_authenticated else None
-    try:
-        if user is None:
-            hit(f"intake:{client_ip(request)}", limit=settings.MINSHENG_ANON_INTAKE_LIMIT,
-                per_seconds=settings.MINSHENG_ANON_INTAKE_WINDOW, message="提交过于频繁，请稍后再试")
-        demand, token = services.register(
+
+    def register(analysis=None) -> tuple[Demand, str]:
+        return services.register(
             text=values["text"], channel="online", actor=user, community=preset.community, grid=preset.grid,
             place_text=values["place"], lat=_float(values["lat"], "lat"), lon=_float(values["lon"], "lon"),
             reporter_name=values["reporter_name"], reporter_phone=values["reporter_phone"],
-            reporter_user=support.reporter_account(user),
+            reporter_user=support.reporter_account(user), analysis=analysis,
         )
+
+    def throttle() -> None:
+        if user is None:
+            hit(f"intake:{client_ip(request)}", limit=settings.MINSHENG_ANON_INTAKE_LIMIT,
+                per_seconds=settings.MINSHENG_ANON_INTAKE_WINDOW, message="提交过于频繁，请稍后再试")
+
+    try:
+        if form_key:
+            # The form's one-time key: a second post of it (double tap, retry, several at once) answers
+            # with the first demand.
+            submitted = support.submit_once(form_key, values, preset=preset, user=user, throttle=throttle,
+                                             register=register, lat=_float(values["lat"], "lat"),
+                                             lon=_float(values["lon"], "lon"))
+        else:  # a page from before the key existed
+            throttle()
+            demand, token = register()
+            submitted = {"code": demand.code, "token": token}
     except DomainError as exc:
         field = SUBMIT_ERROR_FIELD.get(exc.field or "")
         if field:
             ctx["errors"] = {field: _message(exc)}
         else:
             ctx["error"] = _message(exc)
+        if isinstance(exc, Conflict):
+            ctx["submit_key"] = support.new_form_key()  # the new content goes with a new key
         return render(request, "demands/submit.html", ctx, status=exc.status)
     # Post/redirect/get: the token is shown once, on the next page, and a reload does not resubmit.
-    request.session[SUBMITTED_KEY] = {"code": demand.code, "token": token}
+    request.session[SUBMITTED_KEY] = submitted
     return redirect("demands:submit_done")
 
 
