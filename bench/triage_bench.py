@@ -13,7 +13,6 @@ Prints, per item, with bare ``jieba.lcut`` (global tokenizer, default dictionary
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
