@@ -3,7 +3,8 @@
 Defaults are safe for `minsheng serve` on one machine: embedded SQLite (WAL) under ./var/,
 DEBUG off, a secret key generated once into the data directory. Environment variables:
 MINSHENG_DATA_DIR, DATABASE_URL, MINSHENG_SECRET_KEY, MINSHENG_DEBUG, MINSHENG_ALLOWED_HOSTS,
-MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION.
+MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION,
+MINSHENG_REPORTER_CODE_MINUTES, MINSHENG_REPORTER_CODE_PER_DEMAND, MINSHENG_REPORTER_CODE_PER_CLIENT.
 """
 
 from __future__ import annotations
@@ -213,6 +214,11 @@ NINJA_PAGINATION_PER_PAGE = 50
 MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))
 MINSHENG_ANON_INTAKE_WINDOW = int(os.environ.get("MINSHENG_ANON_INTAKE_WINDOW", "3600"))
 MINSHENG_TRACK_LIMIT = int(os.environ.get("MINSHENG_TRACK_LIMIT", "60"))
+# One-time codes that let a reporter without an account rate a demand (sent by SMS): minutes a code
+# stays valid, and codes sent per demand and per client address within an hour.
+MINSHENG_REPORTER_CODE_MINUTES = int(os.environ.get("MINSHENG_REPORTER_CODE_MINUTES", "10"))
+MINSHENG_REPORTER_CODE_PER_DEMAND = int(os.environ.get("MINSHENG_REPORTER_CODE_PER_DEMAND", "3"))
+MINSHENG_REPORTER_CODE_PER_CLIENT = int(os.environ.get("MINSHENG_REPORTER_CODE_PER_CLIENT", "10"))
 # Personal data of ended demands is blanked this many days after closing (domain.md §7).
 MINSHENG_RETENTION_DAYS = int(os.environ.get("MINSHENG_RETENTION_DAYS", "365"))
 # Deadlines by urgency class (domain.md §3), in hours.
@@ -240,6 +246,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MINSHENG_LOG_LEVEL", "WARNING")},
+    # The development SMS/WeChat adapters "send" by logging: their lines must reach the console.
+    "loggers": {"minsheng.notifications": {"level": "INFO"}},
 }
 
 # Dashboard map tiles: an XYZ URL template, e.g. 天地图 (register a key at lbs.tianditu.gov.cn)

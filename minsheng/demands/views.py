@@ -32,7 +32,7 @@ from minsheng.core.ratelimit import client_ip, hit
 from minsheng.territory.models import Community, Grid
 
 from . import pages_support as support
-from . import selectors, services
+from . import reporter, selectors, services
 from .models import Category, Complexity, Demand, Kind, Resolution, Satisfaction, Status
 
 SUBMIT_FIELDS = ("text", "place", "reporter_name", "reporter_phone", "lat", "lon")
@@ -154,10 +154,13 @@ def _track_credentials(data) -> dict:
 
 
 def _track_context(d: Demand, creds: dict) -> dict:
+    # The last four digits show progress only; rating needs the token or a code sent by SMS.
+    by_token = bool(creds["token"]) and services.check_tracking(d, creds["token"])
     return {
         "d": d, "public": d, "steps": support.steps(d), "timeline": support.public_timeline(d),
         "extensions": list(d.extensions.order_by("at", "id")), "creds": creds, "code": d.code,
-        "can_rate": d.awaiting_callback,
+        "can_rate": d.awaiting_callback, "needs_code": d.awaiting_callback and not by_token,
+        "code_minutes": reporter.code_minutes(),
         "resolutions": [(Resolution.RESOLVED, _("已解决")), (Resolution.PARTLY, _("部分解决")),
                         (Resolution.UNRESOLVED, _("未解决"))],
         "satisfactions": [(v, label) for v, label in Satisfaction.choices if v != Satisfaction.NO_ANSWER],
@@ -197,6 +200,41 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "demands/track.html", ctx)
 
 
+def _track_refused(creds: dict, d: Demand | None, exc: DomainError, *, key: str) -> dict:
+    """Context for the tracking page again, with the refusal where the resident acted (`key`: rate_error or
+    code_error)."""
+    ctx: dict = {"creds": creds, "code": creds["code"], "error": ""}
+    if d is None:
+        ctx["error"] = _message(exc)
+    else:
+        d = Demand.objects.select_related("community", "merged_into").get(pk=d.pk)
+        ctx.update(_track_context(d, creds))
+        ctx[key] = _message(exc)
+    return ctx
+
+
+@never_cache
+@require_POST
+def track_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Send the reporter a one-time code by SMS (the code and the last four digits are asked for)."""
+    creds = _track_credentials(request.POST)
+    creds["code"], creds["token"] = code.strip().upper()[:32], ""
+    d = None
+    try:
+        hit(f"track:{client_ip(request)}", limit=settings.MINSHENG_TRACK_LIMIT, per_seconds=3600,
+            message="操作过于频繁，请稍后再试")
+        d = support.find_for_tracking(creds["code"], phone4=creds["phone4"])
+        if d is None:
+            raise NotFound(_(NOT_FOUND_TRACK))
+        reporter.request_code(d, client=client_ip(request))
+    except DomainError as exc:
+        ctx = _track_refused(creds, d, exc, key="code_error")
+        return render(request, "demands/track.html", ctx, status=exc.status)
+    messages.success(request, _("验证码已发送到尾号 %(last4)s 的手机，%(minutes)s 分钟内有效。") % {
+        "last4": creds["phone4"], "minutes": reporter.code_minutes()})
+    return redirect(_track_url(creds) + "#rate")
+
+
 @never_cache
 @require_POST
 def track_rate(request: HttpRequest, code: str) -> HttpResponse:
@@ -216,16 +254,10 @@ def track_rate(request: HttpRequest, code: str) -> HttpResponse:
             raise InvalidInput(_("请选择解决情况"), field="resolution")
         if satisfaction not in Satisfaction.values or satisfaction == Satisfaction.NO_ANSWER:
             raise InvalidInput(_("请选择满意度"), field="satisfaction")
-        services.callback(d, None, resolution=resolution, satisfaction=satisfaction,
-                          note=request.POST.get("note", ""), by_reporter=True)
+        reporter.rate(d, token=creds["token"], code=request.POST.get("otp", ""), resolution=resolution,
+                      satisfaction=satisfaction, note=request.POST.get("note", ""))
     except DomainError as exc:
-        ctx: dict = {"creds": creds, "code": creds["code"], "error": ""}
-        if d is None:
-            ctx["error"] = _message(exc)
-        else:
-            d = Demand.objects.select_related("community", "merged_into").get(pk=d.pk)
-            ctx.update(_track_context(d, creds))
-            ctx["rate_error"] = _message(exc)
+        ctx = _track_refused(creds, d, exc, key="rate_error")
         return render(request, "demands/track.html", ctx, status=exc.status)
     messages.success(request, _("感谢您的评价！"))
     return redirect(_track_url(creds))
