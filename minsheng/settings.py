@@ -4,7 +4,8 @@ Defaults are safe for `minsheng serve` on one machine: embedded SQLite (WAL) und
 DEBUG off, a secret key generated once into the data directory. Environment variables:
 MINSHENG_DATA_DIR, DATABASE_URL, MINSHENG_SECRET_KEY, MINSHENG_DEBUG, MINSHENG_ALLOWED_HOSTS,
 MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION,
-MINSHENG_REPORTER_CODE_MINUTES, MINSHENG_REPORTER_CODE_PER_DEMAND, MINSHENG_REPORTER_CODE_PER_CLIENT.
+MINSHENG_REPORTER_CODE_MINUTES, MINSHENG_REPORTER_CODE_PER_DEMAND, MINSHENG_REPORTER_CODE_PER_CLIENT,
+MINSHENG_IDEMPOTENCY_KEEP_HOURS.
 """
 
 from __future__ import annotations
@@ -221,6 +222,9 @@ MINSHENG_REPORTER_CODE_PER_DEMAND = int(os.environ.get("MINSHENG_REPORTER_CODE_P
 MINSHENG_REPORTER_CODE_PER_CLIENT = int(os.environ.get("MINSHENG_REPORTER_CODE_PER_CLIENT", "10"))
 # Personal data of ended demands is blanked this many days after closing (domain.md §7).
 MINSHENG_RETENTION_DAYS = int(os.environ.get("MINSHENG_RETENTION_DAYS", "365"))
+# Answers kept for retries of a request with an Idempotency-Key (or /submit/'s form key) are dropped by the
+# daily retention job after this many hours.
+MINSHENG_IDEMPOTENCY_KEEP_HOURS = int(os.environ.get("MINSHENG_IDEMPOTENCY_KEEP_HOURS", "48"))
 # Deadlines by urgency class (domain.md §3), in hours.
 MINSHENG_DEADLINES = {
     "contact_hours": {"urgent": 2, "ordinary": 24},

@@ -56,3 +56,8 @@ def once(caller: str, key: str, request_hash: str, make: Callable[[], tuple[dict
 def forget(demand_ids) -> int:
     """Drop the kept answers of these demands (they may hold a credential; erasure and retention)."""
     return IdempotencyRecord.objects.filter(demand_id__in=demand_ids).delete()[0]
+
+
+def drop_older_than(before) -> int:
+    """Retention: answers kept for retries are needed for hours, not for ever."""
+    return IdempotencyRecord.objects.filter(created_at__lt=before).delete()[0]

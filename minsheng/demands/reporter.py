@@ -94,3 +94,13 @@ def rate(d: Demand, *, token: str = "", code: str = "", resolution: str, satisfa
             raise NotAllowed("otp: 验证码已使用，请重新获取", field="otp")
         return services.callback(d, None, resolution=resolution, satisfaction=satisfaction, note=note,
                                  by_reporter=True)
+
+
+def forget(demand_ids) -> int:
+    """Erasure and retention: the codes of these demands go (they were sent to the erased phone)."""
+    return ReporterCode.objects.filter(demand_id__in=demand_ids).delete()[0]
+
+
+def drop_expired(before) -> int:
+    """Codes that expired before `before` prove nothing any more."""
+    return ReporterCode.objects.filter(expires_at__lt=before).delete()[0]

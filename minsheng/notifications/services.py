@@ -173,6 +173,43 @@ def notify_users(users, *, subject: str, body: str, link: str = "", email: bool 
             _create(recipients, subject=subject, body=body, link=link)
 
 
+ERASED = "（个人信息已清除）"
+
+
+def _scrub(text: str, secrets_: list[str]) -> str:
+    for value in secrets_:
+        text = text.replace(value, ERASED)
+    return text
+
+
+def forget_reporter(demand_code: str, *, phone: str = "", name: str = "") -> int:
+    """Erasure and retention (reliability.rights): the rows that told a demand's reporter something lose
+    the phone they went to and their wording (which may quote staff notes); any other row about the demand
+    loses every mention of the phone and name. A message not yet sent is not sent. Returns rows changed."""
+    rows = Notification.objects.select_for_update().filter(demand_code=demand_code).order_by("pk")
+    secrets_ = [v for v in (phone, name) if len(v) >= 2]
+    changed = 0
+    for n in rows:
+        to_reporter = n.channel == K.SMS or (phone and n.address == phone)
+        body = ERASED if to_reporter else _scrub(n.body, secrets_)
+        address = "" if to_reporter else _scrub(n.address, secrets_)
+        subject = _scrub(n.subject, secrets_)
+        if (body, address, subject) == (n.body, n.address, n.subject):
+            continue
+        update = {"body": body, "address": address, "subject": subject}
+        if n.state == Notification.State.PENDING:
+            update.update(state=Notification.State.FAILED, error="个人信息已清除，未发送")
+        Notification.objects.filter(pk=n.pk).update(**update)
+        changed += 1
+    return changed
+
+
+def codes_with_reporter_rows(codes) -> list[str]:
+    """Of these demand codes (a list or a queryset of codes), those with a row still addressed to a phone."""
+    return list(Notification.objects.filter(channel=K.SMS, demand_code__in=codes).exclude(address="")
+                .values_list("demand_code", flat=True).distinct())
+
+
 def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, channel=K.IN_APP, read_at=None).count()
 

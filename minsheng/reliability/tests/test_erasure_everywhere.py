@@ -23,7 +23,7 @@ from django.test import Client
 from django.utils import timezone
 
 from minsheng.demands import services
-from minsheng.demands.models import Demand
+from minsheng.demands.models import Demand, IdempotencyRecord
 from minsheng.notifications.models import Notification
 from minsheng.reliability import rights
 from minsheng.territory.models import Community
@@ -102,7 +102,8 @@ def test_approved_deletion_leaves_no_copy(demo_territory, bearer, media):
 
     assert _copies(PHONE, NAME, MASKED) == []
     assert _files_with(PHONE, NAME) == []
-    # The demands and their events stay, and the replay of the API answer no longer needs the record.
+    # The answer kept for retries (it holds the tracking token) is gone; the demands and events stay.
+    assert not IdempotencyRecord.objects.filter(demand=d).exists()
     assert Demand.objects.filter(pk__in=[d.pk, from_form.pk]).count() == 2
     assert d.events.filter(action="erase_personal").exists()
 
@@ -121,17 +122,24 @@ def _ledger(rows: list[list]) -> SimpleUploadedFile:
 
 def test_retention_leaves_no_copy(demo_territory, media, settings):
     from minsheng.collection import ledger_web
+    from minsheng.collection.models import LedgerImport
 
     staff = _user("demo-cailing")
-    # A closed demand from an old ledger uploaded through the web (the file is kept on disk)…
-    imp = ledger_web.upload(staff, _ledger([["CL-2023-00077", "2023-03-01 09:00", "采菱社区", "采菱家园3幢门口积水",
-                                             NAME, PHONE, "2023-03-01 10:00", "2023-03-01 11:00",
-                                             "2023-03-02 09:00", "2023-03-03 09:00", "已解决", "满意"]]))
+    row = ["CL-2023-00077", "2023-03-01 09:00", "采菱社区", "采菱家园3幢门口积水", NAME, PHONE, "2023-03-01 10:00",
+           "2023-03-01 11:00", "2023-03-02 09:00", "2023-03-03 09:00", "已解决", "满意"]
+    # A closed demand from an old ledger uploaded through the web: once imported, the file is not kept…
+    imp = ledger_web.upload(staff, _ledger([row]))
     assert imp.state == "ready", imp.errors
+    assert _files_with(PHONE)
     ledger_web.confirm(imp, staff)
+    assert _files_with(PHONE) == []
     old = Demand.objects.get(code="CL-2023-00077")
     assert old.status == "closed" and old.reporter_phone == PHONE
-    # …and one registered online and closed long ago, with the reporter told by SMS at every step.
+    # …and an upload of it never imported is kept a day at most.
+    again = ledger_web.upload(staff, _ledger([row]))
+    assert again.state == "ready" and _files_with(PHONE)
+    LedgerImport.objects.filter(pk=again.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    # One registered online and closed long ago, with the reporter told by SMS at every step.
     d, _token = services.register(text="采菱一期5幢楼道灯不亮", channel="online", community=old.community,
                                   reporter_name=NAME, reporter_phone=PHONE, run_triage=False, category="sanitation")
     services.accept(d, staff)
@@ -141,10 +149,23 @@ def test_retention_leaves_no_copy(demo_territory, media, settings):
     long_ago = timezone.now() - timedelta(days=settings.MINSHENG_RETENTION_DAYS + 1)
     Demand.objects.filter(pk=d.pk).update(closed_at=long_ago)
     assert Notification.objects.filter(address=PHONE, demand_code=d.code).count() >= 3
-    assert _files_with(PHONE)
 
     assert rights.apply_retention() == 2
 
     assert _copies(PHONE, NAME, MASKED) == []
     assert _files_with(PHONE, NAME) == []
     assert Demand.objects.get(pk=d.pk).status == "closed"
+    assert LedgerImport.objects.get(pk=again.pk).state == "invalid"  # it can no longer be imported
+
+
+def test_retention_drops_answers_kept_for_retries(demo_territory, settings):
+    from minsheng.demands.models import IdempotencyRecord
+
+    r = Client().post("/api/v1/demands", {"text": "采菱一期5幢楼道灯不亮", "community": "采菱社区"},
+                      content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert r.status_code == 201 and IdempotencyRecord.objects.count() == 1
+    rights.apply_retention()
+    assert IdempotencyRecord.objects.count() == 1  # still within its keep time
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=settings.MINSHENG_IDEMPOTENCY_KEEP_HOURS + 1))
+    rights.apply_retention()
+    assert IdempotencyRecord.objects.count() == 0
