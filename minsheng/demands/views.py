@@ -258,6 +258,8 @@ def track_rate(request: HttpRequest, code: str) -> HttpResponse:
                       satisfaction=satisfaction, note=request.POST.get("note", ""))
     except DomainError as exc:
         ctx = _track_refused(creds, d, exc, key="rate_error")
+        # What the resident chose stays chosen (a wrong code should not cost them the form).
+        ctx["chosen"] = {name: request.POST.get(name, "")[:500] for name in ("resolution", "satisfaction", "note")}
         return render(request, "demands/track.html", ctx, status=exc.status)
     messages.success(request, _("感谢您的评价！"))
     return redirect(_track_url(creds))

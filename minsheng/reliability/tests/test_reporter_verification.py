@@ -112,6 +112,7 @@ def test_code_by_sms_lets_the_reporter_rate_once(answered, caplog):
     r = client.post(f"/track/{d.code}/rate", {"phone4": "5678", "otp": wrong, "resolution": "resolved",
                                               "satisfaction": "satisfied"})
     assert r.status_code == 403 and Demand.objects.get(pk=d.pk).status == "answered"
+    assert 'value="resolved" required checked' in r.content.decode()  # what they chose stays chosen
     # The right one rates, once.
     r = client.post(f"/track/{d.code}/rate", {"phone4": "5678", "otp": code, "resolution": "unresolved",
                                               "satisfaction": "dissatisfied"})
