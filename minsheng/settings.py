@@ -4,7 +4,8 @@ Defaults are safe for `minsheng serve` on one machine: embedded SQLite (WAL) und
 DEBUG off, a secret key generated once into the data directory. Environment variables:
 MINSHENG_DATA_DIR, DATABASE_URL, MINSHENG_SECRET_KEY, MINSHENG_DEBUG, MINSHENG_ALLOWED_HOSTS,
 MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION,
-MINSHENG_MIN_FREE_MB, MINSHENG_HEALTH_PROBE_SECONDS.
+MINSHENG_MIN_FREE_MB, MINSHENG_HEALTH_PROBE_SECONDS, MINSHENG_REPORTER_CODE_MINUTES,
+MINSHENG_REPORTER_CODE_PER_DEMAND, MINSHENG_REPORTER_CODE_PER_CLIENT, MINSHENG_IDEMPOTENCY_KEEP_HOURS.
 """
 
 from __future__ import annotations
@@ -235,8 +236,16 @@ NINJA_PAGINATION_PER_PAGE = 50
 MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))
 MINSHENG_ANON_INTAKE_WINDOW = int(os.environ.get("MINSHENG_ANON_INTAKE_WINDOW", "3600"))
 MINSHENG_TRACK_LIMIT = int(os.environ.get("MINSHENG_TRACK_LIMIT", "60"))
+# One-time codes that let a reporter without an account rate a demand (sent by SMS): minutes a code
+# stays valid, and codes sent per demand and per client address within an hour.
+MINSHENG_REPORTER_CODE_MINUTES = int(os.environ.get("MINSHENG_REPORTER_CODE_MINUTES", "10"))
+MINSHENG_REPORTER_CODE_PER_DEMAND = int(os.environ.get("MINSHENG_REPORTER_CODE_PER_DEMAND", "3"))
+MINSHENG_REPORTER_CODE_PER_CLIENT = int(os.environ.get("MINSHENG_REPORTER_CODE_PER_CLIENT", "10"))
 # Personal data of ended demands is blanked this many days after closing (domain.md §7).
 MINSHENG_RETENTION_DAYS = int(os.environ.get("MINSHENG_RETENTION_DAYS", "365"))
+# Answers kept for retries of a request with an Idempotency-Key (or /submit/'s form key) are dropped by the
+# daily retention job after this many hours.
+MINSHENG_IDEMPOTENCY_KEEP_HOURS = int(os.environ.get("MINSHENG_IDEMPOTENCY_KEEP_HOURS", "48"))
 # Deadlines by urgency class (domain.md §3), in hours.
 MINSHENG_DEADLINES = {
     "contact_hours": {"urgent": 2, "ordinary": 24},
@@ -266,6 +275,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MINSHENG_LOG_LEVEL", "WARNING")},
+    # The development SMS/WeChat adapters "send" by logging: their lines must reach the console.
+    "loggers": {"minsheng.notifications": {"level": "INFO"}},
 }
 
 # Dashboard map tiles: an XYZ URL template, e.g. 天地图 (register a key at lbs.tianditu.gov.cn)

@@ -144,15 +144,19 @@ def log_personal_data_reads(*, user, subjects: Iterable[str], fields: list[str],
 
 
 def mask_phone(phone: str) -> str:
-    """138****5678 for mobiles; keep area code and last four digits of landlines."""
+    """138****5678 for mobiles; area code (when at least four digits stay hidden) and last four digits of
+    landlines. Never more than the last four digits and a prefix: those four show progress on /track/,
+    nothing more (acting as the reporter needs the tracking token or an SMS code)."""
     digits = phone.strip()
     if not digits:
         return ""
     if len(digits) >= 11 and digits[0] == "1":
         return f"{digits[:3]}****{digits[-4:]}"
     if len(digits) > 4:
-        head = digits.split("-")[0] if "-" in digits else digits[:3]
-        return f"{head}-****{digits[-4:]}" if "-" in digits else f"{head}****{digits[-4:]}"
+        head, sep = (digits.split("-")[0], "-") if "-" in digits else (digits[:3], "")
+        if sum(c.isdigit() for c in digits) - len(head) - 4 < 4:
+            head, sep = "", ""
+        return f"{head}{sep}****{digits[-4:]}"
     return "****"
 
 

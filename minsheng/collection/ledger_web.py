@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -123,6 +124,8 @@ def preview(imp: LedgerImport, actor) -> LedgerImport:
     except LedgerError as exc:
         imp.state, imp.rows, imp.errors, imp.message = S.INVALID, 0, [[0, str(exc)]], str(exc)
         imp.save()
+        drop_file(imp.pk)
+        imp.refresh_from_db()
         return imp
     imp.rows = total
     imp.errors = [[n, reason] for n, reason in errors]
@@ -135,6 +138,9 @@ def preview(imp: LedgerImport, actor) -> LedgerImport:
     else:
         imp.state, imp.message = S.READY, ""
     imp.save()
+    if imp.state == S.INVALID:
+        drop_file(imp.pk)  # nothing will be imported from it
+        imp.refresh_from_db()
     return imp
 
 
@@ -204,6 +210,7 @@ def run_import(pk: int) -> None:
             LedgerImport.objects.filter(pk=pk).update(
                 state=S.FAILED, errors=[[n, r] for n, r in errors], progress=100, finished_at=timezone.now(),
                 message=f"{len(errors)} 行有误，未导入任何数据")
+            drop_file(pk)
             return
         _progress(pk, 30, f"检查通过，正在写入 {total} 行")
         created = existing = 0
@@ -216,10 +223,62 @@ def run_import(pk: int) -> None:
         LedgerImport.objects.filter(pk=pk).update(
             state=S.DONE, progress=100, created=created, existing=existing, finished_at=timezone.now(),
             message=f"导入完成：新建 {created}，已存在 {existing}")
+        drop_file(pk)
     except Exception as exc:  # a failed import changes nothing (the transaction rolled back)
         log.exception("ledger import %s failed", pk)
         LedgerImport.objects.filter(pk=pk).update(state=S.FAILED, progress=100, finished_at=timezone.now(),
                                                   message=f"导入失败，未写入任何数据：{type(exc).__name__}")
+        drop_file(pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# The uploaded file holds residents' names and phones: it is kept only while it may still be imported
+
+
+UPLOAD_KEEP = timedelta(hours=24)
+FORGOTTEN = "文件已删除（其中的个人信息按删除要求或保存期限清除），如需导入请重新上传"
+
+
+def drop_file(pk: int, *, message: str = "") -> None:
+    """Delete an upload's file; the row stops naming it first. A ledger not imported yet can no longer be."""
+    imp = LedgerImport.objects.filter(pk=pk).first()
+    if imp is None or not imp.file:
+        return
+    name = imp.file.name
+    update: dict = {"file": ""}
+    if imp.state == S.READY:
+        update.update(state=S.INVALID, message=message or FORGOTTEN)
+    LedgerImport.objects.filter(pk=pk).update(**update)
+    imp.file.storage.delete(name)
+
+
+def forget(codes) -> int:
+    """Erasure and retention: previews lose the (masked) reporter of these demands, and a kept file that
+    lists one of them is deleted. Returns the uploads changed."""
+    codes = set(codes)
+    changed = 0
+    for imp in LedgerImport.objects.exclude(preview=[]).only("pk", "preview", "file", "state").iterator():
+        rows = imp.preview or []
+        hit_rows = [r for r in rows if r.get("code") in codes and (r.get("reporter_name") or r.get("reporter_phone"))]
+        if not hit_rows and not (imp.file and any(r.get("code") in codes for r in rows)):
+            continue
+        for r in hit_rows:
+            r["reporter_name"], r["reporter_phone"] = "", ""
+        LedgerImport.objects.filter(pk=imp.pk).update(preview=rows)
+        if imp.file and imp.state not in (S.QUEUED, S.RUNNING):
+            drop_file(imp.pk)
+        changed += 1
+    return changed
+
+
+def drop_stale_uploads(now=None) -> int:
+    """Retention: files of uploads not imported within `UPLOAD_KEEP` go."""
+    before = (now or timezone.now()) - UPLOAD_KEEP
+    stale = list(LedgerImport.objects.filter(created_at__lt=before).exclude(file="")
+                 .exclude(state__in=[S.QUEUED, S.RUNNING]).values_list("pk", flat=True))
+    for pk in stale:
+        drop_file(pk, message="文件超过 24 小时未导入，已删除；如需导入请重新上传")
+    return len(stale)
 
 
 # ---------------------------------------------------------------------------------------------

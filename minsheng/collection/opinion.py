@@ -414,3 +414,9 @@ def texts_to_demands(form: OpinionForm, actor) -> int:
         _d, new = answer_to_demand(form, actor, pk)
         created += new
     return created
+
+
+def forget_respondents(demand_ids) -> int:
+    """Erasure and retention: an answer turned into one of these demands no longer names its respondent."""
+    responses = FormAnswer.objects.filter(demand_id__in=demand_ids).values("response_id")
+    return FormResponse.objects.filter(pk__in=responses).exclude(respondent_name="").update(respondent_name="")

@@ -119,6 +119,19 @@ class PublicDemandOut(Schema):
     events: list[EventOut]
 
 
+class DemandHandedOverOut(Schema):
+    """A change that moved the demand out of the caller's territory was made; this is what they may
+    still see of it."""
+
+    code: str
+    status: str
+    status_name: str
+    community: str | None
+    grid: str | None
+    in_scope: bool = Field(False, description="false: the demand is now outside the caller's territory")
+    events: list[EventOut]
+
+
 class DemandPage(Schema):
     count: int | None = Field(None, description="how many match; null for the ended history (newest first), "
                                                 "which is paged with has_next instead of being counted")
@@ -179,13 +192,14 @@ def _summary(d: Demand) -> dict:
     }
 
 
+def _event(e, *, public_only: bool) -> dict:
+    return {"at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+            "actor": ("工作人员" if e.actor_id else e.actor_label) if public_only else e.actor_label, "note": e.note}
+
+
 def _events(d: Demand, *, public_only: bool) -> list[dict]:
     qs = selectors.public_events(d) if public_only else d.events.order_by("at", "id")
-    return [
-        {"at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-         "actor": ("工作人员" if e.actor_id else e.actor_label) if public_only else e.actor_label, "note": e.note}
-        for e in qs
-    ]
+    return [_event(e, public_only=public_only) for e in qs]
 
 
 def _extensions(d: Demand) -> list[dict]:
@@ -367,7 +381,7 @@ def _days(value: int | None) -> int:
     return value
 
 
-@router.post("/{code}/actions/{action}", response={200: DemandOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+@router.post("/{code}/actions/{action}", response={200: DemandOut | DemandHandedOverOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
                                                    422: ErrorOut}, auth=staff_auth)
 def act(request: HttpRequest, code: str, action: str, payload: ActionIn | None = None):
     """Move a demand along its life (domain.md §3). 403: role or scope; 409: state or a concurrent change."""
@@ -375,7 +389,12 @@ def act(request: HttpRequest, code: str, action: str, payload: ActionIn | None =
     if action not in ACTIONS:
         raise NotFound(f"未知动作 {action}，可选：{', '.join(ACTIONS)}")
     d = selectors.get_visible(user, code)
-    ACTIONS[action](d, user, payload or ActionIn())
+    changed = ACTIONS[action](d, user, payload or ActionIn())
+    d = changed if isinstance(changed, Demand) else d
+    # Reclassified to another community: the change is made, so say so (200) with what is still theirs.
+    if (gone := selectors.handed_over(user, d)) is not None:
+        gone["events"] = [_event(e, public_only=False) for e in gone["events"]]
+        return gone
     return detail(user, selectors.get_visible(user, code), via=f"api:{action}")
 
 

@@ -295,3 +295,21 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller}:{self.key}"
+
+
+class ReporterCode(models.Model):
+    """A one-time code sent by SMS to the phone the reporter gave: it proves the reporter for one action
+    (rating the result). Only a keyed digest is kept; the newest unused, unexpired code is the valid one."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True, help_text="used, superseded, or burnt by wrong guesses")
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["demand", "created_at"], name="reportercode_demand")]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id}@{self.created_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,9 @@ business code. Nothing here changes a demand except through `services`.
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +22,7 @@ from minsheng.accounts.selectors import covers, has_role, is_staff_member, membe
 from minsheng.core.errors import Conflict
 from minsheng.territory.models import Community, Grid
 
-from . import services
+from . import idempotency, services
 from .models import ENDED_STATES, OPEN_STATES, Demand, DemandEvent, Status
 
 S = Status
@@ -165,6 +168,58 @@ def find_preset(*, community: str | None = None, grid: str | None = None) -> Pre
         else:
             preset.community = preset.grid.community
     return preset
+
+
+FORM_KEY = "submit_key"
+_FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+SUBMIT_CALLER = "page:submit"
+FORM_REUSED = "这张表单已经提交过。如需反映另一个问题，请核对内容后再提交一次。"
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def form_key(value: str) -> str:
+    """The form's one-time key as posted, or "" when it is missing or malformed."""
+    value = (value or "").strip()
+    return value if _FORM_KEY.match(value) else ""
+
+
+def _seal(token: str, key: str) -> str:
+    """The tracking token, readable only with the form key the browser holds (the database keeps a digest
+    of the key, so a stored answer gives no reader a credential)."""
+    raw = token.encode()
+    pad = hashlib.shake_256(f"minsheng-submit:{key}".encode()).digest(len(raw))
+    return bytes(a ^ b for a, b in zip(raw, pad, strict=True)).hex()
+
+
+def _unseal(sealed: str, key: str) -> str:
+    raw = bytes.fromhex(sealed)
+    pad = hashlib.shake_256(f"minsheng-submit:{key}".encode()).digest(len(raw))
+    return bytes(a ^ b for a, b in zip(raw, pad, strict=True)).decode()
+
+
+def submit_once(key: str, values: dict, *, preset: Preset, user, throttle: Callable[[], None],
+                register: Callable[..., tuple[Demand, str]], lat: float | None, lon: float | None) -> dict:
+    """Register the /submit/ form once per form key: {"code", "token"} of the demand it made."""
+    record_key = hashlib.sha256(key.encode()).hexdigest()
+    request_hash = idempotency.request_digest(
+        *(str(values.get(name, "")) for name in sorted(values)), str(preset.community and preset.community.pk),
+        str(preset.grid and preset.grid.pk), str(getattr(user, "pk", "")))
+    body = idempotency.recorded(SUBMIT_CALLER, record_key, request_hash, reused=str(_(FORM_REUSED)))
+    if body is None:
+        throttle()
+        # Triage before the transaction: the write lock is then held for the inserts only.
+        analysis = services.analyse_intake(text=values["text"], channel="online", community=preset.community,
+                                           grid=preset.grid, place_text=values["place"], lat=lat, lon=lon)
+
+        def make() -> tuple[dict, Demand]:
+            demand, token = register(analysis)
+            return {"code": demand.code, "sealed": _seal(token, key)}, demand
+
+        body, _replayed = idempotency.once(SUBMIT_CALLER, record_key, request_hash, make, reused=str(_(FORM_REUSED)))
+    return {"code": body["code"], "token": _unseal(body["sealed"], key)}
 
 
 def credentials_match(d: Demand, *, token: str = "", phone4: str = "") -> bool:

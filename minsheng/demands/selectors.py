@@ -49,6 +49,21 @@ def get_visible(user, code: str) -> Demand:
     return d
 
 
+def handed_over(user, d: Demand) -> dict | None:
+    """After a change that moved `d` out of the caller's territory (e.g. reclassified to another
+    community): what the caller may still see, namely where it went and the step they took. None
+    while the demand is still theirs to see."""
+    if visible_demands(user).filter(pk=d.pk).exists():
+        return None
+    d = Demand.objects.select_related("community", "grid").get(pk=d.pk)
+    own = d.events.filter(actor_id=getattr(user, "pk", None)).order_by("-at", "-id").first()
+    return {
+        "code": d.code, "status": d.status, "status_name": str(d.get_status_display()),
+        "community": d.community.name if d.community_id else None, "grid": d.grid.name if d.grid_id else None,
+        "in_scope": False, "events": [own] if own else [],
+    }
+
+
 def entitled_to_personal_data(user, d: Demand) -> bool:
     """domain.md §7: the handler and the staff of the reporter's own community (and the reporter)."""
     if not getattr(user, "is_authenticated", False):

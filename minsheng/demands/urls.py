@@ -10,6 +10,7 @@ urlpatterns = [
     path("submit/", views.submit, name="submit"),
     path("submit/done/", views.submit_done, name="submit_done"),
     path("track/", views.track, name="track"),
+    path("track/<str:code>/code", views.track_code, name="track_code"),
     path("track/<str:code>/rate", views.track_rate, name="track_rate"),
     path("desk/", views.desk, name="desk"),
     path("desk/bulk-assign", views.bulk_assign, name="bulk_assign"),

@@ -32,7 +32,7 @@ from minsheng.core.ratelimit import client_ip, hit
 from minsheng.territory.models import Community, Grid
 
 from . import pages_support as support
-from . import selectors, services
+from . import reporter, selectors, services
 from .models import Category, Complexity, Demand, Kind, Resolution, Satisfaction, Status
 
 SUBMIT_FIELDS = ("text", "place", "reporter_name", "reporter_phone", "lat", "lon")
@@ -82,32 +82,50 @@ def _int(value: str | None, field: str, message: str) -> int | None:
 def submit(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     preset = support.find_preset(community=data.get("community"), grid=data.get("grid"))
-    ctx = {"preset": preset, "values": {}, "errors": {}, "error": ""}
+    form_key = support.form_key(request.POST.get(support.FORM_KEY, "")) if request.method == "POST" else ""
+    ctx = {"preset": preset, "values": {}, "errors": {}, "error": "", "submit_key": form_key or support.new_form_key()}
     if request.method == "GET":
         return render(request, "demands/submit.html", ctx)
 
     values = {name: request.POST.get(name, "") for name in SUBMIT_FIELDS}
     ctx["values"] = values
     user = request.user if request.user.is_authenticated else None
-    try:
-        if user is None:
-            hit(f"intake:{client_ip(request)}", limit=settings.MINSHENG_ANON_INTAKE_LIMIT,
-                per_seconds=settings.MINSHENG_ANON_INTAKE_WINDOW, message="提交过于频繁，请稍后再试")
-        demand, token = services.register(
+
+    def register(analysis=None) -> tuple[Demand, str]:
+        return services.register(
             text=values["text"], channel="online", actor=user, community=preset.community, grid=preset.grid,
             place_text=values["place"], lat=_float(values["lat"], "lat"), lon=_float(values["lon"], "lon"),
             reporter_name=values["reporter_name"], reporter_phone=values["reporter_phone"],
-            reporter_user=support.reporter_account(user),
+            reporter_user=support.reporter_account(user), analysis=analysis,
         )
+
+    def throttle() -> None:
+        if user is None:
+            hit(f"intake:{client_ip(request)}", limit=settings.MINSHENG_ANON_INTAKE_LIMIT,
+                per_seconds=settings.MINSHENG_ANON_INTAKE_WINDOW, message="提交过于频繁，请稍后再试")
+
+    try:
+        if form_key:
+            # The form's one-time key: a second post of it (double tap, retry, several at once) answers
+            # with the first demand.
+            submitted = support.submit_once(form_key, values, preset=preset, user=user, throttle=throttle,
+                                             register=register, lat=_float(values["lat"], "lat"),
+                                             lon=_float(values["lon"], "lon"))
+        else:  # a page from before the key existed
+            throttle()
+            demand, token = register()
+            submitted = {"code": demand.code, "token": token}
     except DomainError as exc:
         field = SUBMIT_ERROR_FIELD.get(exc.field or "")
         if field:
             ctx["errors"] = {field: _message(exc)}
         else:
             ctx["error"] = _message(exc)
+        if isinstance(exc, Conflict):
+            ctx["submit_key"] = support.new_form_key()  # the new content goes with a new key
         return render(request, "demands/submit.html", ctx, status=exc.status)
     # Post/redirect/get: the token is shown once, on the next page, and a reload does not resubmit.
-    request.session[SUBMITTED_KEY] = {"code": demand.code, "token": token}
+    request.session[SUBMITTED_KEY] = submitted
     return redirect("demands:submit_done")
 
 
@@ -136,10 +154,13 @@ def _track_credentials(data) -> dict:
 
 
 def _track_context(d: Demand, creds: dict) -> dict:
+    # The last four digits show progress only; rating needs the token or a code sent by SMS.
+    by_token = bool(creds["token"]) and services.check_tracking(d, creds["token"])
     return {
         "d": d, "public": d, "steps": support.steps(d), "timeline": support.public_timeline(d),
         "extensions": list(d.extensions.order_by("at", "id")), "creds": creds, "code": d.code,
-        "can_rate": d.awaiting_callback,
+        "can_rate": d.awaiting_callback, "needs_code": d.awaiting_callback and not by_token,
+        "code_minutes": reporter.code_minutes(),
         "resolutions": [(Resolution.RESOLVED, _("已解决")), (Resolution.PARTLY, _("部分解决")),
                         (Resolution.UNRESOLVED, _("未解决"))],
         "satisfactions": [(v, label) for v, label in Satisfaction.choices if v != Satisfaction.NO_ANSWER],
@@ -179,6 +200,41 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "demands/track.html", ctx)
 
 
+def _track_refused(creds: dict, d: Demand | None, exc: DomainError, *, key: str) -> dict:
+    """Context for the tracking page again, with the refusal where the resident acted (`key`: rate_error or
+    code_error)."""
+    ctx: dict = {"creds": creds, "code": creds["code"], "error": ""}
+    if d is None:
+        ctx["error"] = _message(exc)
+    else:
+        d = Demand.objects.select_related("community", "merged_into").get(pk=d.pk)
+        ctx.update(_track_context(d, creds))
+        ctx[key] = _message(exc)
+    return ctx
+
+
+@never_cache
+@require_POST
+def track_code(request: HttpRequest, code: str) -> HttpResponse:
+    """Send the reporter a one-time code by SMS (the code and the last four digits are asked for)."""
+    creds = _track_credentials(request.POST)
+    creds["code"], creds["token"] = code.strip().upper()[:32], ""
+    d = None
+    try:
+        hit(f"track:{client_ip(request)}", limit=settings.MINSHENG_TRACK_LIMIT, per_seconds=3600,
+            message="操作过于频繁，请稍后再试")
+        d = support.find_for_tracking(creds["code"], phone4=creds["phone4"])
+        if d is None:
+            raise NotFound(_(NOT_FOUND_TRACK))
+        reporter.request_code(d, client=client_ip(request))
+    except DomainError as exc:
+        ctx = _track_refused(creds, d, exc, key="code_error")
+        return render(request, "demands/track.html", ctx, status=exc.status)
+    messages.success(request, _("验证码已发送到尾号 %(last4)s 的手机，%(minutes)s 分钟内有效。") % {
+        "last4": creds["phone4"], "minutes": reporter.code_minutes()})
+    return redirect(_track_url(creds) + "#rate")
+
+
 @never_cache
 @require_POST
 def track_rate(request: HttpRequest, code: str) -> HttpResponse:
@@ -198,16 +254,12 @@ def track_rate(request: HttpRequest, code: str) -> HttpResponse:
             raise InvalidInput(_("请选择解决情况"), field="resolution")
         if satisfaction not in Satisfaction.values or satisfaction == Satisfaction.NO_ANSWER:
             raise InvalidInput(_("请选择满意度"), field="satisfaction")
-        services.callback(d, None, resolution=resolution, satisfaction=satisfaction,
-                          note=request.POST.get("note", ""), by_reporter=True)
+        reporter.rate(d, token=creds["token"], code=request.POST.get("otp", ""), resolution=resolution,
+                      satisfaction=satisfaction, note=request.POST.get("note", ""))
     except DomainError as exc:
-        ctx: dict = {"creds": creds, "code": creds["code"], "error": ""}
-        if d is None:
-            ctx["error"] = _message(exc)
-        else:
-            d = Demand.objects.select_related("community", "merged_into").get(pk=d.pk)
-            ctx.update(_track_context(d, creds))
-            ctx["rate_error"] = _message(exc)
+        ctx = _track_refused(creds, d, exc, key="rate_error")
+        # What the resident chose stays chosen (a wrong code should not cost them the form).
+        ctx["chosen"] = {name: request.POST.get(name, "")[:500] for name in ("resolution", "satisfaction", "note")}
         return render(request, "demands/track.html", ctx, status=exc.status)
     messages.success(request, _("感谢您的评价！"))
     return redirect(_track_url(creds))
@@ -488,13 +540,15 @@ def demand_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         ctx.update({"error": _field_message(exc), "error_action": action})
         return render(request, "demands/_panel.html" if htmx else "demands/demand.html", ctx, status=exc.status)
     done = _(DONE[action])
-    try:
-        d = selectors.get_visible(user, code)
-    except NotFound:  # e.g. re-classified out of the user's territory
-        messages.success(request, _("%(code)s：%(done)s（已移出您的辖区）") % {"code": code, "done": done})
+    gone = selectors.handed_over(user, d)
+    if gone is not None:  # e.g. reclassified to another community: made, and no longer theirs (as the API says)
+        where = gone["community"] or _("镇级待分派")
+        messages.success(request, _("%(code)s：%(done)s，已转至%(where)s（已移出您的辖区）") % {
+            "code": code, "done": done, "where": where})
         if htmx:
             return HttpResponse(headers={"HX-Redirect": reverse("demands:desk")})
         return redirect("demands:desk")
+    d = selectors.get_visible(user, code)
     if htmx:
         ctx = _panel_context(request, d)
         ctx["notice"] = done

@@ -233,3 +233,25 @@ def register_export(export: ChatExport, user, lines: set[int]) -> Registered:
         export.registered_by = user
         export.save(update_fields=["registered_at", "registered_by"])
     return result
+
+
+ERASED = "（已清除）"
+
+
+def forget_reporters(demand_ids, *, values: list[str]) -> int:
+    """Erasure and retention: the group-chat exports these demands came from no longer hold the reporters'
+    nicknames or phones (`values`). Returns the exports changed."""
+    values = sorted({v for v in values if len(v) >= 2}, key=len, reverse=True)
+    if not values:
+        return 0
+    export_ids = ChatMessage.objects.filter(demand_id__in=demand_ids).values("export_id")
+    changed = 0
+    with transaction.atomic():
+        for export in ChatExport.objects.select_for_update().filter(pk__in=export_ids).order_by("pk"):
+            text = export.text
+            for v in values:
+                text = text.replace(v, ERASED)
+            if text != export.text:
+                ChatExport.objects.filter(pk=export.pk).update(text=text)
+                changed += 1
+    return changed

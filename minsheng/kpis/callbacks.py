@@ -3,8 +3,9 @@ long wait into 未评价 (domain.md §3, §6).
 
 A demand waits for its callback when it was answered (consultation), replied (办结), or moved to callback
 by a project entering service without a callback yet. The reporter is invited to rate it (the message
-tells them to open /track/ with the code and the last four digits of their phone, or their tracking
-code: only a digest of the tracking token is stored, so no message can carry a link with the token).
+tells them to open /track/ with the code and the last four digits of their phone, which show progress,
+and to rate with a one-time code sent to that phone, or with their tracking code: only a digest of the
+tracking token is stored, so no message can carry a link with the token; see demands/reporter.py).
 Staff can also call the reporter and record the answer at /desk/callbacks/. When neither happens within
 `settings.MINSHENG_CALLBACK_NO_ANSWER_DAYS` days (default 7), the no-answer job records 未评价.
 """

@@ -12,6 +12,8 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 
+from minsheng.accounts.services import mask_phone
+
 from .models import Notification
 
 log = logging.getLogger("minsheng.notifications")
@@ -48,7 +50,7 @@ class LogSmsChannel(Channel):
     kind = Notification.ChannelKind.SMS
 
     def deliver(self, n: Notification) -> None:
-        log.info("SMS to %s: %s %s", n.address[:3] + "****" + n.address[-4:], n.body, n.link)
+        log.info("SMS to %s: %s %s", mask_phone(n.address), n.body, n.link)
 
 
 class LogWechatChannel(Channel):

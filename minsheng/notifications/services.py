@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from minsheng.core.errors import DomainError
+
+from .channels import channel_for
 from .models import Notification
 
 K = Notification.ChannelKind
@@ -16,10 +21,10 @@ REPORTER_TEXT = {
     "accept": "您的诉求 {code} 已受理。",
     "reject": "您的诉求 {code} 不予受理：{note}",
     "merge": "您的诉求 {code} 与他人反映的同一问题合并办理（{note}）。",
-    "answer": "您的诉求 {code} 已答复：{note}。请在“查询进度”页面用编号和手机号后四位对结果进行评价。",
+    "answer": "您的诉求 {code} 已答复：{note}。请在“查询进度”页面用编号和手机号后四位查看，获取短信验证码后对结果进行评价。",
     "assign": "您的诉求 {code} 已派单给承办人，将尽快与您联系。",
     "contact": "承办人已就诉求 {code} 与您联系。",
-    "reply": "您的诉求 {code} 已办结：{note}。请在“查询进度”页面用编号和手机号后四位对办理结果进行评价。",
+    "reply": "您的诉求 {code} 已办结：{note}。请在“查询进度”页面用编号和手机号后四位查看，获取短信验证码后对办理结果进行评价。",
     "extend": "您的诉求 {code} 办理期限延长：{note}",
     "reopen": "您的诉求 {code} 已安排重新办理。",
     "close": "您的诉求 {code} 已结案，感谢您的参与。",
@@ -110,6 +115,26 @@ def urgent_recipients(d) -> list:
     return sorted(users.values(), key=lambda u: u.username)
 
 
+CODE_TEXT = "您的验证码 {code}，用于评价诉求 {demand}，{minutes} 分钟内有效，只能使用一次。工作人员不会向您索要验证码，请勿告诉他人。"
+CODE_KEPT = "验证码短信（验证码不保存）"
+
+
+def send_code(*, phone: str, demand_code: str, code: str, minutes: int) -> None:
+    """Send a one-time code by SMS now. The row records that a code was sent, never the code: the
+    message is delivered from an unsaved copy instead of through the queue (whose rows anyone with the
+    database could read)."""
+    n = Notification.objects.create(recipient=None, address=phone, channel=K.SMS,
+                                    subject=f"诉求 {demand_code}：验证码", body=CODE_KEPT, demand_code=demand_code)
+    message = copy.copy(n)
+    message.body = CODE_TEXT.format(code=code, demand=demand_code, minutes=minutes)
+    try:
+        channel_for(K.SMS).deliver(message)
+    except Exception as exc:  # recorded, and the resident is told to try again
+        Notification.objects.filter(pk=n.pk).update(state=Notification.State.FAILED, error=str(exc)[:300])
+        raise DomainError("短信发送失败，请稍后再试", status=503) from exc
+    Notification.objects.filter(pk=n.pk).update(state=Notification.State.SENT, sent_at=timezone.now())
+
+
 def alert_urgent(d, event) -> None:
     """In-app and e-mail notices to `urgent_recipients`, in the transaction of the change."""
     why = (event.data or {}).get("situation") or ""
@@ -146,6 +171,43 @@ def notify_users(users, *, subject: str, body: str, link: str = "", email: bool 
     if recipients:
         with transaction.atomic():
             _create(recipients, subject=subject, body=body, link=link)
+
+
+ERASED = "（个人信息已清除）"
+
+
+def _scrub(text: str, secrets_: list[str]) -> str:
+    for value in secrets_:
+        text = text.replace(value, ERASED)
+    return text
+
+
+def forget_reporter(demand_code: str, *, phone: str = "", name: str = "") -> int:
+    """Erasure and retention (reliability.rights): the rows that told a demand's reporter something lose
+    the phone they went to and their wording (which may quote staff notes); any other row about the demand
+    loses every mention of the phone and name. A message not yet sent is not sent. Returns rows changed."""
+    rows = Notification.objects.select_for_update().filter(demand_code=demand_code).order_by("pk")
+    secrets_ = [v for v in (phone, name) if len(v) >= 2]
+    changed = 0
+    for n in rows:
+        to_reporter = n.channel == K.SMS or (phone and n.address == phone)
+        body = ERASED if to_reporter else _scrub(n.body, secrets_)
+        address = "" if to_reporter else _scrub(n.address, secrets_)
+        subject = _scrub(n.subject, secrets_)
+        if (body, address, subject) == (n.body, n.address, n.subject):
+            continue
+        update = {"body": body, "address": address, "subject": subject}
+        if n.state == Notification.State.PENDING:
+            update.update(state=Notification.State.FAILED, error="个人信息已清除，未发送")
+        Notification.objects.filter(pk=n.pk).update(**update)
+        changed += 1
+    return changed
+
+
+def codes_with_reporter_rows(codes) -> list[str]:
+    """Of these demand codes (a list or a queryset of codes), those with a row still addressed to a phone."""
+    return list(Notification.objects.filter(channel=K.SMS, demand_code__in=codes).exclude(address="")
+                .values_list("demand_code", flat=True).distinct())
 
 
 def unread_count(user) -> int:

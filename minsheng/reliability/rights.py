@@ -10,6 +10,11 @@
 - retention: the personal fields of demands closed more than MINSHENG_RETENTION_DAYS ago are blanked
   by a daily job.
 
+Erasure and retention reach every copy, through the services of the app that owns it: notification rows
+(address, body), answers kept for retries (idempotency records), one-time reporter codes, opinion-form
+answers, group-chat exports and ledger uploads (their previews, and the files kept on disk). The audit
+log of reads (accounts.PersonalDataRead) holds who read which demand, never the values, and stays.
+
 Blanking is recorded as a non-public demand event whose data never holds the old values.
 """
 
@@ -25,9 +30,12 @@ from django.utils import timezone
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import covers, memberships, preload_memberships
 from minsheng.accounts.services import log_personal_data_read, log_personal_data_reads
+from minsheng.collection import ledger_web, opinion
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed
-from minsheng.demands import rules
+from minsheng.demands import idempotency, reporter, rules
 from minsheng.demands.models import ENDED_STATES, Demand, DemandEvent
+from minsheng.intake import chat_services
+from minsheng.notifications import services as notifications
 
 from .models import DeletionRequest
 
@@ -235,13 +243,29 @@ def _has_personal() -> Q:
 
 
 def erase_personal_data(demands, *, actor, action: str, note: str) -> int:
-    """Blank reporter name and phone of these demands; one event each. Returns how many changed."""
-    changed = 0
+    """Blank reporter name and phone of these demands, and every copy of them the other apps keep
+    (through their own services): notification rows, answers kept for retries, one-time codes,
+    opinion-form answers, chat exports and ledger uploads. One event each. Returns how many changed."""
+    changed = []
     for d in demands.select_for_update().filter(_has_personal()).order_by("pk"):
         Demand.objects.filter(pk=d.pk).update(reporter_name="", reporter_phone="", version=F("version") + 1)
         _mark(d, actor, action, note, {"fields": ["reporter_name", "reporter_phone"]})
-        changed += 1
-    return changed
+        changed.append(d)
+    _forget_copies(changed)
+    return len(changed)
+
+
+def _forget_copies(demands: list[Demand]) -> None:
+    if not demands:
+        return
+    ids = [d.pk for d in demands]
+    for d in demands:
+        notifications.forget_reporter(d.code, phone=d.reporter_phone, name=d.reporter_name)
+    idempotency.forget(ids)
+    reporter.forget(ids)
+    opinion.forget_respondents(ids)
+    chat_services.forget_reporters(ids, values=[v for d in demands for v in (d.reporter_name, d.reporter_phone)])
+    ledger_web.forget([d.code for d in demands])
 
 
 def retention_cutoff(now=None):
@@ -249,7 +273,10 @@ def retention_cutoff(now=None):
 
 
 def apply_retention(now=None, *, batch: int = 500) -> int:
-    """Blank the personal fields of demands ended (closed, archived, rejected, merged) before the cutoff."""
+    """Blank the personal fields of demands ended (closed, archived, rejected, merged) before the cutoff,
+    with their copies; then drop what is kept only for a while (answers kept for retries, expired codes,
+    ledger uploads not imported) and copies an earlier erasure left behind. Returns demands blanked."""
+    now = now or timezone.now()
     cutoff = retention_cutoff(now)
     total = 0
     while True:
@@ -257,10 +284,25 @@ def apply_retention(now=None, *, batch: int = 500) -> int:
             ids = list(Demand.objects.filter(_has_personal(), status__in=ENDED_STATES, closed_at__lt=cutoff)
                        .order_by("pk").values_list("pk", flat=True)[:batch])
             if not ids:
-                return total
+                break
             changed = erase_personal_data(
                 Demand.objects.filter(pk__in=ids), actor=None, action=ERASED_BY_RETENTION,
                 note=f"结案满 {settings.MINSHENG_RETENTION_DAYS} 天，个人信息已按保存期限清除")
         if not changed:
-            return total
+            break
         total += changed
+    _sweep(now, cutoff)
+    return total
+
+
+def _sweep(now, cutoff) -> None:
+    idempotency.drop_older_than(now - timedelta(hours=settings.MINSHENG_IDEMPOTENCY_KEEP_HOURS))
+    reporter.drop_expired(now - timedelta(days=1))
+    ledger_web.drop_stale_uploads(now)
+    # Notification rows still addressed to a phone that the demand no longer holds (erased before copies
+    # followed erasure, or ended and blanked): they follow now.
+    blanked = Demand.objects.filter(reporter_phone="").filter(
+        Q(status__in=ENDED_STATES, closed_at__lt=cutoff) | Q(events__action=ERASED_BY_REQUEST)).values("code")
+    with transaction.atomic():
+        for code in notifications.codes_with_reporter_rows(blanked):
+            notifications.forget_reporter(code)

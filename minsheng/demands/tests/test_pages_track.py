@@ -1,5 +1,7 @@
 """/track/: the reporter follows a demand with the code and token (or phone digits) and rates the result."""
 
+import re
+
 from django.test import Client, override_settings
 
 from minsheng.demands import services
@@ -112,10 +114,19 @@ def test_rating_from_the_track_page_records_the_callback(demo_territory, django_
     assert r.status_code == 409 and "不需要评价" in text(r)
 
 
-def test_rating_by_phone_digits_and_dissatisfied_reopens(demo_territory):
+def test_rating_by_phone_digits_needs_an_sms_code_and_dissatisfied_reopens(demo_territory, caplog):
+    import logging
+
     d, _token = _answered()
-    r = Client().post(f"/track/{d.code}/rate", {"phone4": "5678", "resolution": "unresolved",
-                                                "satisfaction": "dissatisfied"})
+    client = Client()
+    r = client.post(f"/track/{d.code}/rate", {"phone4": "5678", "resolution": "unresolved",
+                                              "satisfaction": "dissatisfied"})
+    assert r.status_code == 403 and "短信验证码" in text(r)  # the digits alone show progress only
+    caplog.set_level(logging.INFO, logger="minsheng.notifications")
+    assert client.post(f"/track/{d.code}/code", {"phone4": "5678"}).status_code == 302
+    code = re.search(r"验证码 (\d{6})", caplog.text).group(1)
+    r = client.post(f"/track/{d.code}/rate", {"phone4": "5678", "otp": code, "resolution": "unresolved",
+                                              "satisfaction": "dissatisfied"})
     assert r.status_code == 302 and "phone4=5678" in r["Location"]
     assert Demand.objects.get(pk=d.pk).status == "reopened"
 

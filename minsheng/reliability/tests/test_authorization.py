@@ -37,7 +37,7 @@ from PIL import Image
 
 from minsheng.accounts.services import issue_token
 from minsheng.demands import services
-from minsheng.demands.models import Demand
+from minsheng.demands.models import Demand, ReporterCode
 from minsheng.territory.models import Community, Grid
 
 ROLES = ["anonymous", "demo-resident", "demo-handler", "demo-cailing-grid", "demo-cailing", "demo-sanqin",
@@ -177,6 +177,12 @@ PAGES: dict[str, Case] = {
     "submit/": Case("GET", lambda w: "/submit/", everyone("200")),
     "submit/done/": Case("GET", lambda w: "/submit/done/", everyone("302")),
     "track/": Case("GET", lambda w: f"/track/?code={w.d.code}&token={w.token}", everyone("200")),
+    # Anyone with the code and the last four digits may have a one-time code sent to the reporter's phone
+    # (throttled): only that phone receives it.
+    "track/<str:code>/code": Case(
+        "POST", lambda w: f"/track/{w.rated.code}/code", everyone("302*"), world={"rated": True},
+        data=lambda w, r: {"phone4": "4444"},
+        effect=lambda w, r: ReporterCode.objects.filter(demand=w.rated).exists()),
     "track/<str:code>/rate": Case(
         "POST", lambda w: f"/track/{w.rated.code}/rate", everyone("302*"), world={"rated": True},
         data=lambda w, r: {"token": w.rated_token, "resolution": "resolved", "satisfaction": "satisfied"},
