@@ -38,3 +38,30 @@ def on_exit(server):
             _worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             _worker.kill()
+
+
+def post_worker_init(worker):
+    """Load what the first demand would otherwise wait seconds for — the triage model, jieba's
+    dictionary, each town's gazetteer — before this worker takes a request (the worker accepts
+    connections only after this hook returns)."""
+    import time
+
+    from django.db import connections
+
+    t0 = time.monotonic()
+    try:
+        from django.urls import get_resolver
+        from django.utils import translation
+
+        from minsheng.triage.services import warm_up
+
+        get_resolver().url_patterns  # imports every view module and builds the API's routes
+        for language in ("zh-hans", "en"):  # the translation catalogues
+            with translation.override(language):
+                translation.gettext("诉求")
+        warm_up()
+    except Exception:  # a worker that could not warm up still serves; the first demand pays instead
+        worker.log.exception("triage warm-up failed")
+    finally:
+        connections.close_all()  # opened in this thread for the warm-up; requests open their own
+    worker.log.info("triage warmed up in %.1f s", time.monotonic() - t0)
