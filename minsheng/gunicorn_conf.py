@@ -55,7 +55,7 @@ def post_worker_init(worker):
 
         from minsheng.triage.services import warm_up
 
-        get_resolver().url_patterns  # imports every view module and builds the API's routes
+        get_resolver().resolve("/")  # imports every view module and builds the API's routes
         for language in ("zh-hans", "en"):  # the translation catalogues
             with translation.override(language):
                 translation.gettext("诉求")
