@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from minsheng.core.dates import check_year
 from minsheng.core.errors import InvalidInput
 
 
@@ -29,6 +30,13 @@ def _month_end(year: int, month: int) -> date:
 
 
 def parse(text: str) -> Period:
+    period = _parse(text)
+    check_year("period", period.first)
+    check_year("period", period.last)
+    return period
+
+
+def _parse(text: str) -> Period:
     p = (text or "").strip()
     try:
         if m := re.fullmatch(r"(\d{4})", p):

@@ -10,7 +10,7 @@ source_ref `open311:<client>`).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from django.db import transaction
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from minsheng.core.dates import MAX_YEAR, MIN_YEAR
 from minsheng.core.errors import DomainError
 from minsheng.demands.models import OPEN_STATES, Category, Demand
 from minsheng.territory.models import Town
@@ -225,14 +226,20 @@ def request_row(d: Demand) -> dict:
     }
 
 
+def _midnight(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day) if day else None
+
+
 def _parse_when(name: str, value: str) -> datetime:
     value = value.strip().replace(" ", "+")  # a '+' in a query string arrives as a space
-    dt = parse_datetime(value)
+    try:  # well-formed but impossible (2026-13-45) raises ValueError; malformed gives None
+        dt = parse_datetime(value) or _midnight(parse_date(value))
+    except ValueError:
+        dt = None
     if dt is None:
-        day = parse_date(value)
-        if day is None:
-            raise Open311Error(400, f"{name}: not a w3 datetime (e.g. 2026-10-01T00:00:00+08:00)")
-        dt = datetime(day.year, day.month, day.day)
+        raise Open311Error(400, f"{name}: not a w3 datetime (e.g. 2026-10-01T00:00:00+08:00)")
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:  # adding the default span or converting to UTC would overflow
+        raise Open311Error(400, f"{name}: the year must lie between {MIN_YEAR} and {MAX_YEAR}")
     if timezone.is_naive(dt):
         dt = timezone.make_aware(dt, timezone.get_current_timezone())
     return dt

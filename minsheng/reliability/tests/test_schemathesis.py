@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-MAX_EXAMPLES = int(os.environ.get("MINSHENG_SCHEMATHESIS_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("MINSHENG_SCHEMATHESIS_EXAMPLES", "50"))
 # CI draws a fixed set of examples (a red build means a change broke something); MINSHENG_EXPLORE=1 draws
 # new ones each run, for a search by hand.
 EXPLORE = os.environ.get("MINSHENG_EXPLORE") == "1"
