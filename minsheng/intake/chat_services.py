@@ -27,7 +27,7 @@ from minsheng.accounts.selectors import visible
 from minsheng.core.errors import Conflict, InvalidInput
 from minsheng.territory.models import Community
 
-from . import chat
+from . import chat, chat_export
 from .models import ChatExport, ChatMessage, fingerprint
 
 MAX_CHARS = 2_000_000
@@ -58,13 +58,13 @@ def _aware(when: datetime | None, tz: ZoneInfo) -> datetime | None:
     return when.replace(tzinfo=tz) if when is not None else None
 
 
-def _time_key(m: chat.Message) -> str:
+def _time_key(m: chat_export.Message) -> str:
     # to the minute: one export may carry seconds and the next not
     return m.time.strftime("%Y-%m-%d %H:%M") if m.time else ""
 
 
-def message_fingerprint(community_id: int, m: chat.Message) -> tuple[str, str, str]:
-    sh, th = chat.sender_hash(m.sender), chat.text_hash(m.raw)
+def message_fingerprint(community_id: int, m: chat_export.Message) -> tuple[str, str, str]:
+    sh, th = chat_export.sender_hash(m.sender), chat_export.text_hash(m.raw)
     return sh, th, fingerprint(community_id, _time_key(m), sh, th)
 
 
@@ -74,7 +74,7 @@ def create_export(*, community: Community, user, text: str, group_name: str = ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_CHARS:
         raise InvalidInput("text: 聊天记录太大（最多约 200 万字），请分段导入", field="text")
-    messages = chat.parse_text(text)
+    messages = chat_export.parse_text(text)
     real = [m for m in messages if not m.system]
     if len(real) > MAX_MESSAGES:
         raise InvalidInput(f"text: 一次最多导入 {MAX_MESSAGES} 条消息，请分段导入", field="text")
@@ -140,7 +140,7 @@ def _hint(export: ChatExport) -> str:
 
 def preview(export: ChatExport) -> Preview:
     community = export.community
-    decisions = [d for d in chat.extract(chat.parse_text(export.text), engine=_engine(community),
+    decisions = [d for d in chat.extract(chat_export.parse_text(export.text), engine=_engine(community),
                                          group=_hint(export)) if d.kind != "system"]
     fps = {d.line: message_fingerprint(community.pk, d.message)[2] for d in decisions}
     earlier: dict[str, ChatMessage] = {}

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.core.errors import DomainError
 
-from . import chat, chat_services
+from . import chat_export, chat_services
 from .models import ChatExport
 
 MAX_UPLOAD = 4 * 1024 * 1024
@@ -61,20 +61,20 @@ def chat_upload(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if community is None:
-                raise chat.ChatFormatError(_("请选择社区"))
+                raise chat_export.ChatFormatError(_("请选择社区"))
             if upload is not None:
                 if upload.size > MAX_UPLOAD:
-                    raise chat.ChatFormatError(_("文件太大（最多 4 MB），请分段导入"))
+                    raise chat_export.ChatFormatError(_("文件太大（最多 4 MB），请分段导入"))
                 if not upload.name.lower().endswith(".txt"):
-                    raise chat.ChatFormatError(_("请上传 .txt 格式的聊天记录"))
-                text = chat.decode(upload.read())
+                    raise chat_export.ChatFormatError(_("请上传 .txt 格式的聊天记录"))
+                text = chat_export.decode(upload.read())
             else:
                 text = values["text"]
             if not text.strip():
-                raise chat.ChatFormatError(_("请上传聊天记录文件或粘贴聊天内容"))
+                raise chat_export.ChatFormatError(_("请上传聊天记录文件或粘贴聊天内容"))
             export = chat_services.create_export(community=community, user=request.user, text=text,
                                                  group_name=values["group_name"])
-        except (chat.ChatFormatError, DomainError) as exc:
+        except (chat_export.ChatFormatError, DomainError) as exc:
             error = _message(exc)
             status = 400
         else:

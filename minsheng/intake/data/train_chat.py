@@ -22,8 +22,11 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from minsheng.intake import chat  # noqa: E402
-from minsheng.intake.chat import FEATURE_NAMES, ChatExtractor, DemandModel, parse_text, score  # noqa: E402
+from minsheng.intake import chat_cues, chat_eval  # noqa: E402
+from minsheng.intake.chat import ChatExtractor  # noqa: E402
+from minsheng.intake.chat_cues import FEATURE_NAMES, DemandModel  # noqa: E402
+from minsheng.intake.chat_eval import score  # noqa: E402
+from minsheng.intake.chat_export import parse_text  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "chat_corpus.jsonl"
 C = 1.0
@@ -158,10 +161,10 @@ def cross_validate(engine, folds: int = 5) -> dict:
 
 def heldout(model: DemandModel, engine, name: str = "heldout") -> dict:
     if name == "heldout":
-        text, labels = chat.load_heldout()
+        text, labels = chat_eval.load_heldout()
     else:
-        text = (chat.DATA_DIR / f"chat_{name}.txt").read_text(encoding="utf-8")
-        with open(chat.DATA_DIR / f"chat_{name}_labels.jsonl", encoding="utf-8") as f:
+        text = (chat_cues.DATA_DIR / f"chat_{name}.txt").read_text(encoding="utf-8")
+        with open(chat_cues.DATA_DIR / f"chat_{name}_labels.jsonl", encoding="utf-8") as f:
             labels = [json.loads(line) for line in f if line.strip()]
     t0 = time.perf_counter()
     ds = list(ChatExtractor(engine, model).run(parse_text(text)))

@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from minsheng.intake import chat
+from minsheng.intake import chat, chat_cues, chat_eval
 
 
 @pytest.fixture(scope="module")
 def heldout():
-    text, labels = chat.load_heldout()
-    return chat.score(chat.extract_text(text), labels)
+    text, labels = chat_eval.load_heldout()
+    return chat_eval.score(chat.extract_text(text), labels)
 
 
 def test_heldout_detection_f1(heldout):
@@ -26,15 +26,15 @@ def test_heldout_category_accuracy(heldout):
 
 
 def test_blind_export_targets():
-    text = (chat.DATA_DIR / "chat_blind.txt").read_text(encoding="utf-8")
-    with open(chat.DATA_DIR / "chat_blind_labels.jsonl", encoding="utf-8") as f:
+    text = (chat_cues.DATA_DIR / "chat_blind.txt").read_text(encoding="utf-8")
+    with open(chat_cues.DATA_DIR / "chat_blind_labels.jsonl", encoding="utf-8") as f:
         labels = [json.loads(line) for line in f]
-    s = chat.score(chat.extract_text(text), labels)
+    s = chat_eval.score(chat.extract_text(text), labels)
     assert s["f1"] >= 0.85 and s["category_accuracy"] >= 0.75, s
 
 
 def test_training_corpus_is_large_and_varied():
-    rows = [json.loads(line) for line in open(chat.DATA_DIR / "chat_corpus.jsonl", encoding="utf-8")]
+    rows = [json.loads(line) for line in open(chat_cues.DATA_DIR / "chat_corpus.jsonl", encoding="utf-8")]
     msgs = [r for r in rows if r["kind"] not in ("title", "system")]
     assert len(msgs) >= 800
     assert len({r["export"] for r in rows}) >= 30

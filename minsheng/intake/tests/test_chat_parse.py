@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from minsheng.intake.chat import ChatFormatError, clean, decode, parse_lines, parse_text
+from minsheng.intake.chat_export import ChatFormatError, clean, decode, parse_lines, parse_text
 
 
 def real(messages):

@@ -1,0 +1,258 @@
+"""What one chat message says: transparent cues, their features, and the small linear model over them
+that decides whether a message standing on its own is a demand (pure logic)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .chat_export import Cleaned, Message
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MODEL_PATH = DATA_DIR / "chat_model.joblib"
+MODEL_VERSION = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Cues: transparent features of one message
+
+def _rx(*parts: str) -> re.Pattern:
+    return re.compile("|".join(parts))
+
+
+# 楼道长/楼长/单元长 are residents who speak for their neighbours: their problem reports are demands
+# (domain.md §2), their notices and replies are not — as for the 网格员 reporting on residents' behalf.
+LEADER_NICK_RE = _rx(r"楼道长", r"楼长", r"单元长", r"楼栋长", r"居民组长", r"组长")
+STAFF_NICK_RE = _rx(r"网格", r"楼道长", r"楼长", r"单元长", r"楼栋长", r"社区", r"居委", r"村委", r"书记", r"主任",
+                    r"物业", r"管家", r"客服", r"前台", r"值班", r"工作人员", r"社工", r"志愿者", r"保安", r"民警",
+                    r"警官", r"派出所", r"管理处", r"管理员", r"经理", r"维修", r"工程部", r"党委", r"党支部",
+                    r"服务中心", r"城管", r"环卫", r"市政", r"群主")
+CUES: dict[str, tuple[str, re.Pattern]] = {
+    "problem": ("问题描述", _rx(
+        r"(?<!高兴)(?<!开心)坏|堵|漏|渗|不亮|弗亮|不通|弗通|不灵|失灵|没反应|故障|卡住|卡在|关不上|打不开|刷不开",
+        r"异响|响声|咣当|哐当|咚咚|嗡嗡|噼里啪啦|臭|味道(很|太|好|交关)?(大|重|难闻|冲)|怪味|异味|焦味|腥",
+        r"吵|噪|脏|乱[停扔倒堆丢放接]|满了|满出|满溢|溢|积水|淹了|被淹|水淹|淹到|坑|破|裂|断|塌|掉下|掉了一|脱落|松了|松动|歪",
+        r"倒[了在]|锈|冒烟|冒火|火花|漏电|裸露|困人|被困|困在|堆|占[了道着用]|挡|遮|飞线|拉线|老鼠|蟑螂|蚊|苍蝇|虫|蛀|偷|撬",
+        r"垃圾|没人[管清扫修理来收倒]|太[少多差吵脏臭暗高低慢小]|不够|没水|没电|不出水|水压|发黄|翘|晃|摔|绊|滑倒",
+        r"黑乎乎|黑漆漆|黑咕隆咚|摸黑|不安全|危险|扰民|睡不着|受不了|没法|弗好用|不好用|不能用|用不了|抢不到|停不",
+        r"进不去|过不去|出不去|不敢|缺货|没地方|黑了|全黑|碎了|玻璃碎|不拴绳|乱叫|狗叫|狗屎|狗粪|黏糊糊",
+        r"(多久|好久|几天|半个月)没(人|来|扫|清|修|打扫|收|倒)")),
+    "danger": ("安全隐患", _rx(r"危险|隐患|砸|差点|摔|着火|起火|冒烟|火花|漏电|触电|煤气|燃气味|困人|被困|救命|紧急|出人命|吓死|吓人",
+                                r"要掉|要倒|摇摇欲坠|歪了|随时")),
+    "request": ("求助/请求用语", _rx(
+        r"麻烦(?![了你您大])|请(尽快|赶紧|社区|物业|网格|相关|帮|派|安排|来|处理|管|问|人)|帮忙|帮(我|看|问|处理|弄|修|联系)",
+        r"能不能|能否|可不可以|可否|希望|建议|求助|谁(来)?管|有没有人管|管一管|管管|处理一下|修一下|看一下|看看",
+        r"来人|快来|赶紧|尽快|反映|投诉|举报|报修|怎么办|咋办|找谁|申请|怎么(申请|办|弄|交|报名|补)|在哪(里)?[办交补]",
+        r"报名|要带什么|需要(带|什么)|协调|出面|检查一下|检测|清一清|修一修|弄一下|派人|叫人|安排人")),
+    "question": ("提问", _rx(r"[?？]|吗|呢|伐|是不是|请问|有没有|咋|怎么|哪里|哪儿|哪块|多少|几点|什么时候|啥辰光|阿是")),
+    "place": ("地点", _rx(
+        r"\d+\s*(幢|栋|号楼|单元|楼|室|#)|[一二三四五六七八九十两]+(幢|栋|号楼|单元|楼|期)|楼道|楼梯|楼下|楼上|楼顶|顶楼",
+        r"门口|电梯|地下室|车库|小区|[东南西北]门|厨房|卫生间|阳台|窗|过道|路口|河|广场|绿化带|草坪|花坛",
+        r"车棚|垃圾房|菜场|市场|公厕|厕所|路灯|停车场|篮球场|健身|泵站|排涝站|巷|路上|路面|人行道")),
+    "first_person": ("本人/本户", _rx(r"我家|我们家|我们(楼|单元|这|那|小区|幢|栋)|俺|阿拉|我(妈|爸|父亲|母亲|老人|孩子|儿子|女儿|老头|老伴|孙)",
+                                      r"家里老人|我住|住在|我就住")),
+    "duration": ("持续/反复", _rx(r"[一二两三四五六七八九十\d]+天了|前[两几]天|早就|昨天就|上个?(礼拜|星期|月)就|好几天|几天了|[一二两三几]个(礼拜|星期|月)|天天|每天|一直|又|还是|老是|总是|经常|每次|好久|半个月|一年")),
+    "followup": ("催办用语", _rx(
+        r"还没(人)?(来|修|处理|弄|解决|好|动静|下文|人理|人管|换|抽|清)|怎么还|到现在|催一下|再催|有人管吗|有人理吗",
+        r"(还是|都|一直|根本|怎么)没人(管|理|回|来)|没人(管|理)吗",
+        r"还是(老样子|没人|没(换|修|来|弄|好|清|抽|装)|不|弗|坏|那样|一样|敞)|又要|什么时候(来|修|能)|有下文|进展|结果呢|怎么样了|说好的|等到",
+        r"能来吗|来了没|来不来|啥时候来|[修弄]好没|修好了没|弄好了没|归谁管|谁来管|到底谁管|到底有没有人")),
+    "again": ("又/仍然", _rx(r"又(坏|堵|漏|不亮|停|来了|这样|滴|响|吵)|今天又|还在[响漏滴吵堵冒]|还是[^，,。]{0,6}[坏堵漏响吵]")),
+    "relay": ("转述居民反映", _rx(r"(居民|住户|邻居|业主|老人|大家|几户|好几家|有人|几位|老板|摊主|阿姨|大爷|老伯|奶奶)[^，。,]{0,6}(反映|讲|说|来问|问)",
+                                r"跟我(讲|说|反映)|向我反映|托我|让我(问|反映)|问我|替.{0,4}反映|帮.{0,4}问一下|(她|他)问社区")),
+    "metoo": ("附和", _rx(r"我家也|我们(家|这|楼|单元|这边|那边)?也|也是|同样|一样|\+1|同问|同感|附议|顶一下|支持|同意|我也",
+                          r"俺家也|确实|对的|^对[，, ]|是的是的|^是的|^是额|^是格|^对额|赞成|也[有是没不弗被在闻看听]|也想|也要|也需要")),
+    "notice": ("通知用语", _rx(
+        r"通知|温馨提示|温馨提醒|提醒(大家|各位)|公告|请(大家|各位|广大)|各位(业主|居民|邻居|住户|老板|居民朋友)|@所有人",
+        r"届时|将于|特此|敬请|知悉|接龙|报名请|欢迎(大家|参加)|注意安全|相互转告|请配合|配合一下|【|不要在群里",
+        r"请.{0,6}(邻居|住户|居民|业主)们?(帮忙|注意|把|自己|及时)|大家(注意|记得|把|别|不要)")),
+    "ad": ("广告用语", _rx(r"出售|转让|出租|求租|招聘(?!信息)|招收|代购|加微信|加v|vx|私聊|优惠|特价|特惠|团购|批发|包邮|兼职",
+                          r"日结|上门回收|收购|回收|价格|\d+\s*元|\d+块|九成新|八成新|电话[:：]?\s*\d|\*{3,}|招生|打[八九七]折")),
+    "thanks": ("致谢", _rx(r"谢谢|感谢|多谢|辛苦|点赞|给力|👍|效率(真|很)?高|谢啦|谢了|麻烦(你|您|大家)?了|及时")),
+    "resolved": ("已解决", _rx(r"(修|弄|通|清|换|装|处理|解决|搞|拉|锯|焊|摘|办|剪|抽|补|调)(好|掉|完|走|定|死|小)了|已经(修|处理|弄|清|换|解决|通|拉走|锯|剪|抽|办)",
+                               r"好了[，,!！。]|好了$|搞定|恢复了|没事了|终于|干净多了|没声音了|安静了",
+                               r"找到了|(火|烟)(已经)?灭了|(声音|噪音)?小多了|好多了|(120|消防车?|救护车|民警|警察|师傅|物业|电工)(也)?(已经)?(来了|到了)",
+                               r"人(都)?没事|停下来了|抽筋停了|(沙子|灯|锁|门)(已经)?换了")),
+    "greeting": ("问候", _rx(r"^(各位|大家|亲们)?(早|早上好|早安|晚安|中午好|下午好|晚上好|好|新年好)[呀啊哈]?[!！~。 ]*$",
+                             r"快乐|安康|大家好|早上好|早安|晚安|欢迎欢迎|请多关照")),
+    "ack": ("确认回复", _rx(r"^(收到|好的|好滴|ok|嗯+|明白|明白了|知道了|了解|1|好|行|可以|好好好|好嘞|收到收到|好的好的)[!！~。 ]*$",
+                            r"^(那就好|那就放心了|没事就好|放心了|好的好的|谢谢[啦了]?|ok)",
+                            r"^(收到|好的)[，, ]?(谢谢|谢谢提醒|辛苦了)?[!！~。 ]*$")),
+    "laugh": ("说笑", _rx(r"哈哈|呵呵|笑死|嘻嘻|羡慕|恭喜|新闻|听说|据说|朋友圈|开心|原来是|虚惊一场|开玩笑")),
+    "commit": ("答复/承诺用语", _rx(
+        r"已(经)?(安排|通知|联系|上报|报给|报了|派|反映|反馈|记下|登记)|马上(去|来|安排|联系|叫|打|通知)|稍等|别急",
+        r"我(去|来|下午|明天|马上|私信|帮您|帮你|记下|中午)|(今天|明天|下午|上午|这两天|这周).{0,6}(来|去|过来|安排|修|处理|装|换)",
+        r"会(尽快|安排|来|处理|公布|和)|在路上|记下了|列入|整改|上报|帮您|帮你|您")),
+    "neighbour_ask": ("问邻居", _rx(r"谁家|有没有人(?![管来理])|谁知道|有人知道|谁有|求推荐|推荐|拼车|借|有人要|谁在|大家有没有|有没有推荐")),
+    "lost_found": ("失物招领", _rx(r"捡到|(钥匙|钱包|手机|卡|狗|猫)丢了|丢了(一|个|只)|走丢|寻[狗猫人物]|启事|谁家.{0,10}的|下来拿|来拿|认领|放错")),
+    "advice": ("给邻居出主意", _rx(r"你(可以|去|打|找|试试|问问)|试试|建议你|私信你")),
+    "service": ("办事咨询", _rx(
+        r"申请|补贴|办理|证明|社保|医保|低保|疫苗|接种|报名|课堂|养老|助餐|补办|年审|残疾|养老金|户籍|户口|居住证",
+        r"体检|义诊|家庭医生|配药|健康证|托班|暑托|尊老金|高龄|法律|就业|培训|招聘信息|助浴|护理|上门服务|老年卡|公交卡",
+        r"图书室|图书馆|阅览室|开不开|开放时间|几点开门|上班时间|老年大学|书法班|四点半|课堂|活动室")),
+}
+CUE_LABELS = {k: v[0] for k, v in CUES.items()}
+EXTRA_LABELS = {
+    "staff_nick": "工作人员昵称", "staff_seen": "此前发过通知/答复", "concepts": "诉求关键词",
+    "urgent_rule": "紧急规则", "cat_conf": "分类把握", "mention_staff": "@工作人员", "mention": "@他人",
+    "quote": "引用回复", "short": "消息很短", "len": "消息长度", "emoji_only": "只有表情",
+    "type_consult": "咨询", "type_complaint": "投诉", "type_suggestion": "建议", "type_praise": "表扬",
+    "type_help": "求助", "multiline": "多行", "q_service": "办事提问", "q_plain": "普通提问",
+    "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
+    "leader_nick": "楼道长/楼长", "leader_problem": "楼道长转述问题", "urgency": "涉及安全",
+}
+FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+_RESIDENT_NICK_RE = re.compile(r"居民|业主|住户|家属|妈妈|爸爸|奶奶|外婆")
+
+
+def is_staff_nick(sender: str) -> bool:
+    """网格员小王, 楼道长老周, 采菱社区-李书记, 物业客服… (not "采菱社区居民小李")."""
+    return bool(STAFF_NICK_RE.search(sender or "")) and not _RESIDENT_NICK_RE.search(sender or "")
+
+
+_EMOJI_CUES = {"laugh_emoji": ("😂", "🤣", "😄", "😆", "[偷笑]", "[破涕为笑]", "[呲牙]", "😁"),
+               "thanks": ("👍", "🙏", "[强]", "[抱拳]", "[合十]", "[玫瑰]", "🌹", "👏", "💐", "[鼓掌]"),
+               "greeting": ("☀️", "🌞", "🌙", "[太阳]", "[月亮]")}
+
+
+def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Cue name → the words that matched (for features and for the reason shown to staff); emoji
+    removed from the text still count (😂 laughs, 👍 thanks)."""
+    out = {}
+    for name, (_label, rx) in CUES.items():
+        found = [m.group(0) for m in rx.finditer(text)]
+        if found:
+            out[name] = found
+    for e in emoji:
+        for name, marks in _EMOJI_CUES.items():
+            if any(mk in e for mk in marks):
+                out.setdefault(name, []).append(e)
+    return out
+
+
+def features(c: Cleaned, msg: Message, tri, *, staff_seen: bool, hits: dict | None = None) -> dict[str, float]:
+    """The model's input for one message (every value 0..~1)."""
+    from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
+
+    t = c.text.lower()
+    hits = hits if hits is not None else cue_hits(t, c.emoji)
+    f = {k: min(1.0, 0.6 + 0.2 * len(v)) for k, v in hits.items()}
+    n_han = len(_HAN_RE.findall(c.text))
+    f["len"] = min(1.0, math.log1p(n_han) / math.log(80))
+    f["short"] = 1.0 if n_han <= 4 else 0.0
+    f["multiline"] = 1.0 if "\n" in msg.raw.strip() else 0.0
+    f["emoji_only"] = 1.0 if n_han == 0 and (c.emoji or c.media) else 0.0
+    f["staff_nick"] = 1.0 if is_staff_nick(msg.sender) else 0.0
+    f["staff_seen"] = 1.0 if staff_seen else 0.0
+    f["mention"] = 1.0 if c.mentions else 0.0
+    f["mention_staff"] = 1.0 if any(is_staff_nick(m) for m in c.mentions) else 0.0
+    f["quote"] = 1.0 if c.quote_text else 0.0
+    if tri is not None:
+        specific = [k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS]
+        f["concepts"] = min(1.0, 0.5 * len(specific) + 0.25 * (len(tri.concepts) - len(specific)))
+        f["urgent_rule"] = 1.0 if tri.urgent else 0.0
+        f["cat_conf"] = float(tri.category_confidence) if tri.category != "other" else 0.0
+        f[f"type_{tri.type}"] = 1.0
+    q = f.get("question", 0.0)
+    prob = max(f.get("problem", 0.0), f.get("concepts", 0.0))
+    f["q_service"] = q * f.get("service", 0.0)
+    f["q_plain"] = q * (1.0 - prob) * (1.0 - f.get("service", 0.0))
+    f["problem_first"] = prob * max(f.get("first_person", 0.0), f.get("place", 0.0))
+    f["problem_resolved"] = prob * f.get("resolved", 0.0)
+    f["thanks_only"] = f.get("thanks", 0.0) * (1.0 - prob) * (1.0 - f.get("request", 0.0))
+    f["staff_problem"] = prob * max(f["staff_nick"], f["staff_seen"])
+    f["leader_nick"] = 1.0 if LEADER_NICK_RE.search(msg.sender or "") else 0.0
+    f["leader_problem"] = prob * f["leader_nick"]
+    if tri is not None:
+        f["urgency"] = float(getattr(tri, "urgency", 0.0))
+    return {k: v for k, v in f.items() if v}
+
+
+class DemandModel:
+    """A linear model over ``FEATURE_NAMES``: p(demand) = σ(w·x + b). Weights are plain floats."""
+
+    def __init__(self, weights: dict[str, float], bias: float, threshold: float = 0.5, meta: dict | None = None):
+        self.weights, self.bias, self.threshold, self.meta = weights, bias, threshold, meta or {}
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> DemandModel:
+        import joblib
+
+        d = joblib.load(path or MODEL_PATH)
+        if d.get("version") != MODEL_VERSION:
+            raise ValueError(f"chat model version {d.get('version')} != {MODEL_VERSION}; retrain")
+        return cls(d["weights"], d["bias"], d.get("threshold", 0.5), d.get("meta"))
+
+    def save(self, path: str | Path | None = None) -> Path:
+        import joblib
+
+        p = Path(path or MODEL_PATH)
+        joblib.dump({"version": MODEL_VERSION, "weights": self.weights, "bias": self.bias,
+                     "threshold": self.threshold, "meta": self.meta}, p, compress=3)
+        return p
+
+    def score(self, f: dict[str, float]) -> tuple[float, list[tuple[str, float]]]:
+        contrib = [(k, v * self.weights.get(k, 0.0)) for k, v in f.items()]
+        z = self.bias + sum(c for _k, c in contrib)
+        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return p, sorted(contrib, key=lambda kc: -abs(kc[1]))
+
+
+_MODEL: DemandModel | None = None
+
+
+def default_model() -> DemandModel:
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = DemandModel.load()
+    return _MODEL
+
+
+@dataclass
+class Decision:
+    """What the extractor decided about one message."""
+
+    message: Message
+    text: str
+    demand: bool
+    score: float
+    reason: str
+    kind: str                       # report | follow_up | me_too | detail | staff | system | media | chat …
+    category: str | None = None
+    urgent: bool = False
+    cluster: int | None = None
+    follows: int | None = None      # line of the message this one follows up / answers
+    cleaned: Cleaned | None = field(default=None, repr=False)
+    result: object = field(default=None, repr=False)   # the triage engine's TriageResult
+    thread: int | None = field(default=None, repr=False)  # cluster a staff reply / non-demand relates to
+
+    @property
+    def line(self) -> int:
+        return self.message.line
+
+    @property
+    def sender(self) -> str:
+        return self.message.sender
+
+    @property
+    def time(self) -> datetime | None:
+        return self.message.time
+
+    @property
+    def category_name(self) -> str:
+        from minsheng.triage.engine.lexicon import CATEGORY_NAMES
+
+        return CATEGORY_NAMES.get(self.category or "", self.category or "")
+
+    def as_json(self) -> dict:
+        """The `minsheng extract-chat` line (interfaces.md), with time and sender as extras."""
+        return {"line": self.line, "text": self.text, "category": self.category, "urgent": bool(self.urgent),
+                "cluster": self.cluster, "time": self.time.strftime("%Y-%m-%d %H:%M") if self.time else None,
+                "sender": self.sender}
