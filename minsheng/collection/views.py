@@ -308,10 +308,6 @@ def meeting_extract(request: HttpRequest, pk: int) -> HttpResponse:
         "#items")
 
 
-def _bool(value) -> bool | None:
-    return {"1": True, "on": True, "0": False}.get(value or "", None)
-
-
 @collector_required
 @require_POST
 def meeting_register(request: HttpRequest, pk: int) -> HttpResponse:

@@ -189,45 +189,6 @@ def register_facility(
 
 
 @transaction.atomic
-def update_facility(facility, actor, *, name: str | None = None, quantity=None, unit: str | None = None,
-                    description: str | None = None, place: Place | None = None, note: str = "") -> Facility:
-    f = lock(facility)
-    _require_manager(actor, f)
-    changes = {}
-    if name is not None:
-        name = clean_text(name, field="name", max_len=MAX_NAME, required=True)
-        if name != f.name:
-            siblings = Facility.objects.filter(parent=f.parent) if f.parent_id else Facility.objects.filter(
-                community=f.community, parent=None)
-            if siblings.filter(name=name).exclude(pk=f.pk).exists():
-                raise Conflict(f"“{name}”已在设施登记中")
-            changes["name"] = [f.name, name]
-            f.name = name
-    if quantity is not None:
-        q = clean_quantity(quantity)
-        if q != f.quantity:
-            changes["quantity"] = [str(f.quantity), str(q)]
-            f.quantity = q
-    if unit is not None:
-        unit = clean_text(unit, field="unit", max_len=12, required=True)
-        if unit != f.unit:
-            changes["unit"] = [f.unit, unit]
-            f.unit = unit
-    if description is not None:
-        f.description = clean_text(description, field="description", max_len=MAX_NOTE)
-    if place is not None and place.pk != f.place_id:
-        if place.community_id != f.community_id:
-            raise InvalidInput("place: 地点不属于该社区", field="place")
-        changes["place"] = [f.place.name if f.place_id else None, place.name]
-        f.place, f.grid = place, place.grid or f.grid
-    f.version += 1
-    f.save()
-    if changes or note:
-        _event(f, actor, A.UPDATED, note=note, data={"changes": changes})
-    return f
-
-
-@transaction.atomic
 def set_condition(facility, actor, *, condition: str, note: str = "", check: bool = True,
                   task: MaintenanceTask | None = None, demand_code: str = "") -> Facility:
     f = lock(facility)
@@ -395,16 +356,6 @@ def create_plan(
     plan.facilities.set(facilities)
     for f in facilities:
         _event(f, actor, A.UPDATED, note=f"纳入维护计划“{title}”（{schedule.describe()}）", data={"plan": plan.pk})
-    return plan
-
-
-@transaction.atomic
-def set_plan_active(plan: MaintenancePlan, actor, *, active: bool) -> MaintenancePlan:
-    plan = MaintenancePlan.objects.select_for_update().get(pk=plan.pk)
-    _require_manager(actor, plan.community)
-    if plan.active != active:
-        plan.active = active
-        plan.save(update_fields=["active", "updated_at"])
     return plan
 
 

@@ -101,11 +101,6 @@ def record_change(old: dict | None, new: dict | None) -> None:
     _write(acc)
 
 
-def record_many(demands) -> None:
-    """Add the contribution of many new demands (bulk import)."""
-    record_snapshots(snapshot(d) for d in demands)
-
-
 class Gathered:
     """Contributions of a bulk load, gathered over all its batches and written once (a long import
     touches the same day and month buckets batch after batch)."""

@@ -255,9 +255,3 @@ def survey_or_404(pk: int) -> SenseSurvey:
     if s is None:
         raise NotFound("没有这项调查")
     return s
-
-
-def open_surveys() -> QuerySet:
-    return SenseSurvey.objects.filter(status=SenseSurvey.Status.OPEN).select_related("community__town").order_by(
-        "community__town__name", "community__name", "-first_day")
-

@@ -282,8 +282,3 @@ def first_photos(p: Project) -> tuple:
     before = next((ph for ph in photos if ph.stage == Photo.Stage.BEFORE), None)
     after = next((ph for ph in reversed(photos) if ph.stage == Photo.Stage.AFTER), None)
     return before, after
-
-
-def campaigns() -> list[str]:
-    return list(Project.objects.exclude(campaign="").order_by("campaign").values_list("campaign", flat=True).distinct())
-

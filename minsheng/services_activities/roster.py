@@ -20,7 +20,7 @@ from minsheng.accounts.selectors import covers, visible
 from minsheng.accounts.services import log_personal_data_read, mask_name, mask_phone
 from minsheng.core.errors import NotFound
 
-from .models import ELDERLY_AGE, Household, Member
+from .models import ELDERLY_AGE, Member
 from .targeting import age_on
 
 ROSTER_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.GRID_WORKER})
@@ -43,10 +43,6 @@ def may_see_roster(user) -> bool:
 def visible_members(user, *, include_inactive: bool = False) -> QuerySet:
     qs = Member.objects.all() if include_inactive else Member.objects.filter(active=True)
     return visible(user, qs, role_set=ROSTER_ROLES)
-
-
-def visible_households(user) -> QuerySet:
-    return visible(user, Household.objects.all(), role_set=ROSTER_ROLES)
 
 
 def _covers(user, m: Member, roles) -> bool:

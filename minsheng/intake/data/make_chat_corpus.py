@@ -457,14 +457,6 @@ def build(n_exports: int = 46, seed: int = SEED) -> list[dict]:
     return rows
 
 
-def export_texts(rows: list[dict]) -> dict[str, str]:
-    """Export id → the export's text (what a user would upload)."""
-    out: dict[str, list[str]] = {}
-    for r in rows:
-        out.setdefault(r["export"], []).append(r["rendered"])
-    return {k: "\n".join(v) + "\n" for k, v in out.items()}
-
-
 def main() -> None:
     rows = build()
     with open(OUT, "w", encoding="utf-8") as f:
