@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("minsheng.intake.urls")),
     path("", include("minsheng.reliability.urls")),
     path("", include("minsheng.core.urls")),
+    path("", include("minsheng.territory.urls")),
 ]

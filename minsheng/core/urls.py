@@ -4,5 +4,4 @@ from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("", views.home, name="home"),
 ]

@@ -1,8 +1,5 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-
-from minsheng.territory.selectors import territory_tree
 
 from . import health
 
@@ -17,7 +14,3 @@ def healthz(request: HttpRequest) -> HttpResponse:
         return response
     return JsonResponse(state)
 
-
-def home(request: HttpRequest) -> HttpResponse:
-    """Public home: the towns and their communities."""
-    return render(request, "core/home.html", {"towns": territory_tree()})

@@ -17,10 +17,9 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from minsheng.kpis import counters
 from minsheng.territory.models import Grid, Town
 
-from . import rules
+from . import rules, signals
 from .models import CodeCounter, Demand, DemandEvent, Status
 
 S = Status
@@ -77,7 +76,9 @@ def generate(n: int, *, seed: int = 20261128, batch: int = 5000, days: int = 730
                 demands.append(d)
                 plans.append(plan)
             _insert(demands, plans)
-            counters.record_snapshots(counters.snapshot(d) for d in demands)
+            load = signals.BulkLoad()
+            signals.demands_created.send(sender=Demand, demands=demands, load=load)
+            signals.load_finished.send(sender=Demand, load=load)
         written += size
         if progress:
             progress(written)

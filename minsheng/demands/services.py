@@ -8,6 +8,7 @@ and the importers all call these functions.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
@@ -20,10 +21,9 @@ from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import covers
 from minsheng.core import bulk
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from minsheng.kpis import counters
 from minsheng.territory.models import Community, Grid, Town
 
-from . import rules
+from . import rules, signals
 from .models import (
     ENDED_STATES,
     OPEN_STATES,
@@ -158,7 +158,7 @@ def register(
         )
         _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at, actor_label=actor_label,
                data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
-        counters.record_change(None, counters.snapshot(demand))
+        signals.demand_changed.send(sender=Demand, before=None, after=demand)
         if analysis is not None and urgent is None:
             from minsheng.triage.tasks import schedule
 
@@ -219,14 +219,14 @@ def _transition(
     if d.status not in set(allowed_from):
         raise Conflict(f"诉求 {d.code} 当前状态为“{d.get_status_display()}”，不能执行“{action}”")
     before = d.status
-    old = counters.snapshot(d)
+    old = copy.copy(d)
     if change is not None:
         change(d)
     if to is not None:
         d.status = to
     d.version += 1
     d.save()
-    counters.record_change(old, counters.snapshot(d))
+    signals.demand_changed.send(sender=Demand, before=old, after=d)
     _event(d, actor, action, before, d.status, note=note, public=public, data=data, actor_label=actor_label)
     return d
 
@@ -610,7 +610,7 @@ def record_assessment(demand, *, assessment: dict, urgent: bool, possibly_urgent
     if not changes:
         Demand.objects.filter(pk=d.pk).update(triage=triage)
         return d
-    old = counters.snapshot(d)
+    old = copy.copy(d)
     if raise_urgent:
         d.urgent = True
         if d.assigned_at and d.status in (S.ASSIGNED, S.IN_PROGRESS):
@@ -620,7 +620,7 @@ def record_assessment(demand, *, assessment: dict, urgent: bool, possibly_urgent
         d.possibly_urgent = flag
     d.version += 1
     d.save()
-    counters.record_change(old, counters.snapshot(d))
+    signals.demand_changed.send(sender=Demand, before=old, after=d)
     what = "升为紧急" if raise_urgent else ("列入“可能紧急”待人工确认" if flag else "移出“可能紧急”")
     _event(d, None, "assess", d.status, d.status, public=False, actor_label="系统（智能分拣）",
            note=f"语义评估：{what}" + (f"（情形：{situation}）" if situation else ""),
@@ -771,7 +771,7 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
         if dry_run:
             return len(new_rows), len(rows) - len(new_rows)
         handlers = _handler_lookup({r.handler_label for r in new_rows if r.handler_label})
-        gathered = counters.Gathered()
+        load = signals.BulkLoad()
         for i in range(0, len(new_rows), IMPORT_BATCH):
             batch = []
             for r in new_rows[i:i + IMPORT_BATCH]:
@@ -801,10 +801,10 @@ def import_history(rows: list, *, dry_run: bool = False) -> tuple[int, int]:
                 batch.append((d, r))
             created = [d for d, _ in batch]
             bulk.insert(created)
-            gathered.add(created)
+            signals.demands_created.send(sender=Demand, demands=created, load=load)
             bulk.insert_values(DemandEvent, [e for d, (_, r) in zip(created, batch, strict=True)
                                              for e in _history_events(d, r)])
-        gathered.write()
+        signals.load_finished.send(sender=Demand, load=load)
         # Keep generated codes clear of imported ones (CL-2026-00042 → the counter is at least 42).
         highest: dict[tuple[str, int], int] = {}
         for r in new_rows:
