@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from minsheng.core.sheets import SheetError, cell_text, read_sheet
 from minsheng.demands.models import Category, Channel, Resolution, Satisfaction
 from minsheng.territory.models import Community, Grid
 
@@ -29,7 +30,7 @@ TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/
                 "%Y-%m-%dT%H:%M"]
 
 
-class LedgerError(Exception):
+class LedgerError(SheetError):
     """The file as a whole cannot be read (wrong sheet, missing headers…)."""
 
 
@@ -63,14 +64,6 @@ class Report:
     created: int = 0
     existing: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _parse_time(value, tz: ZoneInfo) -> datetime | None:
@@ -147,52 +140,19 @@ class _Resolver:
 
 def read(path: str | Path, *, town=None) -> tuple[list[LedgerRow], Report]:
     """Read and validate every row. Returns the good rows and a report listing every bad row."""
-    from openpyxl import load_workbook
-
     report = Report()
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for non-xlsx files
-        raise LedgerError(f"无法读取 Excel 文件：{exc}") from exc
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise LedgerError("第一张工作表是空的")
-        names = [_cell_text(h) for h in header]
-        missing = [c for c in REQUIRED if c not in names]
-        if missing:
-            raise LedgerError(f"第一行缺少必填列：{'、'.join(missing)}（必填：{'、'.join(REQUIRED)}）")
-        dupes = {n for n in names if n and names.count(n) > 1}
-        if dupes:
-            raise LedgerError(f"列名重复：{'、'.join(sorted(dupes))}")
-        index = {n: i for i, n in enumerate(names) if n in COLUMNS or n in OPTIONAL_EXTRA}
-        resolver = _Resolver(town)
-        tz_cache: dict[int, ZoneInfo] = {}
-        good: list[LedgerRow] = []
-        seen: dict[str, int] = {}
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(v is None or _cell_text(v) == "" for v in values):
-                continue
-            report.rows += 1
-
-            def get(col: str, values=values) -> object:
-                i = index.get(col)
-                return values[i] if i is not None and i < len(values) else None
-
-            try:
-                good.append(_row(number, get, resolver, tz_cache, seen))
-            except ValueError as exc:
-                report.errors.append((number, str(exc)))
-    finally:
-        wb.close()
+    resolver = _Resolver(town)
+    tz_cache: dict[int, ZoneInfo] = {}
+    seen: dict[str, int] = {}
+    good, report.rows = read_sheet(
+        path, columns=COLUMNS + OPTIONAL_EXTRA, required=REQUIRED, errors=report.errors, error=LedgerError,
+        parse=lambda number, get: _row(number, get, resolver, tz_cache, seen))
     return good, report
 
 
 def _row(number: int, get, resolver: _Resolver, tz_cache: dict, seen: dict[str, int]) -> LedgerRow:
     problems = []
-    code = _cell_text(get("编号"))
+    code = cell_text(get("编号"))
     if not code:
         problems.append("编号为空")
     elif len(code) > 32 or not re.fullmatch(r"[\w\-/.]+", code):
@@ -201,18 +161,18 @@ def _row(number: int, get, resolver: _Resolver, tz_cache: dict, seen: dict[str, 
         problems.append(f"编号“{code}”与第 {seen[code]} 行重复")
     else:
         seen[code] = number
-    text = _cell_text(get("诉求内容"))
+    text = cell_text(get("诉求内容"))
     if not text:
         problems.append("诉求内容为空")
     elif len(text) > 2000:
         problems.append("诉求内容超过 2000 字")
     community = grid = None
-    community_name = _cell_text(get("社区"))
+    community_name = cell_text(get("社区"))
     try:
         if not community_name:
             raise ValueError("社区为空")
         community = resolver.community(community_name)
-        grid = resolver.grid(community, _cell_text(get("网格")))
+        grid = resolver.grid(community, cell_text(get("网格")))
     except ValueError as exc:
         problems.append(str(exc))
     tz = ZoneInfo(community.town.time_zone) if community else ZoneInfo(timezone.get_current_timezone_name())
@@ -224,33 +184,33 @@ def _row(number: int, get, resolver: _Resolver, tz_cache: dict, seen: dict[str, 
             problems.append(f"{col}：{exc}")
     if not times.get("登记时间") and "登记时间" not in " ".join(problems):
         problems.append("登记时间为空")
-    channel_text = _cell_text(get("渠道"))
+    channel_text = cell_text(get("渠道"))
     channel = resolver.channels.get(channel_text) if channel_text else Channel.VISIT
     if channel is None:
         problems.append(f"渠道“{channel_text}”不认识")
-    category_text = _cell_text(get("分类"))
+    category_text = cell_text(get("分类"))
     category = resolver.categories.get(category_text) if category_text else None
     if category_text and category is None:
         problems.append(f"分类“{category_text}”不认识")
-    urgent_text = _cell_text(get("紧急"))
+    urgent_text = cell_text(get("紧急"))
     if urgent_text not in ("", *URGENT_WORDS):
         problems.append(f"紧急应为 是/否，而不是“{urgent_text}”")
-    complexity_text = _cell_text(get("复杂程度"))
+    complexity_text = cell_text(get("复杂程度"))
     if complexity_text not in COMPLEXITY_WORDS:
         problems.append(f"复杂程度应为 一般/复杂，而不是“{complexity_text}”")
-    resolution_text = _cell_text(get("解决情况"))
+    resolution_text = cell_text(get("解决情况"))
     resolution = RESOLUTION_WORDS.get(resolution_text, "") if resolution_text else ""
     if resolution_text and not resolution:
         resolution = resolution_text if resolution_text in Resolution.values else ""
         if not resolution:
             problems.append(f"解决情况应为 已解决/部分解决/未解决，而不是“{resolution_text}”")
-    satisfaction_text = _cell_text(get("满意度"))
+    satisfaction_text = cell_text(get("满意度"))
     satisfaction = SATISFACTION_WORDS.get(satisfaction_text, "") if satisfaction_text else ""
     if satisfaction_text and not satisfaction:
         satisfaction = satisfaction_text if satisfaction_text in Satisfaction.values else ""
         if not satisfaction:
             problems.append(f"满意度应为 满意/基本满意/不满意/未评价，而不是“{satisfaction_text}”")
-    phone = _cell_text(get("联系电话"))
+    phone = cell_text(get("联系电话"))
     if re.fullmatch(r"[\d-]{0,5}\*+\d{4}", phone):
         phone = ""  # a masked export: the number is not known here
     if phone:
@@ -268,9 +228,9 @@ def _row(number: int, get, resolver: _Resolver, tz_cache: dict, seen: dict[str, 
         raise ValueError("；".join(problems))
     return LedgerRow(
         row=number, code=code, received_at=received, channel=channel, community=community, grid=grid,
-        reporter_name=_cell_text(get("诉求人"))[:60], reporter_phone=phone, text=text,
-        place_text=_cell_text(get("地点"))[:200], category=category, urgent=URGENT_WORDS.get(urgent_text, False),
-        complexity=COMPLEXITY_WORDS[complexity_text], handler_label=_cell_text(get("承办人"))[:80],
+        reporter_name=cell_text(get("诉求人"))[:60], reporter_phone=phone, text=text,
+        place_text=cell_text(get("地点"))[:200], category=category, urgent=URGENT_WORDS.get(urgent_text, False),
+        complexity=COMPLEXITY_WORDS[complexity_text], handler_label=cell_text(get("承办人"))[:80],
         assigned_at=times.get("派单时间"), contacted_at=times.get("首次联系时间"), completed_at=times.get("办结时间"),
         callback_at=times.get("回访时间"), resolution=resolution, satisfaction=satisfaction,
     )

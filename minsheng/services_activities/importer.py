@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from minsheng.core.sheets import SheetError, cell_text, read_sheet
 from minsheng.territory.models import Building, Community, Grid
 
 from .models import Household, Member
@@ -31,7 +32,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
 BATCH = 500
 
 
-class RosterError(Exception):
+class RosterError(SheetError):
     """The file as a whole cannot be read (not xlsx, missing headers…)."""
 
 
@@ -61,20 +62,12 @@ class Report:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         raise ValueError("出生日期为空")
     for fmt in DATE_FORMATS:
@@ -109,45 +102,12 @@ class _Places:
 
 def read(path: str | Path, *, actor=None) -> tuple[list[RosterRow], Report]:
     """Read and validate every row; returns the good rows and a report listing every bad one."""
-    from openpyxl import load_workbook
-
     report = Report()
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for files that are not xlsx
-        raise RosterError(f"无法读取 Excel 文件：{exc}") from exc
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise RosterError("第一张工作表是空的")
-        names = [_text(h) for h in header]
-        missing = [c for c in REQUIRED if c not in names]
-        if missing:
-            raise RosterError(f"第一行缺少必填列：{'、'.join(missing)}（必填：{'、'.join(REQUIRED)}）")
-        dupes = {n for n in names if n and names.count(n) > 1}
-        if dupes:
-            raise RosterError(f"列名重复：{'、'.join(sorted(dupes))}")
-        index = {n: i for i, n in enumerate(names) if n in COLUMNS}
-        places = _Places()
-        seen: dict[tuple, int] = {}
-        good: list[RosterRow] = []
-        for number, values in enumerate(rows, start=2):
-            if values is None or all(_text(v) == "" for v in values):
-                continue
-            report.rows += 1
-
-            def get(col: str, values=values):
-                i = index.get(col)
-                return values[i] if i is not None and i < len(values) else None
-
-            try:
-                good.append(_row(number, get, places, seen, actor))
-            except ValueError as exc:
-                report.errors.append((number, str(exc)))
-    finally:
-        wb.close()
+    places = _Places()
+    seen: dict[tuple, int] = {}
+    good, report.rows = read_sheet(
+        path, columns=COLUMNS, required=REQUIRED, errors=report.errors, error=RosterError,
+        parse=lambda number, get: _row(number, get, places, seen, actor))
     return good, report
 
 
@@ -157,7 +117,7 @@ def _row(number: int, get, places: _Places, seen: dict, actor) -> RosterRow:
 
     problems: list[str] = []
     community = grid = building = None
-    community_name = _text(get("社区"))
+    community_name = cell_text(get("社区"))
     try:
         if not community_name:
             raise ValueError("社区为空")
@@ -167,8 +127,8 @@ def _row(number: int, get, places: _Places, seen: dict, actor) -> RosterRow:
     if community is not None and actor is not None and not covers(
             actor, town_id=None, community_id=community.pk, role_set=FULL_ROLES):
         problems.append(f"无权导入{community.name}的花名册")
-    grid_name, building_name = _text(get("网格")), _text(get("楼幢"))
-    room, address = _text(get("房号"))[:40], _text(get("地址"))
+    grid_name, building_name = cell_text(get("网格")), cell_text(get("楼幢"))
+    room, address = cell_text(get("房号"))[:40], cell_text(get("地址"))
     if community is not None:
         if building_name:
             building = places.buildings.get((community.pk, building_name))
@@ -192,7 +152,7 @@ def _row(number: int, get, places: _Places, seen: dict, actor) -> RosterRow:
         problems.append("须填 楼幢+房号 或 地址")
     if len(address) > 200:
         problems.append("地址超过 200 字")
-    name = _text(get("姓名"))
+    name = cell_text(get("姓名"))
     if not name:
         problems.append("姓名为空")
     elif len(name) > 60 or re.search(r"[\d@#<>]", name):
@@ -205,17 +165,17 @@ def _row(number: int, get, places: _Places, seen: dict, actor) -> RosterRow:
             birth = None
     except ValueError as exc:
         problems.append(str(exc))
-    phone_text = _text(get("联系电话"))
+    phone_text = cell_text(get("联系电话"))
     phone: str | None = None
     if phone_text and not re.fullmatch(r"[\d-]{0,5}\*+\d{4}", phone_text):
         try:
             phone = clean_phone(phone_text)
         except Exception:
             problems.append(f"联系电话“{phone_text[:20]}”不是有效号码")
-    alone_text = _text(get("独居"))
+    alone_text = cell_text(get("独居"))
     if alone_text not in YES_NO:
         problems.append(f"独居应为 是/否，而不是“{alone_text[:10]}”")
-    flags = {w for w in re.split(r"[、,，;；/\s]+", _text(get("关爱标记"))) if w}
+    flags = {w for w in re.split(r"[、,，;；/\s]+", cell_text(get("关爱标记"))) if w}
     unknown = flags - FLAG_WORDS
     if unknown:
         problems.append(f"关爱标记“{'、'.join(sorted(unknown))}”不认识（可用：高龄、独居、残疾、低保）")
