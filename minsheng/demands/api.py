@@ -17,7 +17,7 @@ from minsheng.core.errors import Conflict, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip, hit
 
 from . import selectors, services
-from .models import Demand, IdempotencyRecord
+from .models import Channel, Demand, IdempotencyRecord
 
 router = Router(tags=["demands"])
 
@@ -256,7 +256,10 @@ def create_demand(request: HttpRequest, payload: DemandIn):
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
         raise InvalidInput("Idempotency-Key: 不能超过 200 个字符", field="Idempotency-Key")
-    caller = f"u:{user.pk}" if user else "anon"
+    if user is None and payload.channel != Channel.ONLINE:
+        # Only staff record what came in by telephone, meeting or visit; the public files online.
+        raise InvalidInput(f"channel: 匿名提交只能使用 {Channel.ONLINE.value} 渠道", field="channel")
+    caller = idempotency_caller(request, user)
     request_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def replay(record: IdempotencyRecord):
@@ -301,6 +304,14 @@ def create_demand(request: HttpRequest, payload: DemandIn):
             raise
         return replay(existing)
     return Status(201, body)
+
+
+def idempotency_caller(request: HttpRequest, user) -> str:
+    """Whose key space an Idempotency-Key lives in: the user's, or for anonymous callers their client
+    address's (a digest: no address is kept), so that two clients never get each other's answer."""
+    if user is not None:
+        return f"u:{user.pk}"
+    return "anon:" + hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
 
 
 def selectors_is_staff(user) -> bool:
