@@ -252,6 +252,8 @@ def _trusted_proxies(raw: str) -> list[str]:
 MINSHENG_TRUSTED_PROXIES = _trusted_proxies(os.environ.get("MINSHENG_TRUSTED_PROXIES", ""))
 
 NINJA_PAGINATION_PER_PAGE = 50
+# API bearer tokens stop answering this many days after they were issued (the expiry is stored on the token).
+MINSHENG_TOKEN_DAYS = int(os.environ.get("MINSHENG_TOKEN_DAYS", "30"))
 
 # Anonymous intake: at most this many demands per address per window; tracking look-ups per hour.
 MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))

@@ -6,15 +6,17 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, django_auth
 from ninja.utils import check_csrf
 
-from .services import user_for_token
+from .services import token_for, user_for_token
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        row = token_for(token)
+        if row is None:
+            return None
+        request.user = row.user
+        request.api_token = row  # the presented token, for DELETE /auth/token and the token list
+        return row.user
 
 
 bearer = BearerToken()

@@ -14,7 +14,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minsheng.core.errors import InvalidInput, Throttled
+from minsheng.core.errors import InvalidInput, NotFound, Throttled
 from minsheng.core.ratelimit import client_ip
 from minsheng.territory.models import Community, Grid, Town
 
@@ -71,23 +71,42 @@ def _digest(raw: str) -> str:
 
 @transaction.atomic
 def issue_token(*, user) -> str:
+    """A new bearer token for `user`, valid for MINSHENG_TOKEN_DAYS; only its digest is kept."""
     raw = "ms_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, digest=_digest(raw), prefix=raw[:8])
+    ApiToken.objects.create(user=user, digest=_digest(raw), prefix=raw[:8],
+                            expires_at=timezone.now() + timedelta(days=settings.MINSHENG_TOKEN_DAYS))
     return raw
+
+
+def token_for(raw: str) -> ApiToken | None:
+    """The live token row for this bearer token (not expired, its user active), or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    now = timezone.now()
+    if token is None or not token.user.is_active or token.expires_at <= now:
+        return None
+    # Touch at most once a minute: no write per request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
 
 
 def user_for_token(raw: str):
     """The active user holding this bearer token, or None."""
-    if not raw or len(raw) > 200:
-        return None
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
-    if token is None or not token.user.is_active:
-        return None
-    now = timezone.now()
-    # Touch at most once a minute: no write per request.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def revoke_token(*, user, token_id: int) -> None:
+    """Revoke one of `user`'s own tokens (NotFound for any other id: no hint that it exists)."""
+    if not ApiToken.objects.filter(user=user, pk=token_id).delete()[0]:
+        raise NotFound(f"没有编号为 {token_id} 的令牌")
+
+
+def revoke_all_tokens(user) -> int:
+    """After a password change or a deactivation no earlier token may answer."""
+    return ApiToken.objects.filter(user=user).delete()[0]
 
 
 def _user_key(username: str) -> str:
