@@ -101,7 +101,7 @@ def user_for_token(raw: str):
 def revoke_token(*, user, token_id: int) -> None:
     """Revoke one of `user`'s own tokens (NotFound for any other id: no hint that it exists)."""
     if not ApiToken.objects.filter(user=user, pk=token_id).delete()[0]:
-        raise NotFound(f"没有编号为 {token_id} 的令牌")
+        raise NotFound(_("没有编号为 %(id)s 的令牌") % {"id": token_id})
 
 
 def revoke_all_tokens(user) -> int:

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -258,7 +259,8 @@ def create_demand(request: HttpRequest, payload: DemandIn):
         raise InvalidInput("Idempotency-Key: 不能超过 200 个字符", field="Idempotency-Key")
     if user is None and payload.channel != Channel.ONLINE:
         # Only staff record what came in by telephone, meeting or visit; the public files online.
-        raise InvalidInput(f"channel: 匿名提交只能使用 {Channel.ONLINE.value} 渠道", field="channel")
+        raise InvalidInput(_("channel: 匿名提交只能使用 %(channel)s 渠道") % {"channel": Channel.ONLINE.value},
+                           field="channel")
     caller = idempotency_caller(request, user)
     request_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
