@@ -9,7 +9,6 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -17,8 +16,8 @@ from minsheng.accounts.auth import optional_user, staff_auth
 from minsheng.core.errors import Conflict, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip, hit
 
-from . import selectors, services
-from .models import Channel, Demand, IdempotencyRecord
+from . import rules, selectors, services
+from .models import Demand, IdempotencyRecord
 
 router = Router(tags=["demands"])
 
@@ -257,10 +256,8 @@ def create_demand(request: HttpRequest, payload: DemandIn):
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
         raise InvalidInput("Idempotency-Key: 不能超过 200 个字符", field="Idempotency-Key")
-    if user is None and payload.channel != Channel.ONLINE:
-        # Only staff record what came in by telephone, meeting or visit; the public files online.
-        raise InvalidInput(_("channel: 匿名提交只能使用 %(channel)s 渠道") % {"channel": Channel.ONLINE.value},
-                           field="channel")
+    if user is None:
+        rules.anonymous_channel(payload.channel)
     caller = idempotency_caller(request, user)
     request_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
