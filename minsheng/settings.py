@@ -5,16 +5,19 @@ DEBUG off, a secret key generated once into the data directory. Environment vari
 MINSHENG_DATA_DIR, DATABASE_URL, MINSHENG_SECRET_KEY, MINSHENG_DEBUG, MINSHENG_ALLOWED_HOSTS,
 MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION,
 MINSHENG_MIN_FREE_MB, MINSHENG_HEALTH_PROBE_SECONDS, MINSHENG_REPORTER_CODE_MINUTES,
-MINSHENG_REPORTER_CODE_PER_DEMAND, MINSHENG_REPORTER_CODE_PER_CLIENT, MINSHENG_IDEMPOTENCY_KEEP_HOURS.
+MINSHENG_REPORTER_CODE_PER_DEMAND, MINSHENG_REPORTER_CODE_PER_CLIENT, MINSHENG_IDEMPOTENCY_KEEP_HOURS,
+MINSHENG_TRUSTED_PROXIES, MINSHENG_LOGIN_USER_BACKOFF_SECONDS, MINSHENG_TOKEN_DAYS.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -226,11 +229,31 @@ if _HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
 
-# Login throttling: this many failures per username (or address) within the window locks it.
+# Login throttling: an address with 4 × this many failures within the window is locked for the window;
+# a username with this many failures is held back for MINSHENG_LOGIN_USER_BACKOFF_SECONDS after its latest
+# failure (short, so that others cannot keep an account locked out for long).
 MINSHENG_LOGIN_MAX_FAILURES = int(os.environ.get("MINSHENG_LOGIN_MAX_FAILURES", "5"))
 MINSHENG_LOGIN_WINDOW_SECONDS = int(os.environ.get("MINSHENG_LOGIN_WINDOW_SECONDS", "900"))
+MINSHENG_LOGIN_USER_BACKOFF_SECONDS = int(os.environ.get("MINSHENG_LOGIN_USER_BACKOFF_SECONDS", "60"))
+
+
+def _trusted_proxies(raw: str) -> list[str]:
+    entries = [e.strip() for e in raw.split(",") if e.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"MINSHENG_TRUSTED_PROXIES: not an address or CIDR: {entry!r}") from None
+    return entries
+
+
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated; default none).
+# From any other peer the header is ignored: a client cannot pick its own address.
+MINSHENG_TRUSTED_PROXIES = _trusted_proxies(os.environ.get("MINSHENG_TRUSTED_PROXIES", ""))
 
 NINJA_PAGINATION_PER_PAGE = 50
+# API bearer tokens stop answering this many days after they were issued (the expiry is stored on the token).
+MINSHENG_TOKEN_DAYS = int(os.environ.get("MINSHENG_TOKEN_DAYS", "30"))
 
 # Anonymous intake: at most this many demands per address per window; tracking look-ups per hour.
 MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))

@@ -15,8 +15,8 @@ class MembershipAdmin(ScopedAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "prefix", "created_at", "last_used_at"]
-    readonly_fields = ["user", "digest", "prefix", "created_at", "last_used_at"]
+    list_display = ["user", "prefix", "created_at", "last_used_at", "expires_at"]
+    readonly_fields = ["user", "digest", "prefix", "created_at", "last_used_at", "expires_at"]
 
     def has_module_permission(self, request):
         return request.user.is_superuser

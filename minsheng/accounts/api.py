@@ -1,9 +1,12 @@
+from datetime import datetime
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from minsheng.core.errors import DomainError
 
-from .auth import staff_auth
+from . import selectors, services
+from .auth import bearer, staff_auth
 from .services import issue_token, sign_in
 
 router = Router(tags=["auth"], auth=staff_auth)
@@ -31,6 +34,37 @@ def token(request: HttpRequest, payload: TokenIn):
     if user is None:
         return Status(401, {"detail": "用户名或密码错误"})
     return Status(200, {"token": issue_token(user=user)})
+
+
+@router.delete("/token", response={204: None, 401: ErrorOut}, auth=bearer)
+def revoke_presented_token(request: HttpRequest):
+    """Revoke the bearer token sent with this request (sign out of the API)."""
+    services.revoke_token(user=request.auth, token_id=request.api_token.pk)
+    return Status(204, None)
+
+
+class TokenRowOut(Schema):
+    id: int
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    current: bool
+
+
+@router.get("/tokens", response={200: list[TokenRowOut], 401: ErrorOut})
+def list_tokens(request: HttpRequest):
+    """The caller's own tokens that still answer: prefix and dates, never the secret."""
+    current = getattr(getattr(request, "api_token", None), "pk", None)
+    return [{"id": t.pk, "prefix": t.prefix, "created_at": t.created_at, "last_used_at": t.last_used_at,
+             "expires_at": t.expires_at, "current": t.pk == current} for t in selectors.tokens_of(request.auth)]
+
+
+@router.delete("/tokens/{token_id}", response={204: None, 401: ErrorOut, 404: ErrorOut})
+def revoke_token(request: HttpRequest, token_id: int):
+    """Revoke one of the caller's own tokens."""
+    services.revoke_token(user=request.auth, token_id=token_id)
+    return Status(204, None)
 
 
 class RoleOut(Schema):

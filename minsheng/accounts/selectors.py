@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from minsheng.territory.models import Town
 
-from .models import STAFF_ROLES, TERRITORIAL_ROLES, Membership, Role
+from .models import STAFF_ROLES, TERRITORIAL_ROLES, ApiToken, Membership, Role
 
 _LEVELS = ("grid", "community", "town")
 
@@ -173,3 +174,8 @@ def users_with_role(role: str, *, town_id: int, community_id: int | None = None)
     # One filter() call, so role and place are tested on the same membership row.
     q = _Q(memberships__role=role) & where
     return get_user_model().objects.filter(q, is_active=True).distinct().order_by("username")
+
+
+def tokens_of(user):
+    """The user's API tokens that still answer, newest first (rows only: the secret is never kept)."""
+    return ApiToken.objects.filter(user=user, expires_at__gt=timezone.now()).order_by("-created_at", "-id")

@@ -10,9 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from minsheng.core.errors import InvalidInput, Throttled
+from minsheng.core.errors import InvalidInput, NotFound, Throttled
+from minsheng.core.ratelimit import client_ip
 from minsheng.territory.models import Community, Grid, Town
 
 from .models import STAFF_ROLES, ApiToken, LoginFailure, Membership, Role
@@ -51,7 +54,7 @@ def grant_role(*, user, role: str, node: Town | Community | Grid) -> Membership:
     if role == Role.TOWN_ADMIN and not isinstance(node, Town):
         raise InvalidInput("role: 镇级管理员只能授予镇/街道", field="role")
     field = {Town: "town", Community: "community", Grid: "grid"}[type(node)]
-    membership, _ = Membership.objects.get_or_create(user=user, role=role, **{field: node})
+    membership, _created = Membership.objects.get_or_create(user=user, role=role, **{field: node})
     # Staff roles may open the admin (scoped there too).
     if role in STAFF_ROLES and not user.is_staff:
         user.is_staff = True
@@ -68,57 +71,98 @@ def _digest(raw: str) -> str:
 
 @transaction.atomic
 def issue_token(*, user) -> str:
+    """A new bearer token for `user`, valid for MINSHENG_TOKEN_DAYS; only its digest is kept."""
     raw = "ms_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, digest=_digest(raw), prefix=raw[:8])
+    ApiToken.objects.create(user=user, digest=_digest(raw), prefix=raw[:8],
+                            expires_at=timezone.now() + timedelta(days=settings.MINSHENG_TOKEN_DAYS))
     return raw
+
+
+def token_for(raw: str) -> ApiToken | None:
+    """The live token row for this bearer token (not expired, its user active), or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    now = timezone.now()
+    if token is None or not token.user.is_active or token.expires_at <= now:
+        return None
+    # Touch at most once a minute: no write per request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
 
 
 def user_for_token(raw: str):
     """The active user holding this bearer token, or None."""
-    if not raw or len(raw) > 200:
-        return None
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
-    if token is None or not token.user.is_active:
-        return None
-    now = timezone.now()
-    # Touch at most once a minute: no write per request.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def revoke_token(*, user, token_id: int) -> None:
+    """Revoke one of `user`'s own tokens (NotFound for any other id: no hint that it exists)."""
+    if not ApiToken.objects.filter(user=user, pk=token_id).delete()[0]:
+        raise NotFound(_("没有编号为 %(id)s 的令牌") % {"id": token_id})
+
+
+def revoke_all_tokens(user) -> int:
+    """After a password change or a deactivation no earlier token may answer."""
+    return ApiToken.objects.filter(user=user).delete()[0]
+
+
+def _user_key(username: str) -> str:
+    return f"user:{username.strip().lower()[:150]}"
 
 
 def _throttle_keys(username: str, ip: str | None) -> list[str]:
-    keys = [f"user:{username.strip().lower()[:150]}"]
-    if ip:
-        keys.append(f"ip:{ip}")
-    return keys
+    return [_user_key(username)] + ([f"ip:{ip}"] if ip else [])
 
 
-def check_throttle(username: str, ip: str | None) -> None:
-    """Refuse (429) while the username or the address has too many recent failures."""
-    since = timezone.now() - timedelta(seconds=settings.MINSHENG_LOGIN_WINDOW_SECONDS)
+def _refusal(username: str, ip: str | None, attempt: dict[str, int]) -> str | None:
+    """Why this attempt (already recorded as `attempt`: key → row id) must not check a password, or None.
+    Counting after recording makes check-and-record one step: of parallel attempts, the (limit+1)-th
+    recorded one sees limit+1 rows whatever the others are doing."""
+    now = timezone.now()
     limit = settings.MINSHENG_LOGIN_MAX_FAILURES
-    for key in _throttle_keys(username, ip):
-        # An address gets more room than one username: several people share an office.
-        cap = limit if key.startswith("user:") else limit * 4
-        if LoginFailure.objects.filter(key=key, at__gte=since).count() >= cap:
-            minutes = settings.MINSHENG_LOGIN_WINDOW_SECONDS // 60
-            raise Throttled(f"登录失败次数过多，请 {minutes} 分钟后再试")
+    since = now - timedelta(seconds=settings.MINSHENG_LOGIN_WINDOW_SECONDS)
+    # An address gets more room than one username (several people share an office) and a long lock: it
+    # is the guesser's own.
+    if ip and LoginFailure.objects.filter(key=f"ip:{ip}", at__gte=since).count() > limit * 4:
+        minutes = settings.MINSHENG_LOGIN_WINDOW_SECONDS // 60
+        return _("登录失败次数过多，请 %(minutes)s 分钟后再试") % {"minutes": minutes}
+    # A username only gets a short back-off after its latest failure: anyone can fail for it, and its
+    # owner must not be locked out for long by others.
+    key = _user_key(username)
+    failures = LoginFailure.objects.filter(key=key, at__gte=since)
+    if failures.count() > limit:
+        latest = failures.exclude(pk=attempt[key]).aggregate(latest=Max("at"))["latest"]
+        backoff = timedelta(seconds=settings.MINSHENG_LOGIN_USER_BACKOFF_SECONDS)
+        if latest is not None and now - latest < backoff:
+            return _("该账号登录失败次数过多，请 %(seconds)s 秒后再试") % {"seconds": int(backoff.total_seconds())}
+    return None
 
 
 def sign_in(request, username: str, password: str):
-    """Authenticate with throttling. Returns the user, or None on a wrong password."""
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
-    check_throttle(username, ip)
+    """Authenticate with throttling. Returns the user, or None on a wrong password; Throttled (429) when
+    the address or the username has failed too often.
+
+    The attempt is written first (committed) and counted afterwards, so parallel requests cannot all
+    pass the check before any failure is written; it stays as a failure unless the password is right."""
+    ip = client_ip(request) if request is not None else None
+    with transaction.atomic():
+        attempt = {key: LoginFailure.objects.create(key=key).pk for key in _throttle_keys(username, ip)}
+    if (reason := _refusal(username, ip, attempt)) is not None:
+        # A refused attempt checked nothing: it is not a failure.
+        LoginFailure.objects.filter(pk__in=attempt.values()).delete()
+        raise Throttled(reason)
     user = authenticate(request, username=username, password=password)
     if user is None:
-        LoginFailure.objects.bulk_create([LoginFailure(key=k) for k in _throttle_keys(username, ip)])
         # Old rows are useless once out of the window.
         LoginFailure.objects.filter(
             at__lt=timezone.now() - timedelta(seconds=settings.MINSHENG_LOGIN_WINDOW_SECONDS)
         ).delete()
         return None
-    LoginFailure.objects.filter(key=_throttle_keys(username, None)[0]).delete()
+    # Success clears the username's failures; the address keeps its other failures.
+    LoginFailure.objects.filter(Q(key=_user_key(username)) | Q(pk__in=attempt.values())).delete()
     return user
 
 

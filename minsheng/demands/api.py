@@ -16,7 +16,7 @@ from minsheng.accounts.auth import optional_user, staff_auth
 from minsheng.core.errors import Conflict, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip, hit
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import Demand, IdempotencyRecord
 
 router = Router(tags=["demands"])
@@ -256,7 +256,9 @@ def create_demand(request: HttpRequest, payload: DemandIn):
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 200:
         raise InvalidInput("Idempotency-Key: 不能超过 200 个字符", field="Idempotency-Key")
-    caller = f"u:{user.pk}" if user else "anon"
+    if user is None:
+        rules.anonymous_channel(payload.channel)
+    caller = idempotency_caller(request, user)
     request_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def replay(record: IdempotencyRecord):
@@ -301,6 +303,14 @@ def create_demand(request: HttpRequest, payload: DemandIn):
             raise
         return replay(existing)
     return Status(201, body)
+
+
+def idempotency_caller(request: HttpRequest, user) -> str:
+    """Whose key space an Idempotency-Key lives in: the user's, or for anonymous callers their client
+    address's (a digest: no address is kept), so that two clients never get each other's answer."""
+    if user is not None:
+        return f"u:{user.pk}"
+    return "anon:" + hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
 
 
 def selectors_is_staff(user) -> bool:

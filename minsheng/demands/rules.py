@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput
 
@@ -42,6 +43,16 @@ def clean_channel(channel: str | None) -> str:
         if channel == str(label):
             return value
     raise InvalidInput(f"channel: 未知渠道“{channel}”，可选 {', '.join(Channel.values)}", field="channel")
+
+
+def anonymous_channel(channel: str | None) -> str:
+    """The channel of an anonymous caller: online only. Staff record what came in by telephone, meeting
+    or visit; the public cannot file under those (they count separately in the statistics)."""
+    value = clean_channel(channel)
+    if value != Channel.ONLINE:
+        raise InvalidInput(_("channel: 匿名提交只能使用 %(channel)s 渠道") % {"channel": Channel.ONLINE.value},
+                           field="channel")
+    return value
 
 
 def clean_phone(phone: str | None) -> str:

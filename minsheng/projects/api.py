@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from minsheng.accounts.auth import optional_user, staff_auth
+from minsheng.accounts.auth import optional_user, session_write_without_csrf, staff_auth
 from minsheng.core.errors import InvalidInput, NotAllowed, NotFound
 from minsheng.core.ratelimit import client_ip, hit
 
@@ -200,14 +200,11 @@ class ActionIn(Schema):
 
 def _caller(request: HttpRequest):
     """The signed-in caller (token or session). A session caller's unsafe request is CSRF-checked."""
-    from ninja.utils import check_csrf
-
-    user = optional_user(request)
     header = request.headers.get("Authorization", "")
-    if user is not None and request.method not in ("GET", "HEAD", "OPTIONS") and not header.lower().startswith("bearer "):
-        if check_csrf(request) is not None:
-            raise NotAllowed("CSRF 校验失败，请刷新页面后重试")
-    return user
+    if (not header.lower().startswith("bearer ") and getattr(request, "user", None) is not None
+            and request.user.is_authenticated and session_write_without_csrf(request)):
+        raise NotAllowed("CSRF 校验失败，请刷新页面后重试")
+    return optional_user(request)
 
 
 def _full(user, p: Project) -> bool:

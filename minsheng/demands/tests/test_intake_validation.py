@@ -60,10 +60,12 @@ def test_phone_forms_accepted(demo_territory):
         assert post({"text": "采菱一期路灯坏了", "reporter_phone": phone}).status_code == 201
 
 
-def test_short_channel_name_accepted(demo_territory):
-    r = post({"text": "采菱一期路灯坏了", "channel": "12345热线"})
+def test_short_channel_name_accepted(demo_territory, bearer):
+    # Only staff file under other channels than online (anonymous callers: test_anonymous_intake_scope.py).
+    r = post({"text": "采菱一期路灯坏了", "channel": "12345热线"}, **bearer("demo-cailing"))
     assert r.status_code == 201
     assert Demand.objects.get().channel == "hotline"
+    assert post({"text": "采菱一期路灯坏了", "channel": "居民自助"}).status_code == 201
 
 
 @override_settings(MINSHENG_ANON_INTAKE_LIMIT=3)

@@ -35,6 +35,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 from PIL import Image
 
+from minsheng.accounts.models import ApiToken
 from minsheng.accounts.services import issue_token
 from minsheng.demands import services
 from minsheng.demands.models import Demand, ReporterCode
@@ -142,6 +143,13 @@ def client_for(role: str, *, api: bool = False) -> tuple[Client, dict]:
     return client, {}
 
 
+def _cailing_token(w: World) -> int:
+    if "cailing_token" not in w.extra:
+        issue_token(user=user("demo-cailing"))
+        w.extra["cailing_token"] = ApiToken.objects.filter(user__username="demo-cailing").order_by("-id").first().pk
+    return w.extra["cailing_token"]
+
+
 def fresh(w: World) -> Demand:
     return Demand.objects.get(pk=w.d.pk)
 
@@ -231,6 +239,13 @@ API: dict[str, Case] = {
         data=lambda w, r: {"username": r if r != "anonymous" else "demo-town",
                            "password": "minsheng-demo" if r != "anonymous" else "wrong-password"}),
     "GET /api/v1/auth/me": Case("GET", lambda w: "/api/v1/auth/me", signed_in("200", "401")),
+    # Tokens: each caller revokes the token it presents, lists its own, and revokes only its own.
+    "DELETE /api/v1/auth/token": Case("DELETE", lambda w: "/api/v1/auth/token", signed_in("204", "401")),
+    "GET /api/v1/auth/tokens": Case("GET", lambda w: "/api/v1/auth/tokens", signed_in("200", "401")),
+    "DELETE /api/v1/auth/tokens/{token_id}": Case(
+        "DELETE", lambda w: f"/api/v1/auth/tokens/{_cailing_token(w)}",
+        {**signed_in("404", "401"), "demo-cailing": "204*"},
+        effect=lambda w, r: not ApiToken.objects.filter(pk=_cailing_token(w)).exists()),
     "GET /api/v1/territory": Case("GET", lambda w: "/api/v1/territory", everyone("200")),
     "GET /api/v1/kpis": Case("GET", lambda w: "/api/v1/kpis?scope=采菱社区&period=2026", everyone("200")),
     "POST /api/v1/demands": Case("POST", lambda w: "/api/v1/demands", everyone("201"),
@@ -347,6 +362,8 @@ def run_case(case: Case, role: str, w: World | None = None):
     data = case.data(w, role) if case.data else None
     if case.method == "GET":
         r = client.get(url, **headers)
+    elif case.method == "DELETE":
+        r = client.delete(url, **headers)
     elif case.multipart:
         r = client.post(url, data, **headers)
     elif case.api:
