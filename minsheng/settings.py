@@ -305,5 +305,6 @@ LOGGING = {
 # Dashboard map tiles: an XYZ URL template, e.g. 天地图 (register a key at lbs.tianditu.gov.cn)
 # "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY"
 # or any XYZ server ("https://tile.example.org/{z}/{x}/{y}.png"). Empty: no tiles (polygons and points on a blank map).
+# Its host (a "{s}" first label becomes "*") is the only other host the CSP lets images come from (core.middleware).
 MINSHENG_MAP_TILES = os.environ.get("MINSHENG_MAP_TILES", "")
 MINSHENG_MAP_ATTRIBUTION = os.environ.get("MINSHENG_MAP_ATTRIBUTION", "")

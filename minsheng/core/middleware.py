@@ -1,16 +1,50 @@
 """Security headers Django does not set by itself."""
 
+import logging
 from collections.abc import Callable
+from functools import lru_cache
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+log = logging.getLogger(__name__)
+
 # Scripts and styles come from our own static files only (ECharts, Leaflet, htmx are vendored
-# through the install step). Map tiles are images from a configurable host, hence img-src.
+# through the install step). Images: our own, data: URLs (Leaflet's blank tile; they reach no host),
+# and the map tile server if one is configured — no other host, so markup that slips into a page
+# cannot make the browser call out.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: https: http:; connect-src 'self'; font-src 'self' data:; "
+    "img-src {img}; connect-src 'self'; font-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+def tile_origin(template: str) -> str:
+    """The CSP source for an XYZ tile URL template: its scheme, host and port; Leaflet's `{s}`
+    (subdomains) in the first label becomes `*`. Empty when the template names no single http(s) host."""
+    try:
+        parts = urlsplit(template.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    host = parts.hostname or ""
+    labels = host.split(".")
+    if labels and "{s}" in labels[0]:
+        labels[0] = "*"
+    host = ".".join(labels)
+    if parts.scheme not in ("http", "https") or len(labels) < 2 or "{" in host or "}" in host or "*" in host[1:]:
+        if template:
+            log.warning("MINSHENG_MAP_TILES names no single http(s) host; map tiles will be blocked: %s", template)
+        return ""
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+@lru_cache(maxsize=8)
+def content_security_policy(tiles: str) -> str:
+    origin = tile_origin(tiles) if tiles else ""
+    return CSP.format(img=" ".join(["'self'", "data:"] + ([origin] if origin else [])))
 
 
 class SecurityHeadersMiddleware:
@@ -19,7 +53,8 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CSP)
+        tiles = getattr(settings, "MINSHENG_MAP_TILES", "")
+        response.setdefault("Content-Security-Policy", content_security_policy(tiles))
         response.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if not getattr(response, "xframe_options_exempt", False):
@@ -36,7 +71,6 @@ class DefaultChineseLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
         from django.utils import translation
 
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)

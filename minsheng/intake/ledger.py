@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from minsheng.core.sheets import SheetError, cell_text, read_sheet
+from minsheng.core.spreadsheet import SheetError, cell_text, read_sheet, xlsx_row
 from minsheng.demands.models import Category, Channel, Resolution, Satisfaction
 from minsheng.territory.models import Community, Grid
 
@@ -265,12 +265,12 @@ def export(demands, path_or_stream, *, unmasked: bool = False) -> int:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("民情台账")
-    ws.append(COLUMNS + ["复杂程度"])
+    ws.append(xlsx_row(ws, COLUMNS + ["复杂程度"]))
     n = 0
     resolution_label = {v: k for k, v in RESOLUTION_WORDS.items() if k != "解决"}
     satisfaction_label = {v: k for k, v in SATISFACTION_WORDS.items()}
     for d in demands.select_related("community", "grid", "handler").iterator(chunk_size=2000):
-        ws.append([
+        ws.append(xlsx_row(ws, [
             d.code, _local(d.received_at), str(d.get_channel_display()), d.community.name if d.community else "",
             d.grid.name if d.grid else "", d.reporter_name if unmasked else mask_name(d.reporter_name),
             d.reporter_phone if unmasked else mask_phone(d.reporter_phone), d.text, d.place_text,
@@ -278,7 +278,7 @@ def export(demands, path_or_stream, *, unmasked: bool = False) -> int:
             _local(d.assigned_at), _local(d.contacted_at), _local(d.completed_at), _local(d.callback_at),
             resolution_label.get(d.resolution, ""), satisfaction_label.get(d.satisfaction, ""),
             "复杂" if d.complexity == "complex" else "一般",
-        ])
+        ]))
         n += 1
     wb.save(path_or_stream)
     return n

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.spreadsheet import csv_row
 from minsheng.demands.models import Demand
 from minsheng.kpis import periods
 from minsheng.kpis.engine import figures
@@ -163,14 +164,14 @@ def stream(dataset: str, p: periods.Period) -> Iterator[str]:
     """The file is the same whatever the language of the page that links to it: its header is Chinese,
     and so are its values (channel, status… are written as the Chinese labels)."""
     writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow([c for c, _description in COLUMNS[dataset]])
+    yield "\ufeff" + writer.writerow(csv_row(c for c, _description in COLUMNS[dataset]))
     rows = ROWS[dataset](p)
     while True:
         with translation.override(settings.LANGUAGE_CODE):  # only while a row is made, not across yields
             row = next(rows, None)
         if row is None:
             return
-        yield writer.writerow(row)
+        yield writer.writerow(csv_row(row))  # names and titles are typed by people: never a formula
 
 
 def recent_periods(today=None) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from minsheng.accounts.services import log_personal_data_read
+from minsheng.core.spreadsheet import xlsx_row
 
 from .roster import care_flags, phone_entitled
 from .targeting import age_on
@@ -22,15 +23,15 @@ def export_members(user, members, stream, *, on: date, purpose: str, include_pho
     with_phone = include_phone and bool(members) and all(phone_entitled(user, m) for m in members)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("走访名单")
-    ws.append([f"{purpose}（{on:%Y-%m-%d}）"])
-    ws.append(HEADER + (["联系电话"] if with_phone else []) + ["走访情况"])
+    ws.append(xlsx_row(ws, [f"{purpose}（{on:%Y-%m-%d}）"]))
+    ws.append(xlsx_row(ws, HEADER + (["联系电话"] if with_phone else []) + ["走访情况"]))
     for n, m in enumerate(members, start=1):
         h = m.household
         row = [n, m.name, h.address, h.grid.name, age_on(m.birth_date, on), "、".join(care_flags(m, on))]
         if with_phone:
             row.append(m.phone)
         row.append("")
-        ws.append(row)
+        ws.append(xlsx_row(ws, row))
     wb.save(stream)
     fields = ["name", "address", "age", "flags"] + (["phone"] if with_phone else [])
     log_personal_data_read(user=user, subject=f"export:{purpose}"[:60], fields=fields,

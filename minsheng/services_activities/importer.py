@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from minsheng.core.sheets import SheetError, cell_text, read_sheet
+from minsheng.core.spreadsheet import SheetError, cell_text, read_sheet
 from minsheng.territory.models import Building, Community, Grid
 
 from .models import Household, Member

@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from minsheng.core.sheets import SheetError
+from minsheng.core.spreadsheet import SheetError
 
 
 class SheetImportCommand(BaseCommand):

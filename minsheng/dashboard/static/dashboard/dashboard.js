@@ -127,6 +127,12 @@
     drawMap(d.map);
   }
 
+  // Leaflet puts a string tooltip in as HTML; names come from people (staff of any community), so
+  // each tooltip is a node whose words are set as text.
+  function tip() {
+    return el("span", Array.prototype.slice.call(arguments).join(" "));
+  }
+
   function drawMap(m) {
     if (!window.L) return;
     var map = window.L.map("map", { preferCanvas: false, maxZoom: 19, minZoom: 3 });
@@ -134,7 +140,7 @@
     if (tiles) window.L.tileLayer(tiles, { attribution: root.dataset.attribution || "", maxZoom: 19 }).addTo(map);
     var grids = window.L.geoJSON(m.grids, {
       style: function (f) { return { color: f.properties.kind === "basic" ? "#3366cc" : "#9933cc", weight: 2, fillOpacity: 0.08 }; },
-      onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.community + " " + f.properties.name); }
+      onEachFeature: function (f, layer) { layer.bindTooltip(tip(f.properties.community, f.properties.name)); }
     });
     var bounds = grids.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds); else map.setView([31.72, 119.95], 13);
@@ -142,16 +148,16 @@
     var cluster = window.L.markerClusterGroup ? window.L.markerClusterGroup() : window.L.layerGroup();
     m.demands.forEach(function (r) {
       window.L.circleMarker([r.lat, r.lon], { radius: 6, color: r.open ? "#d9534f" : "#5cb85c", fillOpacity: 0.8 })
-        .bindTooltip(r.code + " " + r.category + " " + r.status).addTo(cluster);
+        .bindTooltip(tip(r.code, r.category, r.status)).addTo(cluster);
     });
     cluster.addTo(map);
     m.projects.forEach(function (r) {
       window.L.circleMarker([r.lat, r.lon], { radius: 9, color: "#337ab7", fillOpacity: 0.6 })
-        .bindTooltip(r.title + " " + r.status).addTo(map);
+        .bindTooltip(tip(r.title, r.status)).addTo(map);
     });
     m.facilities.forEach(function (r) {
       window.L.circleMarker([r.lat, r.lon], { radius: 5, color: "#f0ad4e", fillOpacity: 0.8 })
-        .bindTooltip(r.name + " " + r.condition).addTo(map);
+        .bindTooltip(tip(r.name, r.condition)).addTo(map);
     });
   }
 
