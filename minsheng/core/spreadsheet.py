@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # What Excel, LibreOffice or WPS may take for the start of a formula, including the full-width forms
 # that Chinese input methods type and that some spreadsheet programs accept as the ASCII ones.
@@ -59,6 +60,10 @@ def xlsx_row(ws: Any, values: Iterable[Any]) -> list[Any]:
     with no added character, and stays text when a user edits it (F2, Enter) in Excel or LibreOffice."""
     out: list[Any] = []
     for v in values:
+        if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+            # XML 1.0 cannot hold most control characters (a pasted BEL, a form feed): openpyxl refuses
+            # the whole file. They print nothing, so dropping them changes nothing a reader sees.
+            v = ILLEGAL_CHARACTERS_RE.sub("", v)
         if formula_like(v):
             cell = WriteOnlyCell(ws, value=v)
             cell.data_type = "s"

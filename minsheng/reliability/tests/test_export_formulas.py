@@ -204,3 +204,18 @@ def test_csv_cell(value, expected):
 
     assert csv_cell(value) == expected
     assert csv_cell(3) == 3
+
+
+def test_control_characters_do_not_break_the_ledger_export(user_client):
+    """A pasted control character (BEL, form feed, ESC) cannot be written in XML 1.0: openpyxl refused the
+    whole file and the export answered 500. The characters print nothing; they are dropped."""
+    from minsheng.demands.models import Demand
+
+    planted_demand()
+    d = Demand.objects.order_by("-id").first()
+    Demand.objects.filter(pk=d.pk).update(text="楼道灯坏了\x07\x0c\x1b[0m", place_text="\x01采菱家园")
+    r = user_client("demo-cailing").get("/desk/collect/ledger/export.xlsx")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(b"".join(r.streaming_content))).worksheets[0]
+    texts = [str(c.value) for row in ws.iter_rows(min_row=2) for c in row if c.value is not None]
+    assert "楼道灯坏了[0m" in texts and "采菱家园" in texts
