@@ -11,8 +11,9 @@ from minsheng.triage.models import MeaningVector
 from minsheng.triage.services import assess_demand
 
 
-def post(text, **extra):
-    r = Client().post("/api/v1/demands", {"text": text, **extra}, content_type="application/json")
+def post(text, headers=None, **extra):
+    # A hotline call is filed by staff (the call-taker): anonymous callers file online only.
+    r = Client().post("/api/v1/demands", {"text": text, **extra}, content_type="application/json", **(headers or {}))
     assert r.status_code == 201, r.content
     return r.json()
 
@@ -71,10 +72,10 @@ def test_possibly_urgent_queue_until_staff_decide(demo_territory, user_client, b
     assert Demand.objects.get(code=code).urgent is False
 
 
-def test_duplicates_by_meaning_after_intake(demo_territory):
+def test_duplicates_by_meaning_after_intake(demo_territory, bearer):
     first = post("采菱家园二期12幢下水道堵了，污水返到厨房里")["code"]
     assess_demand(first)
-    second = post("二期12幢厨房的下水管不通，水往上冒，麻烦派人疏通", channel="hotline")["code"]
+    second = post("二期12幢厨房的下水管不通，水往上冒，麻烦派人疏通", channel="hotline", headers=bearer("demo-cailing"))["code"]
     verdict = assess_demand(second)
     assert verdict["duplicates"] and verdict["duplicates"][0]["code"] == first
     assert Demand.objects.get(code=second).triage["duplicate_of"] == first
