@@ -1,7 +1,14 @@
-"""Shared fixtures: the demo town, signed-in clients, bearer tokens."""
+"""Shared fixtures: the demo town, signed-in clients, bearer tokens, a headless browser."""
+
+import os
 
 import pytest
 from django.test import Client
+
+# The browser tests drive Debian's chromium through Playwright (one fixture for every app's browser tests).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -54,3 +61,28 @@ def pytest_configure(config):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files go to a fresh folder per test."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless Chromium for the test; the test is skipped where Chromium is not installed."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from minsheng.triage.services import clear_cache
+
+    clear_cache()  # the gazetteer cache must not outlive the flushed test database
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # While Playwright's loop runs in this thread, Django keeps the test's ORM calls on a
+            # separate (context-local) connection; close it here, or PostgreSQL cannot drop the
+            # test database at the end of the run.
+            connections.close_all()

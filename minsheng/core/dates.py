@@ -14,8 +14,12 @@ MIN_YEAR = 1970
 MAX_YEAR = 2999
 
 
+def year_in_range(day: date) -> bool:
+    return MIN_YEAR <= day.year <= MAX_YEAR
+
+
 def check_year(field: str, day: date) -> date:
     """`day` itself, or InvalidInput naming `field` when its year is outside MIN_YEAR..MAX_YEAR."""
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
+    if not year_in_range(day):
         raise InvalidInput(f"{field}: 年份应在 {MIN_YEAR} 至 {MAX_YEAR} 之间", field=field)
     return day

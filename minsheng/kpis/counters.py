@@ -117,13 +117,6 @@ class Gathered:
         self.acc.clear()
 
 
-def record_snapshots(snapshots) -> None:
-    acc: dict = defaultdict(lambda: [0] * len(COUNT_FIELDS))
-    for s in snapshots:
-        _add(acc, s, +1)
-    _write(acc)
-
-
 @transaction.atomic
 def rebuild() -> int:
     """Recompute every counter from the demand rows. Returns the number of demands counted."""

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from minsheng.core.dates import MAX_YEAR, MIN_YEAR
+from minsheng.core.dates import MAX_YEAR, MIN_YEAR, year_in_range
 from minsheng.core.errors import DomainError
 from minsheng.demands.models import OPEN_STATES, Category, Demand
 from minsheng.territory.models import Town
@@ -238,7 +238,7 @@ def _parse_when(name: str, value: str) -> datetime:
         dt = None
     if dt is None:
         raise Open311Error(400, f"{name}: not a w3 datetime (e.g. 2026-10-01T00:00:00+08:00)")
-    if not MIN_YEAR <= dt.year <= MAX_YEAR:  # adding the default span or converting to UTC would overflow
+    if not year_in_range(dt):  # adding the default span or converting to UTC would overflow
         raise Open311Error(400, f"{name}: the year must lie between {MIN_YEAR} and {MAX_YEAR}")
     if timezone.is_naive(dt):
         dt = timezone.make_aware(dt, timezone.get_current_timezone())

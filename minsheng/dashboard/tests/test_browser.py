@@ -4,34 +4,13 @@ page or console errors (a CSP violation is a console error)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from minsheng.demands.tests.test_browser import ARGS, CHROMIUM, watch
+from minsheng.demands.tests.test_browser import watch
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    from minsheng.triage.services import clear_cache
-
-    clear_cache()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -15,37 +15,11 @@ from minsheng.demands.models import Demand
 
 from .pages_helpers import make_demand
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = Path(os.environ.get("MINSHENG_SCREENSHOTS", "/tmp"))
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    from minsheng.triage.services import clear_cache
-
-    clear_cache()  # the gazetteer cache must not outlive the flushed test database
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # While Playwright's loop runs in this thread, Django keeps the test's ORM calls on a
-            # separate (context-local) connection; close it here, or PostgreSQL cannot drop the
-            # test database at the end of the run.
-            connections.close_all()
 
 
 def watch(page) -> list[str]:

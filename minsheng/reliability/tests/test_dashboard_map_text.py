@@ -4,41 +4,21 @@ browser asks no other host for anything (real Chromium through Playwright)."""
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
 
-from minsheng.demands.tests.test_browser import ARGS, CHROMIUM, SHOTS, watch
+from minsheng.demands.tests.test_browser import SHOTS, watch
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed at /usr/bin/chromium"),
     pytest.mark.django_db(transaction=True),
 ]
 
 FACILITY = "<img src=http://evil.example/f.png onerror=alert(1)><b>bold</b>健身路径"
 PROJECT = '<i>改造</i><img src="https://evil.example/p.png">项目'
 GRID = "<u>采菱</u><img src=//evil.example/g.png>网格"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    from minsheng.triage.services import clear_cache
-
-    clear_cache()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
 
 
 def plant() -> None:
