@@ -37,11 +37,10 @@ lint: install
 
 # Refresh the English catalogues and compile them (the .mo files are committed). Each catalogue is
 # made where it lives, so that its entries and file references stay put: the main one (LOCALE_PATHS)
-# from minsheng/ without the apps that keep their own, then intake and projects from their folders.
+# from minsheng/ without the app that keeps its own, then projects from its folder.
 DJANGO_ADMIN := env DJANGO_SETTINGS_MODULE=minsheng.settings MINSHENG_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/django-admin
 messages: install
-	cd minsheng && $(DJANGO_ADMIN) makemessages -l en -i intake -i projects
-	cd minsheng/intake && $(DJANGO_ADMIN) makemessages -l en
+	cd minsheng && $(DJANGO_ADMIN) makemessages -l en -i projects
 	cd minsheng/projects && $(DJANGO_ADMIN) makemessages -l en
 	cd minsheng && $(DJANGO_ADMIN) compilemessages
 

@@ -84,7 +84,6 @@ INSTALLED_APPS = [
     "minsheng.notifications",
     "minsheng.triage",
     "minsheng.demands",
-    "minsheng.intake",
     "minsheng.kpis",
     "minsheng.projects",
     "minsheng.facilities",

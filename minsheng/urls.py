@@ -16,7 +16,6 @@ urlpatterns = [
     path("", include("minsheng.collection.urls")),
     path("", include("minsheng.publishing.urls")),
     path("", include("minsheng.dashboard.urls")),
-    path("", include("minsheng.intake.urls")),
     path("", include("minsheng.reliability.urls")),
     path("", include("minsheng.core.urls")),
     path("", include("minsheng.territory.urls")),

@@ -2,7 +2,7 @@
 import (all rows or none; big files in the background with progress) and export of any filtered demand
 list in the same columns, so that export → import round-trips.
 
-Reading and validation are `minsheng.intake.ledger.read`; writing is `demands.services.import_history`
+Reading and validation are `minsheng.collection.ledger.read`; writing is `demands.services.import_history`
 (what `ledger.import_file` composes), with two additions for the web: the uploader may only import rows
 of communities they are staff of, and the import reports its progress in its LedgerImport row.
 """
@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import covers, has_role, memberships
+from minsheng.collection.ledger import LedgerError, LedgerRow, read
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from minsheng.intake.ledger import LedgerError, LedgerRow, read
 
 from .models import LedgerImport
 
@@ -311,7 +311,7 @@ def log_reads(user, demands, via: str = "ledger-export") -> int:
 def export_demands(user, demands, stream) -> tuple[int, bool]:
     """Write `demands` (already narrowed to what the user sees) as a ledger. Returns (rows, unmasked)."""
     from minsheng.accounts.services import log_personal_data_read
-    from minsheng.intake.ledger import export
+    from minsheng.collection.ledger import export
 
     unmasked = export_entitled(user, demands)
     if unmasked:

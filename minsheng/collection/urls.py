@@ -3,7 +3,7 @@ opinion form under /collect/forms/<token>/."""
 
 from django.urls import path
 
-from . import views
+from . import chat_views, views
 
 app_name = "collection"
 
@@ -44,4 +44,8 @@ urlpatterns = [
     path("desk/collect/ledger/<int:pk>/status", views.ledger_status, name="ledger_status"),
     path("collect/forms/<str:token>/", views.answer, name="answer"),
     path("collect/forms/<str:token>/done", views.answer_done, name="answer_done"),
+    # WeChat group exports (the path keeps its first name, /desk/intake/chat/).
+    path("desk/intake/chat/", chat_views.chat_upload, name="chat_upload"),
+    path("desk/intake/chat/<int:pk>/", chat_views.chat_preview, name="chat_preview"),
+    path("desk/intake/chat/<int:pk>/register", chat_views.chat_register, name="chat_register"),
 ]

@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 
 from minsheng.accounts.models import PersonalDataRead
 from minsheng.collection import ledger_web
+from minsheng.collection.ledger import read
 from minsheng.collection.models import LedgerImport
+from minsheng.collection.tests.ledgers import HEADER, row, write
 from minsheng.demands.models import Demand
-from minsheng.intake.ledger import read
-from minsheng.intake.tests.ledgers import HEADER, row, write
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

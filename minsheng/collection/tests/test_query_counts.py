@@ -15,8 +15,8 @@ from PIL import Image
 
 from minsheng.collection import ledger_web, meetings, opinion, visits
 from minsheng.collection.models import MeetingItem
+from minsheng.collection.tests.ledgers import row, write
 from minsheng.core.tests.query_counts import assert_flat
-from minsheng.intake.tests.ledgers import row, write
 from minsheng.territory.models import Building, ResidentGroup
 
 TZ = ZoneInfo("Asia/Shanghai")

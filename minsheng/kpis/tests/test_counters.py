@@ -80,8 +80,8 @@ def test_incremental_equals_rebuilt_equals_rows(demo_territory, seed):
 
 
 def test_ledger_import_updates_counters(demo_territory, tmp_path):
-    from minsheng.intake.ledger import import_file
-    from minsheng.intake.tests.ledgers import row, write
+    from minsheng.collection.ledger import import_file
+    from minsheng.collection.tests.ledgers import row, write
 
     write(tmp_path / "l.xlsx", [row(f"X{i}", f"2026-0{1 + i % 9}-1{i % 9} 10:00", 派单时间=f"2026-0{1 + i % 9}-1{i % 9} 11:00",
                                     首次联系时间=f"2026-0{1 + i % 9}-1{i % 9} 12:00", 解决情况="已解决", 满意度="满意")

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from minsheng.collection.ledger import import_file
+from minsheng.collection.tests.ledgers import row, write
 from minsheng.core.periodic import run_due
-from minsheng.intake.ledger import import_file
-from minsheng.intake.tests.ledgers import row, write
 from minsheng.kpis import rankings
 from minsheng.kpis.models import Ranking
 from minsheng.kpis.tasks import publish_last_month

@@ -216,7 +216,7 @@ def _ledger(w: AppWorld) -> None:
 
 
 def ledger_xlsx(w: World) -> bytes:
-    from minsheng.intake.ledger import export
+    from minsheng.collection.ledger import export
 
     out = io.BytesIO()
     export(Demand.objects.filter(pk=w.d.pk), out, unmasked=True)
@@ -245,7 +245,7 @@ def build_app_world(*, rated: bool = False, project: str = "", project_photo: bo
     if ledger:
         _ledger(w)
     if chat:
-        from minsheng.intake import chat_services
+        from minsheng.collection import chat_services
 
         w.chat = chat_services.create_export(community=Community.objects.get(name="采菱社区"),
                                              user=user("demo-cailing"), text=CHAT, group_name="采菱家园一期5幢楼道群")
@@ -696,7 +696,7 @@ def _imports():
 
 
 def _chats():
-    from minsheng.intake.models import ChatExport
+    from minsheng.collection.models import ChatExport
 
     return ChatExport.objects.all()
 

@@ -10,7 +10,7 @@ class Command(BaseCommand):
         parser.add_argument("--errors", type=int, default=0, help="同时列出前 N 个错例")
 
     def handle(self, *args, errors: int = 0, **options):
-        from minsheng.intake import chat_eval
+        from minsheng.collection import chat_eval
         from minsheng.triage.engine import evaluate
 
         evaluate.cross_hand(out=self.stdout)

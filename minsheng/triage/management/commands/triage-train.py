@@ -20,7 +20,7 @@ class Command(BaseCommand):
                           f"{len(tri.vocab)} 个特征 → {out or '默认模型文件'}")
         self.stdout.write(f"紧急阈值 {tri.params['thresholds']}；重复阈值 {tri.params['pairs']['thresholds']}")
         if out is None:
-            from minsheng.intake.data.train_chat import train as train_chat
+            from minsheng.collection.data.train_chat import train as train_chat
 
             model = train_chat(tri)
             path = model.save()

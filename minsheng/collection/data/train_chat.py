@@ -1,10 +1,10 @@
 """Train the chat demand detector (``chat_model.joblib``) from ``chat_corpus.jsonl``.
 
-    .venv/bin/python minsheng/intake/data/train_chat.py [--cv] [--heldout]   # train, then evaluate
-    .venv/bin/python minsheng/intake/data/train_chat.py --eval                # only evaluate the saved model
+    .venv/bin/python minsheng/collection/data/train_chat.py [--cv] [--heldout]   # train, then evaluate
+    .venv/bin/python minsheng/collection/data/train_chat.py --eval                # only evaluate the saved model
 
 Logistic regression (scikit-learn, liblinear, deterministic) over the cue features of
-``minsheng.intake.chat.features``; only messages the model decides are used (staff messages,
+``minsheng.collection.chat.features``; only messages the model decides are used (staff messages,
 follow-ups and media are decided by rules). Two rounds: the model's own decisions shape which
 messages are follow-ups, so the second round trains on what the extractor really sees.
 ``--cv`` prints a 5-fold cross-validation by export; ``--heldout`` scores the held-out export
@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from minsheng.intake import chat_cues, chat_eval  # noqa: E402
-from minsheng.intake.chat import ChatExtractor  # noqa: E402
-from minsheng.intake.chat_cues import FEATURE_NAMES, DemandModel  # noqa: E402
-from minsheng.intake.chat_eval import score  # noqa: E402
-from minsheng.intake.chat_export import parse_text  # noqa: E402
+from minsheng.collection import chat_cues, chat_eval  # noqa: E402
+from minsheng.collection.chat import ChatExtractor  # noqa: E402
+from minsheng.collection.chat_cues import FEATURE_NAMES, DemandModel  # noqa: E402
+from minsheng.collection.chat_eval import score  # noqa: E402
+from minsheng.collection.chat_export import parse_text  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "chat_corpus.jsonl"
 C = 1.0

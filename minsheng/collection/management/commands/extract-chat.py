@@ -6,8 +6,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from minsheng.intake.chat import ChatExtractor
-from minsheng.intake.chat_export import ChatFormatError, parse_lines, read_file
+from minsheng.collection.chat import ChatExtractor
+from minsheng.collection.chat_export import ChatFormatError, parse_lines, read_file
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
         try:
             if file == "-":
-                from minsheng.intake.chat_export import decode
+                from minsheng.collection.chat_export import decode
 
                 text = decode(sys.stdin.buffer.read())
             else:

@@ -48,8 +48,8 @@ def test_output_format_and_order(db, tmp_path, with_town, request):
 
 
 def test_the_heldout_export_through_the_command(db):
-    from minsheng.intake.chat_cues import DATA_DIR
-    from minsheng.intake.chat_eval import load_heldout
+    from minsheng.collection.chat_cues import DATA_DIR
+    from minsheng.collection.chat_eval import load_heldout
 
     code, rows, _err = run(DATA_DIR / "chat_heldout.txt")
     assert code == 0 and rows == sorted(rows, key=lambda r: r["line"])

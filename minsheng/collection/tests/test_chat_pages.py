@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
+from minsheng.collection.models import ChatExport, ChatMessage
 from minsheng.demands.models import Demand
-from minsheng.intake.models import ChatExport, ChatMessage
 
 FIRST = """微信群“采菱家园二期5幢楼道群”的聊天记录
 2026-05-03 07:50 网格员小王: 大家早上好

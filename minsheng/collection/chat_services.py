@@ -2,7 +2,7 @@
 
 1. ``create_export`` stores the export and one fingerprint per message (time to the minute, a hash of
    the nickname, a hash of the text — within the community).
-2. ``preview`` runs the extractor (``minsheng.intake.chat``) over it with the town's gazetteer and says,
+2. ``preview`` runs the extractor (``minsheng.collection.chat``) over it with the town's gazetteer and says,
    per message, whether an earlier registered export already had it.
 3. ``register_export`` turns the messages staff kept ticked into demands — one per problem (cluster):
    the first message's text, the others noted — through ``minsheng.demands.services.register``

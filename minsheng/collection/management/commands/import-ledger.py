@@ -1,5 +1,5 @@
+from minsheng.collection.ledger import import_file
 from minsheng.core.management.sheet_import import SheetImportCommand
-from minsheng.intake.ledger import import_file
 
 
 class Command(SheetImportCommand):

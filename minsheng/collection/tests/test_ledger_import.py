@@ -5,8 +5,8 @@ from datetime import datetime
 import pytest
 from django.core.management import call_command
 
+from minsheng.collection.ledger import export, import_file
 from minsheng.demands.models import Demand, DemandEvent
-from minsheng.intake.ledger import export, import_file
 
 from .ledgers import HEADER, row, write
 

@@ -1,11 +1,11 @@
-"""Parsing and cleaning of WeChat group exports (minsheng.intake.chat, no database)."""
+"""Parsing and cleaning of WeChat group exports (minsheng.collection.chat, no database)."""
 
 import codecs
 from datetime import datetime
 
 import pytest
 
-from minsheng.intake.chat_export import ChatFormatError, clean, decode, parse_lines, parse_text
+from minsheng.collection.chat_export import ChatFormatError, clean, decode, parse_lines, parse_text
 
 
 def real(messages):

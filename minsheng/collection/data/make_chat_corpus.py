@@ -4,7 +4,7 @@ four demo communities, with staff and residents, problem threads (report → me-
 follow-up → solved), notices, greetings, acknowledgements, ads, chit-chat, neighbour Q&A, typos,
 emoji, 常州 dialect, @mentions and quoted replies. Seeded: the same file every run.
 
-    python minsheng/intake/data/make_chat_corpus.py
+    python minsheng/collection/data/make_chat_corpus.py
 
 One JSON object per message (and per system line), in export order:
 ``export, line, rendered`` (the exact lines of the export), ``time, sender, text`` (the content),

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 
+from minsheng.collection import chat_services
 from minsheng.core.tests.query_counts import assert_flat
-from minsheng.intake import chat_services
 from minsheng.territory.models import Community
 
 FEW, MORE = 2, 4  # 2 rows, then 6

@@ -1,6 +1,6 @@
 """WeChat group exports → resident demands (pure logic: no web request, no database).
 
-    from minsheng.intake.chat import extract_text
+    from minsheng.collection.chat import extract_text
     for d in extract_text(open("群聊.txt", encoding="utf-8").read()):
         if d.demand: print(d.line, d.text, d.category, d.cluster)
 

@@ -78,9 +78,9 @@ def chat_upload(request: HttpRequest) -> HttpResponse:
             error = _message(exc)
             status = 400
         else:
-            return redirect("intake:chat_preview", pk=export.pk)
+            return redirect("collection:chat_preview", pk=export.pk)
     recent = chat_services.visible_exports(request.user)[:20]
-    return render(request, "intake/chat_upload.html", {
+    return render(request, "collection/chat_upload.html", {
         "communities": communities, "values": values, "error": error, "recent": recent,
         "max_messages": chat_services.MAX_MESSAGES}, status=status)
 
@@ -93,7 +93,7 @@ def chat_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request)
     export = _export_for(request, pk)
     pv = chat_services.preview(export)
-    return render(request, "intake/chat_preview.html", {
+    return render(request, "collection/chat_preview.html", {
         "export": export, "pv": pv, "rows": pv.rows,
         "registered": export.registered_at is not None,
         "created": list(export.messages.filter(is_demand=True, demand__isnull=False)
@@ -114,16 +114,16 @@ def chat_register(request: HttpRequest, pk: int) -> HttpResponse:
         lines = None
     if lines is None:
         messages.error(request, _("所选消息有误，请刷新后重试"))
-        return redirect("intake:chat_preview", pk=export.pk)
+        return redirect("collection:chat_preview", pk=export.pk)
     try:
         result = chat_services.register_export(export, request.user, lines)
     except DomainError as exc:
         messages.error(request, _message(exc))
-        return redirect("intake:chat_preview", pk=export.pk)
+        return redirect("collection:chat_preview", pk=export.pk)
     parts = [_("已登记 %(n)d 件诉求") % {"n": len(result.created)}]
     if result.linked:
         parts.append(_("%(n)d 条消息归入此前已登记的诉求") % {"n": result.linked})
     if result.skipped:
         parts.append(_("%(n)d 条消息此前已导入，未重复登记") % {"n": result.skipped})
     messages.success(request, "；".join(parts))
-    return redirect("intake:chat_preview", pk=export.pk)
+    return redirect("collection:chat_preview", pk=export.pk)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from minsheng.intake import chat, chat_cues, chat_eval
+from minsheng.collection import chat, chat_cues, chat_eval
 
 
 @pytest.fixture(scope="module")
