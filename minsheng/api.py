@@ -5,7 +5,15 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from minsheng.accounts.api import router as auth_router
 from minsheng.core.errors import DomainError
+from minsheng.demands.api import router as demands_router
+from minsheng.facilities.api import router as facilities_router
+from minsheng.kpis.api import rankings_router, surveys_router
+from minsheng.kpis.api import router as kpis_router
+from minsheng.projects.api import router as projects_router
+from minsheng.services_activities.api import activities_router, roster_router
+from minsheng.territory.api import router as territory_router
 
 api = NinjaAPI(
     title="minsheng 民生微实事平台 API",
@@ -49,15 +57,6 @@ def _http_error(request: HttpRequest, exc: HttpError):
 
 
 def _register() -> None:
-    from minsheng.accounts.api import router as auth_router
-    from minsheng.demands.api import router as demands_router
-    from minsheng.facilities.api import router as facilities_router
-    from minsheng.kpis.api import rankings_router, surveys_router
-    from minsheng.kpis.api import router as kpis_router
-    from minsheng.projects.api import router as projects_router
-    from minsheng.services_activities.api import activities_router, roster_router
-    from minsheng.territory.api import router as territory_router
-
     api.add_router("/auth", auth_router)
     api.add_router("/territory", territory_router)
     api.add_router("/demands", demands_router)

@@ -21,6 +21,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from minsheng.triage.engine import load_default
+from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
+
 from .chat_cues import (
     _HAN_RE,
     CUE_LABELS,
@@ -79,7 +82,6 @@ class ChatExtractor:
     def __init__(self, engine=None, model: DemandModel | None = None, *, group: str | None = None,
                  lookahead: int = LOOKAHEAD):
         if engine is None:
-            from minsheng.triage.engine import load_default
 
             engine = load_default()
         self.engine = engine
@@ -212,7 +214,6 @@ class ChatExtractor:
         """What staff and 楼道长 say as staff: notices, replies, progress, thanks, greetings, questions to
         residents. A problem they report on residents' behalf ("5幢电梯又坏了", "楼上王奶奶两天没开门了")
         is not: it goes to the model like a resident's message."""
-        from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
         specific = [k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS]
         relay = "relay" in hits
@@ -259,7 +260,6 @@ class ChatExtractor:
         """A message that continues an earlier problem joins it (and is a demand exactly when that
         problem is): a quoted reply, a follow-up ("还没人来修啊"), a "+1 / 我家也是", a neighbour's
         short agreement right after a report, or the reporter's own next detail."""
-        from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
         specific = {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
         negative = any(k in hits for k in ("resolved", "greeting", "ad", "laugh", "ack", "lost_found", "notice",
@@ -464,8 +464,6 @@ class ChatExtractor:
         return None
 
     def _is_plain_question(self, hits: dict, tri) -> bool:
-        from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
-
         physical = [k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS
                     and CONCEPTS[k][0] not in ("services", "health", "elderly", "culture")]
         return "question" in hits and "problem" not in hits and "danger" not in hits and not tri.urgent \

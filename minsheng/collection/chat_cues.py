@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CATEGORY_NAMES, CONCEPTS
+
 from .chat_export import Cleaned, Message
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -139,7 +141,6 @@ def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
 
 def features(c: Cleaned, msg: Message, tri, *, staff_seen: bool, hits: dict | None = None) -> dict[str, float]:
     """The model's input for one message (every value 0..~1)."""
-    from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
     t = c.text.lower()
     hits = hits if hits is not None else cue_hits(t, c.emoji)
@@ -247,8 +248,6 @@ class Decision:
 
     @property
     def category_name(self) -> str:
-        from minsheng.triage.engine.lexicon import CATEGORY_NAMES
-
         return CATEGORY_NAMES.get(self.category or "", self.category or "")
 
     def as_json(self) -> dict:

@@ -25,7 +25,10 @@ from django.utils import timezone
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import visible
 from minsheng.core.errors import Conflict, InvalidInput
+from minsheng.demands import services as demand_services
+from minsheng.demands.rules import MAX_TEXT
 from minsheng.territory.models import Community
+from minsheng.triage.services import engine_for
 
 from . import chat, chat_export
 from .models import ChatExport, ChatMessage, fingerprint
@@ -129,8 +132,6 @@ class Preview:
 
 
 def _engine(community: Community):
-    from minsheng.triage.services import engine_for
-
     return engine_for(community.town)[0]
 
 
@@ -165,8 +166,6 @@ class Registered:
 
 def register_export(export: ChatExport, user, lines: set[int]) -> Registered:
     """Create the demands for the ticked ``lines`` (one per problem), all or nothing."""
-    from minsheng.demands import services as demand_services
-    from minsheng.demands.rules import MAX_TEXT
 
     with transaction.atomic():
         Community.objects.select_for_update().filter(pk=export.community_id).first()  # one import at a time

@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from minsheng.accounts.services import mask_name, mask_phone
 from minsheng.core.spreadsheet import SheetError, cell_text, read_sheet, xlsx_row
 from minsheng.demands.models import Category, Channel, Resolution, Satisfaction
+from minsheng.demands.rules import clean_phone
+from minsheng.demands.services import import_history
 from minsheng.territory.models import Community, Grid
 
 COLUMNS = ["编号", "登记时间", "渠道", "社区", "网格", "诉求人", "联系电话", "诉求内容", "地点", "分类", "紧急",
@@ -214,7 +217,6 @@ def _row(number: int, get, resolver: _Resolver, tz_cache: dict, seen: dict[str, 
     if re.fullmatch(r"[\d-]{0,5}\*+\d{4}", phone):
         phone = ""  # a masked export: the number is not known here
     if phone:
-        from minsheng.demands.rules import clean_phone
 
         try:
             phone = clean_phone(phone)
@@ -238,7 +240,6 @@ def _row(number: int, get, resolver: _Resolver, tz_cache: dict, seen: dict[str, 
 
 def import_file(path: str | Path, *, dry_run: bool = False, town=None) -> Report:
     """Validate every row; if all are good (and not a dry run) import them in one transaction."""
-    from minsheng.demands.services import import_history
 
     rows, report = read(path, town=town)
     if report.errors:
@@ -261,7 +262,6 @@ def export(demands, path_or_stream, *, unmasked: bool = False) -> int:
     `unmasked` (the caller has checked entitlement and logged it)."""
     from openpyxl import Workbook
 
-    from minsheng.accounts.services import mask_name, mask_phone
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("民情台账")

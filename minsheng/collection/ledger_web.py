@@ -19,12 +19,17 @@ from django.core.files.base import File
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from minsheng.accounts.models import STAFF_ROLES, Role
+from minsheng.accounts.models import STAFF_ROLES, PersonalDataRead, Role
 from minsheng.accounts.selectors import covers, has_role, memberships
-from minsheng.collection.ledger import LedgerError, LedgerRow, read
+from minsheng.accounts.services import log_personal_data_read, mask_name, mask_phone
+from minsheng.collection.ledger import LedgerError, LedgerRow, export, read
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from minsheng.demands.models import Demand
+from minsheng.demands.services import import_history
+from minsheng.territory.models import Town
 
 from .models import LedgerImport
+from .tasks import import_ledger
 
 log = logging.getLogger("minsheng.collection")
 S = LedgerImport.State
@@ -53,7 +58,6 @@ def _only_town(user):
         if m.role in STAFF_ROLES:
             towns.add(m.town_id or (m.community.town_id if m.community_id else m.grid.community.town_id))
     if len(towns) == 1:
-        from minsheng.territory.models import Town
 
         return Town.objects.filter(pk=towns.pop()).first()
     return None
@@ -75,8 +79,6 @@ def check(user, path: str | Path) -> tuple[list[LedgerRow], int, list[tuple[int,
 
 
 def _preview_row(r: LedgerRow) -> dict:
-    from minsheng.accounts.services import mask_name, mask_phone
-
     return {
         "row": r.row, "code": r.code, "received_at": timezone.localtime(r.received_at).strftime("%Y-%m-%d %H:%M"),
         "channel": r.channel, "community": r.community.name, "grid": r.grid.name if r.grid else "",
@@ -86,8 +88,6 @@ def _preview_row(r: LedgerRow) -> dict:
 
 
 def _count_new(rows: list[LedgerRow]) -> int:
-    from minsheng.demands.models import Demand
-
     codes = [r.code for r in rows]
     existing = 0
     for i in range(0, len(codes), CHUNK):
@@ -157,7 +157,6 @@ def get_import(user, pk) -> LedgerImport:
 
 def confirm(imp: LedgerImport, actor) -> LedgerImport:
     """Import now (small files) or queue the background task (big ones)."""
-    from .tasks import import_ledger
 
     if not can_import(actor):
         raise NotAllowed("只有社区或镇的工作人员可以导入台账")
@@ -194,7 +193,6 @@ def _progress(pk: int, percent: int, message: str, *, side: bool = False) -> Non
 
 def run_import(pk: int) -> None:
     """Validate again and write every row in one transaction (all or none), reporting progress."""
-    from minsheng.demands.services import import_history
 
     claimed = LedgerImport.objects.filter(pk=pk, state__in=[S.READY, S.QUEUED]).update(
         state=S.RUNNING, progress=2, message="正在读取并检查台账")
@@ -299,7 +297,6 @@ def export_entitled(user, demands) -> bool:
 
 def log_reads(user, demands, via: str = "ledger-export") -> int:
     """One audit row per exported demand, as `log_personal_data_read` writes them, in bulk."""
-    from minsheng.accounts.models import PersonalDataRead
 
     rows = [PersonalDataRead(user=user, subject=f"demand:{code}"[:60], fields="reporter_name,reporter_phone", via=via)
             for code in demands.exclude(reporter_name="", reporter_phone="").values_list("code", flat=True)
@@ -310,8 +307,6 @@ def log_reads(user, demands, via: str = "ledger-export") -> int:
 
 def export_demands(user, demands, stream) -> tuple[int, bool]:
     """Write `demands` (already narrowed to what the user sees) as a ledger. Returns (rows, unmasked)."""
-    from minsheng.accounts.services import log_personal_data_read
-    from minsheng.collection.ledger import export
 
     unmasked = export_entitled(user, demands)
     if unmasked:

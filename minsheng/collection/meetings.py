@@ -13,11 +13,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from minsheng.accounts.models import Role
+from minsheng.accounts.models import Membership, Role
 from minsheng.core.errors import Conflict, InvalidInput, NotFound
 from minsheng.demands import rules
 from minsheng.demands.models import Category
+from minsheng.demands.services import register
+from minsheng.notifications.services import notify_users
 from minsheng.territory.models import Community, Grid, ResidentGroup
+from minsheng.triage.services import analyse
 
 from .access import require_community_staff
 from .extract import extract
@@ -162,7 +165,6 @@ def community_people(community: Community):
 
 def people_of(communities: Iterable[Community]) -> list[tuple[Community, list]]:
     """`community_people` of each of several communities, read in one query."""
-    from minsheng.accounts.models import Membership
 
     communities = list(communities)
     ids = [c.pk for c in communities]
@@ -281,7 +283,6 @@ def attendees(meeting: Meeting) -> list:
 
 def remind_due(now: datetime | None = None) -> int:
     """Tell every attendee, once, about each meeting starting within the next day."""
-    from minsheng.notifications.services import notify_users
 
     now = now or timezone.now()
     sent = 0
@@ -326,7 +327,6 @@ def save_minutes(meeting: Meeting, actor, minutes: str) -> Meeting:
 
 def _propose(text: str, community: Community) -> dict:
     """Triage's category, urgency and place for one issue (place only inside the meeting's community)."""
-    from minsheng.triage.services import analyse
 
     a = analyse(text, town=community.town, duplicates=False)
     same = a.community is None or a.community.pk == community.pk
@@ -403,7 +403,6 @@ def register_items(meeting: Meeting, actor, edits: dict[int, ItemEdit]) -> tuple
     """Register the chosen issues as demands (channel of the meeting's kind, source `meeting:<id>`, source
     line = minute line), all or none. Returns (newly registered, already registered); confirming twice
     creates nothing."""
-    from minsheng.demands.services import register
 
     require_community_staff(actor, meeting.community, "登记诉求")
     if not edits:

@@ -11,9 +11,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
 
+from minsheng.accounts.models import Role
+from minsheng.accounts.selectors import roles
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from minsheng.core.ratelimit import hit
+from minsheng.core.services import hit
 from minsheng.demands import rules
+from minsheng.demands.services import register
 from minsheng.territory.models import Community
 
 from .access import require_community_staff
@@ -369,10 +372,6 @@ def results(form: OpinionForm, *, texts_limit: int = 500) -> tuple[int, list[Que
 
 
 def _register_answer(form: OpinionForm, actor, a: FormAnswer):
-    from minsheng.accounts.models import Role
-    from minsheng.accounts.selectors import roles
-    from minsheng.demands.services import register
-
     resp = a.response
     named = not resp.anonymous
     reporter = resp.respondent if named and resp.respondent_id and Role.RESIDENT in roles(resp.respondent) else None

@@ -25,7 +25,9 @@ from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import visible
 from minsheng.core.errors import DomainError, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip
-from minsheng.demands.models import Category, Channel
+from minsheng.demands import selectors
+from minsheng.demands.models import Category, Channel, Status
+from minsheng.kpis.periods import parse
 from minsheng.territory.models import Community, Grid, ResidentGroup
 
 from . import ledger_web, meetings, opinion, visits
@@ -43,6 +45,8 @@ from .models import (
     Visit,
     VisitPhoto,
 )
+from .printing import form_pdf as make_pdf
+from .printing import qr_png
 
 PAGE_SIZE = 30
 # Marked for the catalogue; the template translates them ({% translate label %}).
@@ -412,7 +416,6 @@ def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
 def _period(label: str) -> tuple[str, datetime, datetime]:
     from zoneinfo import ZoneInfo
 
-    from minsheng.kpis.periods import parse
 
     period = parse(label.strip()[:30] or timezone.localdate().strftime("%Y-%m"))
     start, end = period.bounds(ZoneInfo(timezone.get_current_timezone_name()))
@@ -573,8 +576,6 @@ def form_state(request: HttpRequest, pk: int) -> HttpResponse:
 @collector_required
 @require_GET
 def form_qr(request: HttpRequest, pk: int) -> HttpResponse:
-    from .printing import qr_png
-
     f = _form(request.user, pk)
     response = HttpResponse(qr_png(_answer_url(request, f)), content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="form-{f.pk}-qr.png"'
@@ -584,8 +585,6 @@ def form_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @collector_required
 @require_GET
 def form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from .printing import form_pdf as make_pdf
-
     f = _form(request.user, pk)
     questions = opinion.questions_of(f)
     if not questions:
@@ -715,9 +714,6 @@ def answer_done(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _export_filters(request):
-    from minsheng.demands import selectors
-    from minsheng.demands.models import Status
-
     g = request.GET
     queue = g.get("queue", "")
     queue = queue if queue in selectors.QUEUES or queue == "overdue" else ""
@@ -733,8 +729,6 @@ def _export_filters(request):
 @collector_required
 @require_http_methods(["GET", "POST"])
 def ledger(request: HttpRequest) -> HttpResponse:
-    from minsheng.demands.models import Status
-
     user = request.user
     status = 200
     error = ""
@@ -791,7 +785,6 @@ def ledger_status(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_export(request: HttpRequest) -> HttpResponse:
     import tempfile
 
-    from minsheng.demands import selectors
 
     user = request.user
     demands = selectors.filtered(user, _export_filters(request))

@@ -15,6 +15,8 @@ from django.utils import timezone
 from minsheng.accounts.selectors import visible
 from minsheng.core.errors import InvalidInput, NotAllowed
 from minsheng.demands import rules
+from minsheng.demands.models import Demand
+from minsheng.demands.services import clean_photo, register
 from minsheng.territory.models import Building, Grid
 
 from .access import covers_grid
@@ -53,7 +55,6 @@ def record_visit(actor, *, building_id, household: str = "", notes: str = "", de
                  urgent: bool = False) -> VisitResult:
     """Record one visit. Only in a grid the actor covers (a grid worker: their own grid) → else 403.
     Each line of `demands_text` becomes a demand (channel `visit`, source `visit:<id>`, line number)."""
-    from minsheng.demands.services import clean_photo, register
 
     try:
         building = Building.objects.select_related("grid__community__town").get(pk=int(building_id))
@@ -99,8 +100,6 @@ def record_visit(actor, *, building_id, household: str = "", notes: str = "", de
 
 
 def visit_demands(visit: Visit):
-    from minsheng.demands.models import Demand
-
     return Demand.objects.filter(source_ref=visit.source_ref).order_by("source_line", "id")
 
 

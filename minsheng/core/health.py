@@ -10,11 +10,10 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
 from .middleware import out_of_space
-from .models import HealthProbe
+from .services import record_write_probe
 
 _cache: dict = {"at": 0.0, "state": None}
 _lock = threading.Lock()
@@ -31,10 +30,7 @@ def _probe() -> dict:
     if free < settings.MINSHENG_MIN_FREE_MB * 1024 * 1024:
         return {"status": "error", "database": "ok", "disk": "full", "free_mb": free // (1024 * 1024)}
     try:
-        with transaction.atomic():
-            updated = HealthProbe.objects.filter(name="write").update(at=timezone.now())
-            if not updated:
-                HealthProbe.objects.create(name="write", at=timezone.now())
+        record_write_probe()
     except Exception as exc:
         return {"status": "error", "database": "read-only", "disk": "full" if out_of_space(exc) else "unknown"}
     return {"status": "ok"}

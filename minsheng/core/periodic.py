@@ -6,11 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
-
-from .models import PeriodicRun
 
 
 @dataclass(frozen=True)
@@ -33,26 +29,9 @@ JOBS: list[Job] = [
 ]
 
 
-def _due(job: Job, last: datetime | None, now: datetime) -> bool:
+def is_due(job: Job, last: datetime | None, now: datetime) -> bool:
     if job.every is not None:
         return last is None or now - last >= job.every
     local_now = timezone.localtime(now)
     today_at = timezone.make_aware(datetime.combine(local_now.date(), job.daily_at))
     return local_now >= today_at and (last is None or last < today_at)
-
-
-def run_due(now: datetime | None = None) -> list[str]:
-    """Enqueue every job that is due; returns their names."""
-    now = now or timezone.now()
-    enqueued = []
-    for job in JOBS:
-        with transaction.atomic():
-            PeriodicRun.objects.get_or_create(name=job.name, defaults={"last_run": now - timedelta(days=3650)})
-            row = PeriodicRun.objects.select_for_update().get(name=job.name)
-            if not _due(job, row.last_run, now):
-                continue
-            row.last_run = now
-            row.save(update_fields=["last_run"])
-            import_string(job.task).enqueue()
-            enqueued.append(job.name)
-    return enqueued

@@ -14,7 +14,8 @@ from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import optional_user, staff_auth
 from minsheng.core.errors import Conflict, InvalidInput, NotFound
-from minsheng.core.ratelimit import client_ip, hit
+from minsheng.core.ratelimit import client_ip
+from minsheng.core.services import hit
 
 from . import rules, selectors, services
 from .models import Demand, IdempotencyRecord

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from minsheng.core.errors import Conflict, NotAllowed
-from minsheng.core.ratelimit import hit
+from minsheng.core.services import hit
 from minsheng.notifications.services import send_code
 
 from . import services

@@ -28,7 +28,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from minsheng.core.ratelimit import client_ip, hit
+from minsheng.core.ratelimit import client_ip
+from minsheng.core.services import hit
 from minsheng.territory.models import Community, Grid
 
 from . import pages_support as support

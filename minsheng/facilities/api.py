@@ -16,7 +16,8 @@ from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import optional_user, staff_auth
 from minsheng.core.errors import InvalidInput, NotFound
-from minsheng.core.ratelimit import client_ip, hit
+from minsheng.core.ratelimit import client_ip
+from minsheng.core.services import hit
 from minsheng.territory.models import Community, Place
 
 from . import selectors, services

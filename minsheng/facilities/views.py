@@ -57,7 +57,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             from minsheng.core.errors import Throttled
-            from minsheng.core.ratelimit import client_ip, hit
+            from minsheng.core.ratelimit import client_ip
+            from minsheng.core.services import hit
 
             user = request.user if request.user.is_authenticated else None
             try:

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from minsheng.accounts.services import mask_name, mask_phone
 from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from minsheng.core.ratelimit import client_ip, hit
+from minsheng.core.ratelimit import client_ip
+from minsheng.core.services import hit
 from minsheng.demands import selectors as demand_selectors
 from minsheng.demands import services as demand_services
 from minsheng.demands.models import Resolution, Satisfaction, Status

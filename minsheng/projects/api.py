@@ -18,7 +18,8 @@ from pydantic import ConfigDict
 
 from minsheng.accounts.auth import optional_user, session_write_without_csrf, staff_auth
 from minsheng.core.errors import InvalidInput, NotAllowed, NotFound
-from minsheng.core.ratelimit import client_ip, hit
+from minsheng.core.ratelimit import client_ip
+from minsheng.core.services import hit
 
 from . import selectors, services
 from .models import Photo, Project

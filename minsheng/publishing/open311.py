@@ -9,26 +9,22 @@ source_ref `open311:<client>`).
 
 from __future__ import annotations
 
+import copy
 import json
-from datetime import date, datetime, timedelta
 from xml.etree import ElementTree as ET
 
-from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from minsheng.core.dates import MAX_YEAR, MIN_YEAR, year_in_range
 from minsheng.core.errors import DomainError
-from minsheng.demands.models import OPEN_STATES, Category, Demand
-from minsheng.territory.models import Town
+from minsheng.demands.models import Category
 
+from . import selectors
+from . import services as writes
 from .models import Open311Client
+from .selectors import Open311Error
 
-MAX_REQUESTS = 1000
-DEFAULT_DAYS = 90
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00+08:00"
 
@@ -50,11 +46,6 @@ SERVICE_INFO = {
 }
 
 
-class Open311Error(Exception):
-    def __init__(self, status: int, description: str):
-        super().__init__(description)
-        self.status = status
-        self.description = description
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,8 +86,6 @@ def _xml(root: str, item: str | None, rows) -> bytes:
 
 def _respond(fmt: str, data, *, root: str, item: str | None, status: int = 200) -> HttpResponse:
     if fmt == "xml":
-        import copy
-
         return HttpResponse(_xml(root, item, copy.deepcopy(data)), status=status,
                             content_type="text/xml; charset=utf-8")
     return HttpResponse(json.dumps(data, ensure_ascii=False), status=status,
@@ -188,178 +177,40 @@ def service_definition(request, code, fmt):
     return _respond(fmt, data, root="service_definition", item=None)
 
 
-def is_open(status: str) -> bool:
-    return status in OPEN_STATES
 
 
-def _iso(dt) -> str | None:
-    return timezone.localtime(dt).isoformat() if dt else None
 
 
-def request_row(d: Demand) -> dict:
-    """One demand as a GeoReport request: no personal data, no free text."""
-    lat, lon = (d.place.lat, d.place.lon) if d.place and d.place.lat is not None else (d.lat, d.lon)
-    if d.place:
-        address = f"{d.community.name if d.community else ''}{d.place.name}"
-    elif d.grid:
-        address = f"{d.grid.community.name}{d.grid.name}"
-    else:
-        address = d.community.name if d.community else d.town.name
-    return {
-        "service_request_id": d.code,
-        "status": "open" if is_open(d.status) else "closed",
-        "status_notes": d.get_status_display(),
-        "service_name": d.get_category_display(),
-        "service_code": d.category,
-        "description": "",
-        "agency_responsible": d.community.name if d.community else d.town.name,
-        "service_notice": "",
-        "requested_datetime": _iso(d.received_at),
-        "updated_datetime": _iso(d.updated_at),
-        "expected_datetime": _iso(d.due_at),
-        "address": address,
-        "address_id": "",
-        "zipcode": "",
-        "lat": round(lat, 3) if lat is not None else None,
-        "long": round(lon, 3) if lon is not None else None,
-        "media_url": "",
-    }
 
 
-def _midnight(day: date | None) -> datetime | None:
-    return datetime(day.year, day.month, day.day) if day else None
 
 
-def _parse_when(name: str, value: str) -> datetime:
-    value = value.strip().replace(" ", "+")  # a '+' in a query string arrives as a space
-    try:  # well-formed but impossible (2026-13-45) raises ValueError; malformed gives None
-        dt = parse_datetime(value) or _midnight(parse_date(value))
-    except ValueError:
-        dt = None
-    if dt is None:
-        raise Open311Error(400, f"{name}: not a w3 datetime (e.g. 2026-10-01T00:00:00+08:00)")
-    if not year_in_range(dt):  # adding the default span or converting to UTC would overflow
-        raise Open311Error(400, f"{name}: the year must lie between {MIN_YEAR} and {MAX_YEAR}")
-    if timezone.is_naive(dt):
-        dt = timezone.make_aware(dt, timezone.get_current_timezone())
-    return dt
 
 
-def _base_qs():
-    return Demand.objects.select_related("community", "grid__community", "place", "town")
 
 
-def _get_requests(request) -> list[dict]:
-    params = request.GET
-    qs = _base_qs()
-    jurisdiction = params.get("jurisdiction_id", "").strip()
-    if jurisdiction:
-        town = Town.objects.filter(code=jurisdiction).first() or Town.objects.filter(name=jurisdiction).first()
-        if town is None:
-            raise Open311Error(404, f"jurisdiction_id {jurisdiction} not found")
-        qs = qs.filter(town=town)
-    ids = [x.strip() for x in params.get("service_request_id", "").split(",") if x.strip()]
-    if ids:  # the standard: other parameters are ignored
-        rows = {d.code: d for d in qs.filter(code__in=ids[:MAX_REQUESTS])}
-        return [request_row(rows[i]) for i in ids if i in rows]
-    codes = [x.strip() for x in params.get("service_code", "").split(",") if x.strip()]
-    unknown = [c for c in codes if c not in Category.values]
-    if unknown:
-        raise Open311Error(400, f"service_code {','.join(unknown)} not found")
-    if codes:
-        qs = qs.filter(category__in=codes)
-    end = _parse_when("end_date", params["end_date"]) if params.get("end_date") else None
-    start = _parse_when("start_date", params["start_date"]) if params.get("start_date") else None
-    if start and end and end < start:
-        raise Open311Error(400, "end_date is before start_date")
-    if start is None and end is None:
-        end = timezone.now()
-        start = end - timedelta(days=DEFAULT_DAYS)
-    elif start is None:
-        start = end - timedelta(days=DEFAULT_DAYS)
-    elif end is None:
-        end = start + timedelta(days=DEFAULT_DAYS)
-    if end - start > timedelta(days=DEFAULT_DAYS):
-        raise Open311Error(400, f"start_date..end_date may span at most {DEFAULT_DAYS} days")
-    qs = qs.filter(received_at__gte=start, received_at__lte=end)
-    status = params.get("status", "").strip().lower()
-    if status:
-        wanted = {s.strip() for s in status.split(",")}
-        if not wanted <= {"open", "closed"}:
-            raise Open311Error(400, "status must be open or closed")
-        if wanted == {"open"}:
-            qs = qs.filter(status__in=OPEN_STATES)
-        elif wanted == {"closed"}:
-            qs = qs.exclude(status__in=OPEN_STATES)
-    return [request_row(d) for d in qs.order_by("-received_at", "-id")[:MAX_REQUESTS]]
 
 
-def _float(name: str, value: str | None) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise Open311Error(400, f"{name}: not a number") from None
 
 
-def _post_request(request) -> dict:
-    p = request.POST
-    client = Open311Client.for_key(p.get("api_key", ""))
-    if client is None:
-        raise Open311Error(403, "api_key missing, unknown or revoked")
-    code = p.get("service_code", "").strip()
-    if not code:
-        raise Open311Error(400, "service_code is required")
-    if code not in Category.values:
-        raise Open311Error(404, f"service_code {code} not found")
-    lat, lon = _float("lat", p.get("lat")), _float("long", p.get("long"))
-    address = p.get("address_string", "").strip()
-    if (lat is None or lon is None) and not address and not p.get("address_id"):
-        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
-    description = p.get("description", "").strip()
-    if not description:
-        raise Open311Error(400, "description is required")
-    town = None
-    jurisdiction = p.get("jurisdiction_id", "").strip()
-    if jurisdiction:
-        town = Town.objects.filter(code=jurisdiction).first() or Town.objects.filter(name=jurisdiction).first()
-        if town is None:
-            raise Open311Error(404, f"jurisdiction_id {jurisdiction} not found")
-    from minsheng.demands.services import register
-
-    name = (p.get("last_name", "").strip() + p.get("first_name", "").strip())
-    try:
-        with transaction.atomic():
-            demand, _token = register(
-                text=description, channel="online", town=town,
-                place_text=address or p.get("address_id", "").strip(),
-                lat=lat if lon is not None else None, lon=lon if lat is not None else None,
-                reporter_name=name, reporter_phone=p.get("phone", "").strip(),
-                source_ref=f"open311:{client.name}", category=code,
-            )
-    except DomainError as exc:
-        raise Open311Error(404 if exc.status == 404 else 400, exc.detail) from exc
-    return {
-        "service_request_id": demand.code,
-        "token": None,
-        "service_notice": f"已登记，编号 {demand.code}，将按时限派单办理。",
-        "account_id": None,
-    }
 
 
 @_handled
 def requests_view(request, fmt):
     _only(request, "GET", "POST")
     if request.method == "POST":
-        return _respond(fmt, [_post_request(request)], root="service_requests", item="request")
-    return _respond(fmt, _get_requests(request), root="service_requests", item="request")
+        client = Open311Client.for_key(request.POST.get("api_key", ""))
+        if client is None:
+            raise Open311Error(403, "api_key missing, unknown or revoked")
+        return _respond(fmt, [writes.submit_request(client=client, p=request.POST)], root="service_requests",
+                        item="request")
+    return _respond(fmt, selectors.requests_matching(request.GET), root="service_requests", item="request")
 
 
 @_handled
 def request_detail(request, code, fmt):
     _only(request, "GET")
-    d = _base_qs().filter(code=code).first()
+    d = selectors.base_requests().filter(code=code).first()
     if d is None:
         raise Open311Error(404, f"service_request_id {code} not found")
-    return _respond(fmt, [request_row(d)], root="service_requests", item="request")
+    return _respond(fmt, [selectors.request_row(d)], root="service_requests", item="request")

@@ -2,12 +2,12 @@
 
 from django import template
 
+from minsheng.collection.access import can_collect
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def collect_nav(context) -> bool:
-    from minsheng.collection.access import can_collect
-
     request = context.get("request")
     return bool(request is not None and can_collect(getattr(request, "user", None)))

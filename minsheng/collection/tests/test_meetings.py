@@ -99,7 +99,8 @@ def test_attendees_by_role_and_group_are_reminded_a_day_before_once(cailing, use
 
 
 def test_reminders_are_a_periodic_job(db):
-    from minsheng.core.periodic import JOBS, run_due
+    from minsheng.core.periodic import JOBS
+    from minsheng.core.services import run_due
 
     assert any(j.task == "minsheng.collection.tasks.remind_meetings" for j in JOBS)
     assert "collection.remind_meetings" in run_due(timezone.now())

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from minsheng.core.models import PeriodicRun
-from minsheng.core.periodic import run_due
+from minsheng.core.services import run_due
 from minsheng.demands.models import Demand
 from minsheng.notifications.models import Notification
 

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from minsheng.core.models import PeriodicRun
-from minsheng.core.periodic import JOBS, run_due
+from minsheng.core.periodic import JOBS
+from minsheng.core.services import run_due
 from minsheng.facilities.models import MaintenancePlan, MaintenanceTask
 from minsheng.facilities.services import generate_tasks
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from minsheng.collection.ledger import import_file
 from minsheng.collection.tests.ledgers import row, write
-from minsheng.core.periodic import run_due
+from minsheng.core.services import run_due
 from minsheng.kpis import rankings
 from minsheng.kpis.models import Ranking
 from minsheng.kpis.tasks import publish_last_month

@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from minsheng.accounts.models import PersonalDataRead
-from minsheng.core.periodic import JOBS, run_due
+from minsheng.core.periodic import JOBS
+from minsheng.core.services import run_due
 from minsheng.demands import services
 from minsheng.demands.models import Demand, DemandEvent
 from minsheng.reliability import rights

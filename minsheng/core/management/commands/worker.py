@@ -8,7 +8,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from minsheng.core.periodic import run_due
+from minsheng.core.services import run_due
 
 log = logging.getLogger("minsheng.worker")
 
