@@ -64,7 +64,7 @@ def main() -> None:
                        capture_output=True)
         subprocess.run([PY, "-c", (
             "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'minsheng.settings'); django.setup()\n"
-            "from minsheng.demands.models import Demand\nfrom minsheng.collection.ledger import export\n"
+            "from minsheng.demands.models import Demand\nfrom minsheng.collection.services.ledger import export\n"
             f"print(export(Demand.objects.order_by('pk'), {str(ledger)!r}, unmasked=True))")],
             env=src, check=True, capture_output=True, cwd=ROOT)
         if os.environ.get("DATABASE_URL"):

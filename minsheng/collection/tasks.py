@@ -8,7 +8,7 @@ from django_tasks import task
 
 @task()
 def import_ledger(import_id: int) -> None:
-    from .ledger_web import run_import
+    from .services.ledger_web import run_import
 
     run_import(import_id)
 
@@ -16,7 +16,7 @@ def import_ledger(import_id: int) -> None:
 @task()
 def remind_meetings() -> int:
     """Schedule recurring meetings ahead, then tell attendees about meetings within the next day."""
-    from .meetings import extend_all, remind_due
+    from .services.meetings import extend_all, remind_due
 
     extend_all()
     return remind_due()

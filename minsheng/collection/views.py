@@ -30,7 +30,6 @@ from minsheng.demands.models import Category, Channel, Status
 from minsheng.kpis.periods import parse
 from minsheng.territory.models import Community, Grid, ResidentGroup
 
-from . import ledger_web, meetings, opinion, visits
 from .access import can_collect, is_community_staff
 from .models import (
     FormResponse,
@@ -47,6 +46,7 @@ from .models import (
 )
 from .printing import form_pdf as make_pdf
 from .printing import qr_png
+from .services import ledger_web, meetings, opinion, visits
 
 PAGE_SIZE = 30
 # Marked for the catalogue; the template translates them ({% translate label %}).

@@ -39,7 +39,7 @@ def load(*, territory_only: bool = False) -> None:
 
 
 def _history(rng: random.Random, items: list[dict]) -> None:
-    from minsheng.collection.ledger import LedgerRow
+    from minsheng.collection.services.ledger import LedgerRow
 
     communities = {c.name: c for c in Community.objects.select_related("town")}
     grids = {g.name: g for g in Grid.objects.all()}

@@ -30,7 +30,8 @@ from django.utils import timezone
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import covers, memberships, preload_memberships
 from minsheng.accounts.services import log_personal_data_read, log_personal_data_reads
-from minsheng.collection import chat_services, ledger_web, opinion
+from minsheng.collection.services import chat as chat_services
+from minsheng.collection.services import ledger_web, opinion
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed
 from minsheng.demands import idempotency, reporter, rules
 from minsheng.demands.models import ENDED_STATES, Demand, DemandEvent

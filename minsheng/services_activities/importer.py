@@ -1,5 +1,5 @@
 """The resident roster (居民花名册) in Excel: read and validate every row, then import all or none —
-the same rule as the 民情台账 (minsheng.collection.ledger). Every bad row is listed with its row number and
+the same rule as the 民情台账 (minsheng.collection.services.ledger). Every bad row is listed with its row number and
 reason; on any error nothing is written; importing the same file again creates nothing (a household is
 its community + address, a member its household + name + birth date; changed phones and flags update).
 

@@ -92,7 +92,7 @@ def test_resident_answers_an_opinion_form_on_a_phone(demo_territory, live_server
     from django.contrib.auth import get_user_model
     from playwright.sync_api import expect
 
-    from minsheng.collection import opinion
+    from minsheng.collection.services import opinion
     from minsheng.territory.models import Community
 
     staff = get_user_model().objects.get(username="demo-cailing")

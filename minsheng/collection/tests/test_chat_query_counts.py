@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 
-from minsheng.collection import chat_services
+from minsheng.collection.services import chat as chat_services
 from minsheng.core.tests.query_counts import assert_flat
 from minsheng.territory.models import Community
 

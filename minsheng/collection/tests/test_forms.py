@@ -6,8 +6,8 @@ import io
 import pytest
 from django.test import Client
 
-from minsheng.collection import opinion
 from minsheng.collection.models import FormAnswer, FormResponse, OpinionForm, Question
+from minsheng.collection.services import opinion
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed
 from minsheng.demands.models import Demand
 

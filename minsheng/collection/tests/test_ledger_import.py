@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from django.core.management import call_command
 
-from minsheng.collection.ledger import export, import_file
+from minsheng.collection.services.ledger import export, import_file
 from minsheng.demands.models import Demand, DemandEvent
 
 from .ledgers import HEADER, row, write

@@ -11,9 +11,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from minsheng.accounts.models import PersonalDataRead
-from minsheng.collection import ledger_web
-from minsheng.collection.ledger import read
 from minsheng.collection.models import LedgerImport
+from minsheng.collection.services import ledger_web
+from minsheng.collection.services.ledger import read
 from minsheng.collection.tests.ledgers import HEADER, row, write
 from minsheng.demands.models import Demand
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from minsheng.collection import meetings
 from minsheng.collection.models import Meeting, MeetingItem, MeetingSeries, Recurrence
+from minsheng.collection.services import meetings
 from minsheng.core.errors import InvalidInput, NotAllowed
 from minsheng.demands.models import Demand
 from minsheng.notifications.models import Notification

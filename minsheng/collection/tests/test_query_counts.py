@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from minsheng.collection import ledger_web, meetings, opinion, visits
 from minsheng.collection.models import MeetingItem
+from minsheng.collection.services import ledger_web, meetings, opinion, visits
 from minsheng.collection.tests.ledgers import row, write
 from minsheng.core.tests.query_counts import assert_flat
 from minsheng.territory.models import Building, ResidentGroup

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from minsheng.collection import visits
 from minsheng.collection.models import Visit, VisitPhoto
+from minsheng.collection.services import visits
 from minsheng.core.errors import NotAllowed
 from minsheng.demands.models import Demand
 from minsheng.territory.models import Building

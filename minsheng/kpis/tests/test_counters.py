@@ -80,7 +80,7 @@ def test_incremental_equals_rebuilt_equals_rows(demo_territory, seed):
 
 
 def test_ledger_import_updates_counters(demo_territory, tmp_path):
-    from minsheng.collection.ledger import import_file
+    from minsheng.collection.services.ledger import import_file
     from minsheng.collection.tests.ledgers import row, write
 
     write(tmp_path / "l.xlsx", [row(f"X{i}", f"2026-0{1 + i % 9}-1{i % 9} 10:00", 派单时间=f"2026-0{1 + i % 9}-1{i % 9} 11:00",

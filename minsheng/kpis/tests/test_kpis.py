@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from minsheng.collection.ledger import import_file
+from minsheng.collection.services.ledger import import_file
 from minsheng.collection.tests.ledgers import row, write
 
 # Each row: (code, received, community, grid, urgent, assigned, contacted, completed, resolution, satisfaction)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from minsheng.collection.ledger import import_file
+from minsheng.collection.services.ledger import import_file
 from minsheng.collection.tests.ledgers import row, write
 from minsheng.core.services import run_due
 from minsheng.kpis import rankings

@@ -174,7 +174,7 @@ def _activity(w: AppWorld, kind: str, photo_too: bool) -> None:
 
 
 def _meeting(w: AppWorld, state: str) -> None:
-    from minsheng.collection import meetings
+    from minsheng.collection.services import meetings
 
     staff = user("demo-cailing")
     w.meeting = meetings.create_meeting(staff, community=Community.objects.get(name="采菱社区"), kind="group_meeting",
@@ -186,7 +186,7 @@ def _meeting(w: AppWorld, state: str) -> None:
 
 
 def _visit(w: AppWorld) -> None:
-    from minsheng.collection import visits
+    from minsheng.collection.services import visits
 
     building = Building.objects.get(name="采菱家园一期5幢")
     w.visit = visits.record_visit(user("demo-cailing-grid"), building_id=building.pk, household=VISIT_HOUSEHOLD,
@@ -195,7 +195,7 @@ def _visit(w: AppWorld) -> None:
 
 
 def _form(w: AppWorld, state: str) -> None:
-    from minsheng.collection import opinion
+    from minsheng.collection.services import opinion
 
     staff = user("demo-cailing")
     w.form = opinion.create_form(staff, community=Community.objects.get(name="采菱社区"), title=FORM)
@@ -209,14 +209,14 @@ def _form(w: AppWorld, state: str) -> None:
 
 
 def _ledger(w: AppWorld) -> None:
-    from minsheng.collection import ledger_web
+    from minsheng.collection.services import ledger_web
 
     w.ledger = ledger_web.upload(user("demo-cailing"), SimpleUploadedFile("ledger.xlsx", ledger_xlsx(w)))
     assert w.ledger.state == "ready", (w.ledger.state, w.ledger.errors)
 
 
 def ledger_xlsx(w: World) -> bytes:
-    from minsheng.collection.ledger import export
+    from minsheng.collection.services.ledger import export
 
     out = io.BytesIO()
     export(Demand.objects.filter(pk=w.d.pk), out, unmasked=True)
@@ -245,7 +245,7 @@ def build_app_world(*, rated: bool = False, project: str = "", project_photo: bo
     if ledger:
         _ledger(w)
     if chat:
-        from minsheng.collection import chat_services
+        from minsheng.collection.services import chat as chat_services
 
         w.chat = chat_services.create_export(community=Community.objects.get(name="采菱社区"),
                                              user=user("demo-cailing"), text=CHAT, group_name="采菱家园一期5幢楼道群")

@@ -76,7 +76,7 @@ def media(settings, tmp_path):
 
 def test_approved_deletion_leaves_no_copy(demo_territory, bearer, media):
     from minsheng.collection.models import FormAnswer, FormResponse, OpinionForm, Question
-    from minsheng.collection.opinion import answer_to_demand
+    from minsheng.collection.services.opinion import answer_to_demand
 
     resident, staff = _user("demo-resident"), _user("demo-cailing")
     cailing = Community.objects.get(name="采菱社区")
@@ -121,8 +121,8 @@ def _ledger(rows: list[list]) -> SimpleUploadedFile:
 
 
 def test_retention_leaves_no_copy(demo_territory, media, settings):
-    from minsheng.collection import ledger_web
     from minsheng.collection.models import LedgerImport
+    from minsheng.collection.services import ledger_web
 
     staff = _user("demo-cailing")
     row = ["CL-2023-00077", "2023-03-01 09:00", "采菱社区", "采菱家园3幢门口积水", NAME, PHONE, "2023-03-01 10:00",

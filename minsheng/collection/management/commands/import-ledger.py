@@ -1,4 +1,4 @@
-from minsheng.collection.ledger import import_file
+from minsheng.collection.services.ledger import import_file
 from minsheng.core.management.sheet_import import SheetImportCommand
 
 

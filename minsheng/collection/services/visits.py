@@ -19,8 +19,8 @@ from minsheng.demands.models import Demand
 from minsheng.demands.services import clean_photo, register
 from minsheng.territory.models import Building, Grid
 
-from .access import covers_grid
-from .models import Visit, VisitPhoto
+from ..access import covers_grid
+from ..models import Visit, VisitPhoto
 
 MAX_PHOTOS = 9
 MAX_DEMANDS = 20

@@ -19,8 +19,8 @@ from minsheng.demands import rules
 from minsheng.demands.services import register
 from minsheng.territory.models import Community
 
-from .access import require_community_staff
-from .models import FormAnswer, FormResponse, OpinionForm, Option, Question, QuestionKind
+from ..access import require_community_staff
+from ..models import FormAnswer, FormResponse, OpinionForm, Option, Question, QuestionKind
 
 MAX_QUESTIONS = 60
 MAX_OPTIONS = 30

@@ -2,7 +2,7 @@
 import (all rows or none; big files in the background with progress) and export of any filtered demand
 list in the same columns, so that export → import round-trips.
 
-Reading and validation are `minsheng.collection.ledger.read`; writing is `demands.services.import_history`
+Reading and validation are `collection.services.ledger.read`; writing is `demands.services.import_history`
 (what `ledger.import_file` composes), with two additions for the web: the uploader may only import rows
 of communities they are staff of, and the import reports its progress in its LedgerImport row.
 """
@@ -22,14 +22,14 @@ from django.utils import timezone
 from minsheng.accounts.models import STAFF_ROLES, PersonalDataRead, Role
 from minsheng.accounts.selectors import covers, has_role, memberships
 from minsheng.accounts.services import log_personal_data_read, mask_name, mask_phone
-from minsheng.collection.ledger import LedgerError, LedgerRow, export, read
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from minsheng.demands.models import Demand
 from minsheng.demands.services import import_history
 from minsheng.territory.models import Town
 
-from .models import LedgerImport
-from .tasks import import_ledger
+from ..models import LedgerImport
+from ..tasks import import_ledger
+from .ledger import LedgerError, LedgerRow, export, read
 
 log = logging.getLogger("minsheng.collection")
 S = LedgerImport.State

@@ -30,8 +30,8 @@ from minsheng.demands.rules import MAX_TEXT
 from minsheng.territory.models import Community
 from minsheng.triage.services import engine_for
 
-from . import chat, chat_export
-from .models import ChatExport, ChatMessage, fingerprint
+from .. import chat, chat_export
+from ..models import ChatExport, ChatMessage, fingerprint
 
 MAX_CHARS = 2_000_000
 MAX_MESSAGES = 5000

@@ -22,9 +22,9 @@ from minsheng.notifications.services import notify_users
 from minsheng.territory.models import Community, Grid, ResidentGroup
 from minsheng.triage.services import analyse
 
-from .access import require_community_staff
-from .extract import extract
-from .models import Meeting, MeetingItem, MeetingKind, MeetingSeries, Recurrence
+from ..access import require_community_staff
+from ..extract import extract
+from ..models import Meeting, MeetingItem, MeetingKind, MeetingSeries, Recurrence
 
 # Roles that can be invited as a whole (the members of that role in the meeting's community).
 ATTENDEE_ROLES = [Role.COMMUNITY_SECRETARY, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.GROUP_LEADER,
