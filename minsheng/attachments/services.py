@@ -14,7 +14,8 @@ import warnings
 from datetime import datetime
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.base import ContentFile, File
 from django.db import models
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -27,9 +28,10 @@ PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WE
 MAX_PIXELS = 40_000_000
 
 CleanPhoto = tuple[bytes, str, str]
+Actor = AbstractBaseUser | AnonymousUser | None
 
 
-def clean_photo(upload) -> CleanPhoto:
+def clean_photo(upload: File) -> CleanPhoto:
     """Check an uploaded photo by its content (not its name), and re-encode it without metadata
     (EXIF, including GPS location). Returns (bytes, content type, extension)."""
     size = getattr(upload, "size", None)
@@ -60,7 +62,7 @@ def clean_photo(upload) -> CleanPhoto:
     return out.getvalue(), content_type, ext
 
 
-def store(owner: models.Model, photo: CleanPhoto, *, actor=None, kind: str = "", caption: str = "",
+def store(owner: models.Model, photo: CleanPhoto, *, actor: Actor = None, kind: str = "", caption: str = "",
           part: models.Model | None = None, at: datetime | None = None) -> Attachment:
     """Write a photo already checked by clean_photo under a random name in the owner's folder."""
     data, content_type, ext = photo
@@ -75,6 +77,6 @@ def store(owner: models.Model, photo: CleanPhoto, *, actor=None, kind: str = "",
     return a
 
 
-def add_photo(owner: models.Model, upload, **kwargs) -> Attachment:
+def add_photo(owner: models.Model, upload: File, **kwargs) -> Attachment:
     """clean_photo then store: an upload checked, stripped and stored in one call."""
     return store(owner, clean_photo(upload), **kwargs)
