@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "minsheng.core",
+    "minsheng.attachments",
     "minsheng.territory",
     "minsheng.notifications",
     "minsheng.triage",

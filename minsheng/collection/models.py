@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -169,6 +170,7 @@ class MeetingItem(models.Model):
 
 
 class Visit(models.Model):
+    photos = GenericRelation("attachments.Attachment", content_type_field="owner_type", object_id_field="owner_id")
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="visits", verbose_name=_("网格"))
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="visits", verbose_name=_("楼幢"))
     household = models.CharField(_("走访户"), max_length=60, blank=True, help_text=_("如 2单元301"))
@@ -194,24 +196,9 @@ class Visit(models.Model):
         return f"visit:{self.pk}"
 
 
-def visit_photo_path(instance: VisitPhoto, filename: str) -> str:
+def visit_photo_path(instance: models.Model, filename: str) -> str:
+    """Used by the historical migrations only (photos are attachments.Attachment now)."""
     return f"visits/{instance.visit_id}/{instance.stored_name}"
-
-
-class VisitPhoto(models.Model):
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(upload_to=visit_photo_path)
-    stored_name = models.CharField(max_length=80)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("走访照片")
-        verbose_name_plural = _("走访照片")
-
-    def __str__(self) -> str:
-        return self.stored_name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import visible
+from minsheng.attachments import views as attachment_views
 from minsheng.core.errors import DomainError, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip
 from minsheng.demands import selectors
@@ -42,7 +43,6 @@ from .models import (
     QuestionKind,
     Recurrence,
     Visit,
-    VisitPhoto,
 )
 from .printing import form_pdf as make_pdf
 from .printing import qr_png
@@ -405,12 +405,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @collector_required
 @require_GET
 def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = VisitPhoto.objects.select_related("visit").filter(pk=pk).first()
-    if photo is None or not visible(request.user, Visit.objects.filter(pk=photo.visit_id)).exists():
-        raise NotFound(_("没有这张照片，或您无权查看"))
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_views.serve(request, Visit, pk, not_found=NotFound(_("没有这张照片，或您无权查看")))
 
 
 def _period(label: str) -> tuple[str, datetime, datetime]:

@@ -13,6 +13,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import optional_user, staff_auth
+from minsheng.attachments import views as attachment_views
 from minsheng.core.errors import Conflict, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip
 from minsheng.core.services import hit
@@ -456,17 +457,5 @@ def upload_attachment(request: HttpRequest, code: str, file: File[UploadedFile],
 @router.get("/{code}/attachments/{attachment_id}", auth=None, response={200: None, 404: ErrorOut})
 def get_attachment(request: HttpRequest, code: str, attachment_id: int, token: str | None = None):
     """A demand's photo, for those who may see the demand (staff in scope, the reporter with the token)."""
-    from django.http import FileResponse
-
-    user = optional_user(request)
-    d = selectors.visible_demands(user).filter(code=code).first() if user else None
-    if d is None:
-        d = Demand.objects.filter(code=code).first()
-        if d is None or not token or not services.check_tracking(d, token):
-            raise NotFound("没有这张图片")
-    a = d.attachments.filter(pk=attachment_id).first()
-    if a is None:
-        raise NotFound("没有这张图片")
-    response = FileResponse(a.file.open("rb"), content_type=a.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_views.serve(request, Demand, attachment_id, not_found=NotFound("没有这张图片"),
+                                  owner_filter={"code": code})

@@ -7,6 +7,7 @@ DemandEvent. Nothing is deleted. Overdue, escalated (吹哨) and supervised (督
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +96,7 @@ ACTIVE_STATES_LIST = tuple(sorted(set(Status.values) - ENDED_STATES))
 
 
 class Demand(models.Model):
+    attachments = GenericRelation("attachments.Attachment", content_type_field="owner_type", object_id_field="owner_id")
     code = models.CharField(_("编号"), max_length=32, unique=True)
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="demands", verbose_name=_("镇/街道"))
     community = models.ForeignKey(
@@ -242,27 +244,9 @@ class Extension(models.Model):
         return f"{self.demand_id} +{self.days}d"
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
+def attachment_path(instance: models.Model, filename: str) -> str:
+    """Used by the historical migrations only (photos are attachments.Attachment now)."""
     return f"demands/{instance.demand.code}/{instance.stored_name}"
-
-
-class Attachment(models.Model):
-    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path)
-    stored_name = models.CharField(max_length=80)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("附件")
-        verbose_name_plural = _("附件")
-
-    def __str__(self) -> str:
-        return self.stored_name
 
 
 class CodeCounter(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import covers
+from minsheng.attachments import services as attachments
 from minsheng.core import bulk
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from minsheng.territory.models import Community, Grid, Town
@@ -649,58 +650,12 @@ def check_tracking(d: Demand, token: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Attachments
 
-PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
-MAX_PIXELS = 40_000_000
-
-
-def clean_photo(upload) -> tuple[bytes, str, str]:
-    """Check an uploaded photo by its content (not its name), and re-encode it without metadata
-    (EXIF, including GPS location). Returns (bytes, content type, extension)."""
-    import io
-    import warnings
-
-    from django.conf import settings
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    size = getattr(upload, "size", None)
-    if size is None or size <= 0:
-        raise InvalidInput("file: 文件为空", field="file")
-    if size > settings.MINSHENG_MAX_UPLOAD:
-        raise InvalidInput(f"file: 文件不能超过 {settings.MINSHENG_MAX_UPLOAD // (1024 * 1024)} MB", field="file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload)
-            if image.format not in PHOTO_FORMATS:
-                raise InvalidInput("file: 只接受 JPEG、PNG 或 WebP 图片", field="file")
-            if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput("file: 图片尺寸过大", field="file")
-            image.load()
-    except InvalidInput:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput("file: 不是有效的图片文件", field="file") from None
-    content_type, ext = PHOTO_FORMATS[image.format]
-    fmt = image.format
-    image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF said, then drop EXIF
-    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    image.save(out, format=fmt, **({"quality": 88} if fmt in ("JPEG", "WEBP") else {}))
-    return out.getvalue(), content_type, ext
-
-
 MAX_ATTACHMENTS = 9
 
 
 @transaction.atomic
 def add_attachment(demand, actor, upload, *, by_reporter: bool = False) -> Demand:
-    from django.core.files.base import ContentFile
-
-    from .models import Attachment
-
-    data, content_type, ext = clean_photo(upload)
-    holder: dict = {}
+    photo = attachments.clean_photo(upload)
 
     def may(d):
         return by_reporter or staff_or_handler(actor, d) or _is_staff(actor, d, TERRITORIAL_ROLES)
@@ -708,12 +663,7 @@ def add_attachment(demand, actor, upload, *, by_reporter: bool = False) -> Deman
     def change(d):
         if d.attachments.count() >= MAX_ATTACHMENTS:
             raise InvalidInput(f"file: 每件诉求最多 {MAX_ATTACHMENTS} 张图片", field="file")
-        name = f"{secrets.token_hex(8)}.{ext}"
-        a = Attachment(demand=d, stored_name=name, content_type=content_type, size=len(data),
-                       uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
-        a.file.save(name, ContentFile(data), save=False)
-        a.save()
-        holder["name"] = name
+        attachments.store(d, photo, actor=actor)
 
     return _transition(demand, actor, "attach", allowed_from=set(S.values) - ENDED_STATES, to=None, may=may,
                        change=change, note="上传图片", public=False, actor_label="诉求人" if by_reporter else None)

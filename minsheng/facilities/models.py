@@ -4,7 +4,7 @@ Facility        one thing the community keeps in service, at a place, with a qua
                 components (a drainage station's pumps, a fitness path's surface) are child facilities.
 FacilityEvent   its history: registered, condition changes, projects, maintenance done or missed, reports.
 FacilityProject which micro-projects built or improved it (project ids from the projects app).
-FacilityPhoto   photos of the facility or of a maintenance task, re-encoded without metadata.
+Photos of a facility (`facility.photos`) or of a task (`task.photos`) are attachments.Attachment rows.
 MaintenancePlan a recurring duty (daily, weekly, monthly, yearly) over one or more facilities.
 MaintenanceTask one occurrence of a plan for one facility: done with notes and photos, or missed.
 
@@ -14,6 +14,7 @@ Rows change only through `services.py`. Nothing is deleted.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,7 @@ class Condition(models.TextChoices):
 
 
 class Facility(models.Model):
+    photos = GenericRelation("attachments.Attachment", content_type_field="owner_type", object_id_field="owner_id")
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("镇/街道"))
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("社区")
@@ -185,30 +187,9 @@ class FacilityProject(models.Model):
         return f"{self.facility_id} ← {self.title}"
 
 
-def photo_path(instance: FacilityPhoto, filename: str) -> str:
+def photo_path(instance: models.Model, filename: str) -> str:
+    """Used by the historical migrations only (photos are attachments.Attachment now)."""
     return f"facilities/{instance.facility_id}/{instance.stored_name}"
-
-
-class FacilityPhoto(models.Model):
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="photos")
-    task = models.ForeignKey("MaintenanceTask", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="photos")
-    file = models.FileField(upload_to=photo_path)
-    stored_name = models.CharField(max_length=80)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    caption = models.CharField(_("说明"), max_length=120, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("设施照片")
-        verbose_name_plural = _("设施照片")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.stored_name
 
 
 class Frequency(models.TextChoices):
@@ -271,6 +252,7 @@ class TaskStatus(models.TextChoices):
 
 
 class MaintenanceTask(models.Model):
+    photos = GenericRelation("attachments.Attachment", content_type_field="part_type", object_id_field="part_id")
     plan = models.ForeignKey(MaintenancePlan, on_delete=models.PROTECT, related_name="tasks")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="tasks")
     due_on = models.DateField(_("日期"))

@@ -12,7 +12,6 @@ Who may do what:
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -24,6 +23,8 @@ from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import covers
+from minsheng.attachments import services as attachments
+from minsheng.attachments.models import Attachment
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from minsheng.territory.models import Community, Grid, Place
 
@@ -34,7 +35,6 @@ from .models import (
     Condition,
     Facility,
     FacilityEvent,
-    FacilityPhoto,
     FacilityProject,
     Frequency,
     Kind,
@@ -209,23 +209,12 @@ def set_condition(facility, actor, *, condition: str, note: str = "", check: boo
 
 
 def _store_photo(facility: Facility, actor, upload, *, task: MaintenanceTask | None = None,
-                 caption: str = "") -> FacilityPhoto:
-    from django.core.files.base import ContentFile
-
-    from minsheng.demands.services import clean_photo
-
-    data, content_type, ext = clean_photo(upload)
-    name = f"{secrets.token_hex(8)}.{ext}"
-    photo = FacilityPhoto(facility=facility, task=task, stored_name=name, content_type=content_type, size=len(data),
-                          caption=caption[:120],
-                          uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
-    photo.file.save(name, ContentFile(data), save=False)
-    photo.save()
-    return photo
+                 caption: str = "") -> Attachment:
+    return attachments.add_photo(facility, upload, actor=actor, part=task, caption=caption)
 
 
 @transaction.atomic
-def add_photo(facility, actor, upload, *, caption: str = "") -> FacilityPhoto:
+def add_photo(facility, actor, upload, *, caption: str = "") -> Attachment:
     f = lock(facility)
     _require_manager(actor, f)
     photo = _store_photo(f, actor, upload, caption=clean_text(caption, field="caption", max_len=120))

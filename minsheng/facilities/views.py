@@ -6,19 +6,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from minsheng.attachments import views as attachment_views
 from minsheng.core.errors import DomainError, NotFound
 from minsheng.territory.models import Community, Place
 
 from . import selectors, services
 from .desk import act, page_of, staff_page
 from .forms import AssignForm, ConditionForm, FacilityForm, PhotoForm, PlanForm, ReportForm, TaskDoneForm
-from .models import Condition, Facility, FacilityPhoto, Kind, MaintenancePlan, TaskStatus
+from .models import Condition, Facility, Kind, MaintenancePlan, TaskStatus
 
 
 def _communities(user):
@@ -186,12 +187,7 @@ def desk_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page()
 def desk_photo_file(request: HttpRequest, pk: int) -> HttpResponse:
-    photo = FacilityPhoto.objects.filter(pk=pk, facility__in=selectors.visible_facilities(request.user)).first()
-    if photo is None:
-        raise Http404
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_views.serve(request, Facility, pk, not_found=Http404())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,12 +17,13 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from minsheng.accounts.auth import optional_user, session_write_without_csrf, staff_auth
+from minsheng.attachments import views as attachment_views
 from minsheng.core.errors import InvalidInput, NotAllowed, NotFound
 from minsheng.core.ratelimit import client_ip
 from minsheng.core.services import hit
 
 from . import selectors, services
-from .models import Photo, Project
+from .models import Project
 
 router = Router(tags=["projects"])
 
@@ -327,22 +328,12 @@ def upload_photo(request: HttpRequest, project_id: int, file: File[UploadedFile]
     """A before (改造前) / progress (施工中) / after (改造后) photo; checked by content, location data removed."""
     p = selectors.get(project_id)
     services.add_photo(p, request.auth, file, stage=stage, caption=caption)
-    photo = Photo.objects.filter(project_id=p.pk).order_by("-id").first()
-    return Status(201, {"id": photo.pk, "stage": photo.stage, "url": f"/api/v1/projects/{p.pk}/photos/{photo.pk}"})
+    photo = p.photos.order_by("-id").first()
+    return Status(201, {"id": photo.pk, "stage": photo.kind, "url": f"/api/v1/projects/{p.pk}/photos/{photo.pk}"})
 
 
 @router.get("/{project_id}/photos/{photo_id}", auth=None, response={200: None, 404: ErrorOut})
 def get_photo(request: HttpRequest, project_id: int, photo_id: int):
     """A project's photo (public, like the project)."""
-    from django.http import FileResponse
-
-    photo = Photo.objects.filter(project_id=project_id, pk=photo_id).first()
-    if photo is None:
-        raise NotFound("没有这张照片")
-    try:
-        handle = photo.file.open("rb")
-    except FileNotFoundError:
-        raise NotFound("没有这张照片") from None
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return attachment_views.serve(request, Project, photo_id, not_found=NotFound("没有这张照片"),
+                                  owner_filter={"pk": project_id})

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,7 @@ class BudgetCap(models.Model):
 
 
 class Project(models.Model):
+    photos = GenericRelation("attachments.Attachment", content_type_field="owner_type", object_id_field="owner_id")
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="projects", verbose_name=_("镇/街道"))
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="projects", verbose_name=_("社区")
@@ -357,35 +359,17 @@ class Evaluation(models.Model):
         return f"{self.project_id} {self.score}"
 
 
-def photo_path(instance: Photo, filename: str) -> str:
+def photo_path(instance: models.Model, filename: str) -> str:
+    """Used by the historical migrations only (photos are attachments.Attachment now)."""
     return f"projects/{instance.project_id}/{instance.stored_name}"
 
 
-class Photo(models.Model):
-    class Stage(models.TextChoices):
-        BEFORE = "before", _("改造前")
-        PROGRESS = "progress", _("施工中")
-        AFTER = "after", _("改造后")
+class PhotoStage(models.TextChoices):
+    """The `kind` of a project's photo (attachments.Attachment)."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
-    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices)
-    caption = models.CharField(_("说明"), max_length=120, blank=True)
-    file = models.FileField(upload_to=photo_path)
-    stored_name = models.CharField(max_length=80)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("照片")
-        verbose_name_plural = _("照片")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return self.stored_name
+    BEFORE = "before", _("改造前")
+    PROGRESS = "progress", _("施工中")
+    AFTER = "after", _("改造后")
 
 
 class ProjectEvent(models.Model):

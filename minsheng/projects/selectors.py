@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import STAFF_ROLES
 from minsheng.accounts.selectors import covers, scope_q
+from minsheng.attachments.models import Attachment
 from minsheng.core.errors import NotFound
 
-from .models import LIFE, Kind, Objection, PhaseKind, Photo, Project, ProjectEvent, Status, Support
+from .models import LIFE, Kind, Objection, PhaseKind, PhotoStage, Project, ProjectEvent, Status, Support
 
 
 @dataclass
@@ -67,7 +68,8 @@ def board(filters: Filters | None = None) -> QuerySet:
         .prefetch_related(
             "items", "phases",
             Prefetch("demands", queryset=Demand.objects.only("id", "code").order_by("code")),
-            Prefetch("photos", queryset=Photo.objects.only("id", "project_id", "stage", "caption", "at")),
+            Prefetch("photos", queryset=Attachment.objects.only("id", "owner_type", "owner_id", "kind", "caption",
+                                                                 "created_at")),
         )
         .order_by("-created_at", "-id")
     )
@@ -131,7 +133,7 @@ def phases_json(p: Project) -> list[dict]:
 
 def photos_json(p: Project) -> list[dict]:
     return [
-        {"id": ph.pk, "stage": ph.stage, "caption": ph.caption, "url": f"/api/v1/projects/{p.pk}/photos/{ph.pk}"}
+        {"id": ph.pk, "stage": ph.kind, "caption": ph.caption, "url": f"/api/v1/projects/{p.pk}/photos/{ph.pk}"}
         for ph in p.photos.all()
     ]
 
@@ -279,6 +281,6 @@ def status_steps(p: Project) -> list[dict]:
 
 def first_photos(p: Project) -> tuple:
     photos = list(p.photos.all())
-    before = next((ph for ph in photos if ph.stage == Photo.Stage.BEFORE), None)
-    after = next((ph for ph in reversed(photos) if ph.stage == Photo.Stage.AFTER), None)
+    before = next((ph for ph in photos if ph.kind == PhotoStage.BEFORE), None)
+    after = next((ph for ph in reversed(photos) if ph.kind == PhotoStage.AFTER), None)
     return before, after

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import covers, memberships
+from minsheng.attachments import services as attachments
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from . import rules
@@ -46,7 +46,7 @@ from .models import (
     Objection,
     Phase,
     PhaseKind,
-    Photo,
+    PhotoStage,
     ProgressNote,
     Project,
     ProjectEvent,
@@ -861,26 +861,18 @@ MAX_PHOTOS = 30
 @transaction.atomic
 def add_photo(project, actor, upload, *, stage: str, caption: str = "") -> Project:
     """A before/progress/after photo, checked by content and re-encoded without location data."""
-    from django.core.files.base import ContentFile
-
-    from minsheng.demands.services import clean_photo
-
-    if stage not in Photo.Stage.values:
-        raise InvalidInput(f"stage: 须为 {'/'.join(Photo.Stage.values)}（改造前/施工中/改造后）", field="stage")
+    if stage not in PhotoStage.values:
+        raise InvalidInput(f"stage: 须为 {'/'.join(PhotoStage.values)}（改造前/施工中/改造后）", field="stage")
     caption = rules.clean_text(caption, field="caption", max_len=120, required=False)
-    data, content_type, ext = clean_photo(upload)
+    photo = attachments.clean_photo(upload)
 
     def change(p):
         if p.photos.count() >= MAX_PHOTOS:
             raise InvalidInput(f"file: 每个项目最多 {MAX_PHOTOS} 张照片", field="file")
-        name = f"{secrets.token_hex(8)}.{ext}"
-        photo = Photo(project=p, stage=stage, caption=caption, stored_name=name, content_type=content_type,
-                      size=len(data), uploaded_by=actor, at=now())
-        photo.file.save(name, ContentFile(data), save=False)
-        photo.save()
+        attachments.store(p, photo, actor=actor, kind=stage, caption=caption, at=now())
 
     return _transition(project, actor, "photo", allowed_from=set(S.values) - {S.CANCELLED, S.REJECTED}, to=None,
-                       may=staff_may(actor), change=change, note=f"上传{Photo.Stage(stage).label}照片",
+                       may=staff_may(actor), change=change, note=f"上传{PhotoStage(stage).label}照片",
                        public=False, data={"stage": stage})
 
 

@@ -24,7 +24,7 @@ from minsheng.core.errors import DomainError, InvalidInput, NotFound
 from minsheng.territory.models import Community
 
 from . import selectors, services
-from .models import CANCELLABLE, Kind, PhaseKind, Project, Status
+from .models import CANCELLABLE, Kind, PhaseKind, PhotoStage, Project, Status
 
 S = Status
 BOARD_PAGE = 24
@@ -73,9 +73,9 @@ def project_page(request: HttpRequest, pk: int, *, status: int = 200, error: str
     """One project in public form: notice (公示) dates, objection form, support, timeline, photos."""
     p = _get(pk)
     user = request.user
-    before = [ph for ph in p.photos.all() if ph.stage == "before"]
-    after = [ph for ph in p.photos.all() if ph.stage == "after"]
-    progress_photos = [ph for ph in p.photos.all() if ph.stage == "progress"]
+    before = [ph for ph in p.photos.all() if ph.kind == "before"]
+    after = [ph for ph in p.photos.all() if ph.kind == "after"]
+    progress_photos = [ph for ph in p.photos.all() if ph.kind == "progress"]
     objections = list(p.objections.all())
     ctx = {
         "p": p, "card": _card(p), "error": error,
@@ -278,7 +278,7 @@ def desk_project(request: HttpRequest, pk: int, *, status: int = 200, error: str
         "inspections": list(p.inspections.all()), "spendings": list(p.spendings.all()),
         "notes": list(p.progress_notes.all()), "photos": list(p.photos.all()),
         "evaluation": p.evaluation if selectors._has_evaluation(p) else None,
-        "photo_stages": p.photos.model.Stage.choices,
+        "photo_stages": PhotoStage.choices,
     }, status=status)
 
 

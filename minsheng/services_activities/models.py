@@ -8,12 +8,13 @@ Member           a person of a household: name, birth date, phone, living alone,
 Activity         a lecture, youth event, free clinic or festival visit, with its target criteria.
 ActivitySignup   a resident user who signed up.
 ActivityServed   a roster member who was served (visited, attended, examined).
-ActivityPhoto    photos of the activity.
+Its photos are attachments.Attachment rows (`activity.photos`).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +101,7 @@ class ActivityKind(models.TextChoices):
 
 
 class Activity(models.Model):
+    photos = GenericRelation("attachments.Attachment", content_type_field="owner_type", object_id_field="owner_id")
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", verbose_name=_("镇/街道"))
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="activities",
                                   verbose_name=_("社区"))
@@ -167,24 +169,8 @@ class ActivityServed(models.Model):
         return f"{self.activity_id}:{self.member_id}"
 
 
-def activity_photo_path(instance: ActivityPhoto, filename: str) -> str:
+def activity_photo_path(instance: models.Model, filename: str) -> str:
+    """Used by the historical migrations only (photos are attachments.Attachment now)."""
     return f"activities/{instance.activity_id}/{instance.stored_name}"
 
 
-class ActivityPhoto(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(upload_to=activity_photo_path)
-    stored_name = models.CharField(max_length=80)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("活动照片")
-        verbose_name_plural = _("活动照片")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.stored_name

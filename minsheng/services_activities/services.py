@@ -10,7 +10,6 @@ Who may do what:
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from datetime import date, time
 
@@ -18,10 +17,12 @@ from django.db import IntegrityError, transaction
 
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import covers, memberships
+from minsheng.attachments import services as attachments
+from minsheng.attachments.models import Attachment
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from minsheng.territory.models import Community, Grid, Place
 
-from .models import Activity, ActivityKind, ActivityPhoto, ActivityServed, ActivitySignup, GridProfile, Member
+from .models import Activity, ActivityKind, ActivityServed, ActivitySignup, GridProfile, Member
 from .roster import today, visible_members
 from .targeting import Criteria, apply
 
@@ -245,16 +246,7 @@ def remove_served(activity, actor, *, member: int) -> bool:
 
 
 @transaction.atomic
-def add_photo(activity, actor, upload) -> ActivityPhoto:
-    from django.core.files.base import ContentFile
-
-    from minsheng.demands.services import clean_photo
-
+def add_photo(activity, actor, upload) -> Attachment:
     a = _lock(activity)
     _require_staff(actor, a.community)
-    data, content_type, ext = clean_photo(upload)
-    name = f"{secrets.token_hex(8)}.{ext}"
-    photo = ActivityPhoto(activity=a, stored_name=name, content_type=content_type, size=len(data), uploaded_by=actor)
-    photo.file.save(name, ContentFile(data), save=False)
-    photo.save()
-    return photo
+    return attachments.add_photo(a, upload, actor=actor)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.accounts.selectors import visible
+from minsheng.attachments import views as attachment_views
 from minsheng.core.errors import DomainError, NotFound
 from minsheng.facilities.desk import act, page_of, staff_page
 from minsheng.territory.models import Community, Grid, Place
@@ -21,7 +22,7 @@ from minsheng.territory.models import Community, Grid, Place
 from . import importer, roster, selectors, services
 from .exports import export_members
 from .forms import ActivityForm, ActivityUpdateForm, CriteriaForm, ImportForm
-from .models import ActivityPhoto, GridProfile
+from .models import Activity, GridProfile
 from .targeting import PRESETS, Criteria, apply
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -354,12 +355,7 @@ def activity_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 def activity_photo_file(request: HttpRequest, pk: int) -> HttpResponse:
     """Activity photos are public (they are published with the activity)."""
-    photo = ActivityPhoto.objects.filter(pk=pk, activity__cancelled=False).first()
-    if photo is None:
-        raise Http404
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return attachment_views.serve(request, Activity, pk, not_found=Http404())
 
 
 # ---------------------------------------------------------------------------------------------

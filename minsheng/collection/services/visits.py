@@ -3,24 +3,23 @@ raised on the spot, and visit coverage per grid (巡查覆盖率)."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from minsheng.accounts.selectors import visible
+from minsheng.attachments import services as attachments
 from minsheng.core.errors import InvalidInput, NotAllowed
 from minsheng.demands import rules
 from minsheng.demands.models import Demand
-from minsheng.demands.services import clean_photo, register
+from minsheng.demands.services import register
 from minsheng.territory.models import Building, Grid
 
 from ..access import covers_grid
-from ..models import Visit, VisitPhoto
+from ..models import Visit
 
 MAX_PHOTOS = 9
 MAX_DEMANDS = 20
@@ -76,18 +75,15 @@ def record_visit(actor, *, building_id, household: str = "", notes: str = "", de
     photos = [p for p in photos if p]
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(f"photos: 最多上传 {MAX_PHOTOS} 张照片", field="photos")
-    cleaned = [clean_photo(p) for p in photos]  # refuses non-images before anything is written
+    cleaned = [attachments.clean_photo(p) for p in photos]  # refuses non-images before anything is written
     now = timezone.now()
     visited_at = visited_at or now
     if visited_at > now:
         raise InvalidInput("visited_at: 走访时间不能晚于现在", field="visited_at")
     visit = Visit.objects.create(grid=building.grid, building=building, household=household, worker=actor,
                                  visited_at=visited_at, notes=notes)
-    for data, content_type, ext in cleaned:
-        name = f"{secrets.token_hex(8)}.{ext}"
-        photo = VisitPhoto(visit=visit, stored_name=name, content_type=content_type, size=len(data))
-        photo.file.save(name, ContentFile(data), save=False)
-        photo.save()
+    for photo in cleaned:
+        attachments.store(visit, photo, actor=actor)
     place = f"{building.name}{household}" if household else building.name
     demands = []
     for number, text in lines:

@@ -9,7 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from minsheng.collection.models import Visit, VisitPhoto
+from minsheng.attachments.models import Attachment
+from minsheng.collection.models import Visit
 from minsheng.collection.services import visits
 from minsheng.core.errors import NotAllowed
 from minsheng.demands.models import Demand
@@ -96,7 +97,7 @@ def test_a_file_that_is_not_a_photo_is_refused(user_client, demo_territory):
     r = user_client("demo-cailing-grid").post("/desk/collect/visits/new", {
         "building": building("采菱家园一期3幢").pk, "notes": "走访", "demands": "路灯坏了", "photos": [fake]})
     assert r.status_code == 422 and "不是有效的图片" in r.content.decode()
-    assert not Visit.objects.exists() and not Demand.objects.exists() and not VisitPhoto.objects.exists()
+    assert not Visit.objects.exists() and not Demand.objects.exists() and not Attachment.objects.exists()
 
 
 def test_other_communities_cannot_see_a_visit_or_its_photos(user_client, demo_territory, users):

@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from minsheng.demands.models import Attachment
+from minsheng.attachments.models import Attachment
 
 
 def jpeg_with_gps() -> bytes:

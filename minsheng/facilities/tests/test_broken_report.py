@@ -3,7 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from minsheng.demands.models import Attachment, Demand
+from minsheng.demands.models import Demand
 from minsheng.facilities.models import Facility, FacilityEvent
 
 from .conftest import jpeg
@@ -62,7 +62,7 @@ def test_report_page_with_a_photo(facility):
     assert r.status_code == 201, r.content.decode()[:500]
     d = Demand.objects.get()
     assert d.code in r.content.decode()
-    assert Attachment.objects.filter(demand=d).count() == 1
+    assert d.attachments.count() == 1
     assert Facility.objects.get(pk=f.pk).condition == "broken"
 
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from minsheng.facilities.models import Facility, FacilityPhoto, MaintenancePlan, MaintenanceTask
+from minsheng.attachments.models import Attachment
+from minsheng.facilities.models import Facility, MaintenancePlan, MaintenanceTask
 from minsheng.facilities.services import generate_tasks
 
 from .conftest import jpeg
@@ -86,8 +87,8 @@ def test_task_done_on_the_page_with_photos(user_client, facility, plan):
     assert r.status_code == 302
     task.refresh_from_db()
     assert task.status == "done" and task.notes == "已保洁，补充洗手液"
-    assert FacilityPhoto.objects.filter(task=task).count() == 2
-    photo = FacilityPhoto.objects.first()
+    assert task.photos.count() == 2
+    photo = Attachment.objects.first()
     assert client.get(f"/desk/facilities/photos/{photo.pk}/").status_code == 200
     assert user_client("demo-cailing").get(f"/desk/facilities/photos/{photo.pk}/").status_code == 404
     bad = client.post(f"/desk/facilities/tasks/{task.pk}/", {

@@ -5,7 +5,7 @@ import io
 from django.test import Client
 from PIL import Image
 
-from minsheng.projects.models import Photo
+from minsheng.attachments.models import Attachment
 
 
 def jpeg_with_gps() -> bytes:
@@ -46,5 +46,5 @@ def test_bad_uploads(api, create, bearer):
     assert upload(client, pid, jpeg_with_gps(), stage="someday", **bearer("demo-cailing")).status_code == 422
     assert upload(client, pid, jpeg_with_gps(), **bearer("demo-sanqin")).status_code == 403
     assert upload(client, pid, jpeg_with_gps()).status_code == 401
-    assert not Photo.objects.exists()
+    assert not Attachment.objects.exists()
     assert Client().get(f"/api/v1/projects/{pid}/photos/1").status_code == 404

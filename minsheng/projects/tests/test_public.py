@@ -3,9 +3,13 @@
 import json
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from minsheng.attachments.models import Attachment
+from minsheng.projects.models import Project
 
 from .conftest import end_notice
 
@@ -77,13 +81,12 @@ def test_a_script_in_a_title_is_escaped(api, create):
 
 
 def _seed(create, advance, n, start=0):
-    from minsheng.projects.models import Photo
-
     for i in range(start, start + n):
         pid = create(title=f"项目{i}号试点工程", items=[{"name": f"器材{i}", "quantity": 1, "unit": "件"},
                                                        {"name": f"地面{i}", "quantity": 10, "unit": "㎡"}])["id"]
-        Photo.objects.create(project_id=pid, stage="before", stored_name=f"{i}.jpg", content_type="image/jpeg",
-                             size=1, at="2026-01-01T00:00:00Z", file=f"projects/{pid}/{i}.jpg")
+        Attachment.objects.create(owner_type=ContentType.objects.get_for_model(Project), owner_id=pid, kind="before",
+                                  stored_name=f"{i}.jpg", content_type="image/jpeg", size=1,
+                                  created_at="2026-01-01T00:00:00Z", file=f"projects/{pid}/{i}.jpg")
 
 
 def _queries(fn) -> int:

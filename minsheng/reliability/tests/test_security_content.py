@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from minsheng.attachments.models import Attachment
 from minsheng.demands import services
-from minsheng.demands.models import Attachment, Demand
+from minsheng.demands.models import Demand
 from minsheng.territory.models import Community, Grid
 
 
