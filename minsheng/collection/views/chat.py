@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.core.errors import DomainError
 
-from . import chat_export
-from .models import ChatExport
-from .services import chat as chat_services
+from .. import chat_export
+from ..models import ChatExport
+from ..services import chat as chat_services
 
 MAX_UPLOAD = 4 * 1024 * 1024
 
