@@ -7,6 +7,7 @@ from minsheng.core.errors import DomainError
 
 from . import selectors, services
 from .auth import bearer, staff_auth
+from .selectors import memberships
 from .services import issue_token, sign_in
 
 router = Router(tags=["auth"], auth=staff_auth)
@@ -83,7 +84,6 @@ class MeOut(Schema):
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest):
     """The caller and their roles (send `Authorization: Bearer …`)."""
-    from .selectors import memberships
 
     user = request.auth
     return {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from minsheng.territory.models import Community, Grid, Town
+from minsheng.territory.services import set_grid_worker
 
-from .models import Role
+from .models import Membership, Role
 from .services import ensure_user, grant_role
 
 DEMO_PASSWORD = "minsheng-demo"
@@ -32,7 +33,6 @@ def load(*, territory_only: bool = False) -> None:
         user, _ = ensure_user(username=username, password=DEMO_PASSWORD, display_name=display, validate=False)
         grant_role(user=user, role=role, node=node)
         if role == Role.GRID_WORKER:
-            from minsheng.territory.services import set_grid_worker
 
             set_grid_worker(grid=node, user=user)
 
@@ -40,7 +40,6 @@ def load(*, territory_only: bool = False) -> None:
 def describe() -> list[str]:
     """Every demo account the database holds (the full demo adds an inspector and a cleaner), with
     its roles: what `minsheng demo` prints and the README lists."""
-    from .models import Membership
 
     lines = []
     rows = (Membership.objects.filter(user__username__startswith="demo-")

@@ -18,7 +18,7 @@ from minsheng.core.errors import InvalidInput, NotFound, Throttled
 from minsheng.core.ratelimit import client_ip
 from minsheng.territory.models import Community, Grid, Town
 
-from .models import STAFF_ROLES, ApiToken, LoginFailure, Membership, Role
+from .models import STAFF_ROLES, ApiToken, LoginFailure, Membership, PersonalDataRead, Role
 
 User = get_user_model()
 
@@ -168,7 +168,6 @@ def sign_in(request, username: str, password: str):
 
 def log_personal_data_read(*, user, subject: str, fields: list[str], via: str = "") -> None:
     """Record that `user` saw `fields` of `subject` unmasked."""
-    from .models import PersonalDataRead
 
     PersonalDataRead.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -178,7 +177,6 @@ def log_personal_data_read(*, user, subject: str, fields: list[str], via: str = 
 
 def log_personal_data_reads(*, user, subjects: Iterable[str], fields: list[str], via: str = "") -> int:
     """`log_personal_data_read` for many subjects at once: one row each, written in one insert."""
-    from .models import PersonalDataRead
 
     who = user if getattr(user, "is_authenticated", False) else None
     rows = [PersonalDataRead(user=who, subject=subject[:60], fields=",".join(fields)[:120], via=via[:120])

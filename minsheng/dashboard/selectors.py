@@ -20,6 +20,7 @@ from minsheng.kpis.engine import Counts, figures
 from minsheng.kpis.models import KpiCounter
 from minsheng.kpis.selectors import counts_from_counters, node_town
 from minsheng.projects.models import ENDED, FUNDED, Project
+from minsheng.services_activities.models import Activity, ActivityServed
 from minsheng.territory.models import Community, Grid, Town
 from minsheng.territory.selectors import Node, find_node
 
@@ -154,8 +155,6 @@ def facilities(node: Node) -> dict:
 
 
 def activities(node: Node, today: date) -> dict:
-    from minsheng.services_activities.models import Activity, ActivityServed
-
     if node.level == "grid":
         acts = Activity.objects.filter(community_id=node.obj.community_id)
     else:

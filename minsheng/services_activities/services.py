@@ -20,6 +20,7 @@ from minsheng.accounts.selectors import covers, memberships
 from minsheng.attachments import services as attachments
 from minsheng.attachments.models import Attachment
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from minsheng.demands.rules import clean_text
 from minsheng.territory.models import Community, Grid, Place
 
 from .models import Activity, ActivityKind, ActivityServed, ActivitySignup, GridProfile, Member
@@ -30,8 +31,6 @@ MAX_TEXT = 2000
 
 
 def _clean(value: str | None, *, field: str, max_len: int, required: bool = False) -> str:
-    from minsheng.demands.rules import clean_text
-
     return clean_text(value, field=field, max_len=max_len, required=required)
 
 

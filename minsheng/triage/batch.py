@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator
 
 from minsheng.territory.models import Town
 
-from .engine import Triage
+from .engine import Triage, load_default
 from .engine.duplicates import cluster
+from .services import engine_for
 
 CHUNK = 256  # meaning vectors are computed this many texts at a time
 
@@ -22,7 +23,6 @@ class BatchTriage:
     @classmethod
     def for_town(cls, town_name: str | None = None, full: bool = True) -> BatchTriage:
         """The town's own gazetteer; the demo gazetteer when the database has no town."""
-        from .services import engine_for
 
         towns = Town.objects.all()
         if town_name:
@@ -34,7 +34,6 @@ class BatchTriage:
         else:
             town = towns.first() if towns.count() == 1 else None
         if town is None:
-            from .engine import load_default
 
             return cls(load_default(), full=full)
         return cls(engine_for(town)[0], full=full)

@@ -20,10 +20,13 @@ import numpy as np
 
 from . import data, embed
 from .data import load_jsonl  # noqa: F401  (re-exported for callers)
+from .demo import demo_gazetteer
+from .evaluate import macro_f1, prf
 from .features import analyse, feature_counts
 from .lexicon import CATEGORIES
 from .model import DEFAULT_MODEL, EMBED_SCALE, MODEL_VERSION, Triage
 from .pairs import fit_pairs
+from .segment import Segmenter, cache_dir
 from .situations import HAZARDS
 
 SEED = 20261202
@@ -125,7 +128,6 @@ def vectors(texts: list[str]) -> np.ndarray | None:
     emb = embed.get()
     if emb is None:
         return None
-    from .segment import cache_dir
 
     path = Path(cache_dir()) / "train-vectors.npz"
     cache: dict[str, np.ndarray] = {}
@@ -287,7 +289,6 @@ def choose_thresholds(oof: dict, items: list[dict]) -> dict:
 
 def cross_hand_report(oof: dict, items: list[dict], classes: list[str], th: dict) -> dict:
     """What the heads do on each writer's texts when fitted without that writer (for docs/triage.md)."""
-    from .evaluate import macro_f1, prf
 
     hands = hands_for_thresholds(items)
     mask = np.array([it["hand"] in hands for it in items])
@@ -320,8 +321,6 @@ def train(corpus_path: str | Path | None = None, out_path: str | Path | None | b
           gazetteer=None, extra: list[dict] | None = None, use_vectors: bool = True,
           thresholds: dict | None = None, pairs: bool = True) -> Triage:
     """Fit every head on every training source and save (``out_path=False``: don't save)."""
-    from .demo import demo_gazetteer
-    from .segment import Segmenter
 
     np.random.seed(SEED)
     gaz = gazetteer or demo_gazetteer()

@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from minsheng.collection.chat import ChatExtractor
-from minsheng.collection.chat_export import ChatFormatError, parse_lines, read_file
+from minsheng.collection.chat_export import ChatFormatError, decode, parse_lines, read_file
+from minsheng.triage.batch import BatchTriage
+from minsheng.triage.engine import load_default
 
 
 class Command(BaseCommand):
@@ -22,11 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, group: str | None = None, town: str | None = None, all: bool = False,
                **options):
-        from minsheng.triage.batch import BatchTriage
 
         try:
             if file == "-":
-                from minsheng.collection.chat_export import decode
 
                 text = decode(sys.stdin.buffer.read())
             else:
@@ -50,7 +50,6 @@ class Command(BaseCommand):
             if town:
                 self.stderr.write("错误：数据库不可用，无法按镇名读取地名库")
                 sys.exit(1)
-            from minsheng.triage.engine import load_default
 
             engine = load_default()          # no database (not migrated): the demo gazetteer
         out = self.stdout

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from minsheng.accounts.demo import DEMO_PASSWORD, describe
 from minsheng.demo.loaders import load_all
+from minsheng.publishing.demo import DEMO_KEY
 
 
 class Command(BaseCommand):
@@ -23,6 +24,5 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号 Demo accounts (password / 密码: {DEMO_PASSWORD}):")
         for line in describe():
             self.stdout.write("  " + line)
-        from minsheng.publishing.demo import DEMO_KEY
 
         self.stdout.write(f"  Open311 api_key      {DEMO_KEY}")
