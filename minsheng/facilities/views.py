@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from minsheng.core.errors import DomainError, NotFound
+from minsheng.accounts.selectors import visible
+from minsheng.core.errors import DomainError, NotFound, Throttled
+from minsheng.core.ratelimit import client_ip, hit
 from minsheng.territory.models import Community, Place
 
 from . import selectors, services
@@ -22,8 +24,6 @@ from .models import Condition, Facility, FacilityPhoto, Kind, MaintenancePlan, T
 
 
 def _communities(user):
-    from minsheng.accounts.selectors import visible
-
     return visible(user, Community.objects.select_related("town")).order_by("name")
 
 
@@ -56,9 +56,6 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            from minsheng.core.errors import Throttled
-            from minsheng.core.ratelimit import client_ip, hit
-
             user = request.user if request.user.is_authenticated else None
             try:
                 if user is None:

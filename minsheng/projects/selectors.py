@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import STAFF_ROLES
 from minsheng.accounts.selectors import covers, scope_q
 from minsheng.core.errors import NotFound
+from minsheng.demands.models import Demand
 
 from .models import LIFE, Kind, Objection, PhaseKind, Photo, Project, ProjectEvent, Status, Support
 
@@ -44,8 +45,6 @@ def _count(model, **extra):
 
 def board(filters: Filters | None = None) -> QuerySet:
     """Every project, with what a card or a list row shows, in a fixed number of queries."""
-    from minsheng.demands.models import Demand
-
     f = filters or Filters()
     qs = Project.objects.all()
     if f.town:
