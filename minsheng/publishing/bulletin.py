@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
+from minsheng.core.errors import InvalidInput
 from minsheng.demands.models import Channel, Demand
 from minsheng.kpis import periods
 from minsheng.kpis.engine import figures
 from minsheng.kpis.selectors import counts_from_counters, node_town
 from minsheng.projects.models import Project
 from minsheng.projects.models import Status as PStatus
+from minsheng.services_activities.models import Activity
 from minsheng.territory.models import Community, Grid, ResidentGroup
 from minsheng.territory.selectors import Node, find_node
 
@@ -167,8 +169,6 @@ def _projects(node: Node, p: periods.Period) -> list[str]:
 
 
 def _activities(node: Node, p: periods.Period) -> str:
-    from minsheng.services_activities.models import Activity
-
     acts = list(Activity.objects.filter(community__in=_communities(node), cancelled=False,
                                         date__gte=p.first, date__lte=p.last)
                 .annotate(n_served=Count("served", distinct=True)).order_by("date", "id"))
@@ -377,7 +377,5 @@ FORMATS = {"md": ("text/markdown; charset=utf-8", lambda b: to_markdown(b).encod
 
 def render(scope: str, period: str, fmt: str) -> bytes:
     if fmt not in FORMATS:
-        from minsheng.core.errors import InvalidInput
-
         raise InvalidInput("format: 须为 md、docx 或 pdf", field="format")
     return FORMATS[fmt][1](build(scope, period))

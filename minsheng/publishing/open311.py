@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from minsheng.core.dates import MAX_YEAR, MIN_YEAR, year_in_range
 from minsheng.core.errors import DomainError
 from minsheng.demands.models import OPEN_STATES, Category, Demand
+from minsheng.demands.services import register
 from minsheng.territory.models import Town
 
 from .models import Open311Client
@@ -326,8 +327,6 @@ def _post_request(request) -> dict:
         town = Town.objects.filter(code=jurisdiction).first() or Town.objects.filter(name=jurisdiction).first()
         if town is None:
             raise Open311Error(404, f"jurisdiction_id {jurisdiction} not found")
-    from minsheng.demands.services import register
-
     name = (p.get("last_name", "").strip() + p.get("first_name", "").strip())
     try:
         with transaction.atomic():

@@ -11,7 +11,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import staff_auth
-from minsheng.core.errors import InvalidInput, NotAllowed
+from minsheng.core.errors import InvalidInput, NotAllowed, NotFound
 from minsheng.territory.models import Community, Grid, Place
 
 from . import importer, roster, selectors, services
@@ -349,8 +349,6 @@ def import_roster(request: HttpRequest, file: File[UploadedFile], dry_run: bool 
 @roster_router.post("/grids/{int:grid_id}/flood-prone", response={200: dict, 403: ErrorOut, 404: ErrorOut},
                     auth=staff_auth)
 def set_flood_prone(request: HttpRequest, grid_id: int, payload: FloodIn):
-    from minsheng.core.errors import NotFound
-
     grid = Grid.objects.select_related("community").filter(pk=grid_id).first()
     if grid is None:
         raise NotFound(f"没有编号为 {grid_id} 的网格")

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from minsheng.accounts.selectors import covers
 from minsheng.core.spreadsheet import SheetError, cell_text, read_sheet
+from minsheng.demands.rules import clean_phone
 from minsheng.territory.models import Building, Community, Grid
 
 from .models import Household, Member
@@ -112,9 +114,6 @@ def read(path: str | Path, *, actor=None) -> tuple[list[RosterRow], Report]:
 
 
 def _row(number: int, get, places: _Places, seen: dict, actor) -> RosterRow:
-    from minsheng.accounts.selectors import covers
-    from minsheng.demands.rules import clean_phone
-
     problems: list[str] = []
     community = grid = building = None
     community_name = cell_text(get("社区"))

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from minsheng.accounts.models import TERRITORIAL_ROLES
 from minsheng.accounts.selectors import visible
 from minsheng.core.errors import NotFound
-from minsheng.territory.models import Community
+from minsheng.territory.models import Community, Grid
 
 from .models import Activity, ActivityServed
 from .services import target_text
@@ -40,8 +40,6 @@ def served_count(a: Activity) -> int:
 
 def grid_names(activities) -> dict[int, str]:
     """Names of the grids activities' criteria name, in one query (for their target words)."""
-    from minsheng.territory.models import Grid
-
     ids = {a.criteria.get("grid_id") for a in activities if a.criteria.get("grid_id")}
     return dict(Grid.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from minsheng.accounts.selectors import visible
+from minsheng.accounts.models import STAFF_ROLES
+from minsheng.accounts.selectors import covers, memberships, visible
 from minsheng.core.errors import DomainError, NotFound
 from minsheng.facilities.desk import act, page_of, staff_page
 from minsheng.territory.models import Community, Grid, Place
@@ -58,8 +59,6 @@ def roster_list(request: HttpRequest) -> HttpResponse:
 
 
 def _memberships(user):
-    from minsheng.accounts.selectors import memberships
-
     return memberships(user)
 
 
@@ -162,9 +161,6 @@ def lists(request: HttpRequest) -> HttpResponse:
             status = 422
     grids = list(_roster_grids(request.user))
     flood = set(GridProfile.objects.filter(grid__in=grids, flood_prone=True).values_list("grid_id", flat=True))
-    from minsheng.accounts.models import STAFF_ROLES
-    from minsheng.accounts.selectors import covers
-
     grid_rows = [(g, g.pk in flood, covers(request.user, town_id=g.community.town_id, community_id=g.community_id,
                                            grid_id=g.pk, role_set=STAFF_ROLES)) for g in grids]
     return render(request, "services_activities/lists.html", {
