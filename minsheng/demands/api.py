@@ -13,10 +13,12 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import optional_user, staff_auth
+from minsheng.accounts.selectors import is_staff_member
 from minsheng.attachments import views as attachment_views
 from minsheng.core.errors import Conflict, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip
 from minsheng.core.services import hit
+from minsheng.territory.models import Community, Grid
 
 from . import rules, selectors, services
 from .models import Demand, IdempotencyRecord
@@ -249,8 +251,6 @@ def _find_node(model, name: str | None, field: str, **extra):
 @router.post("", response={201: DemandCreated, 200: DemandCreated, 422: ErrorOut, 429: ErrorOut}, auth=None)
 def create_demand(request: HttpRequest, payload: DemandIn):
     """Register a demand (anonymous allowed, rate-limited). Honours `Idempotency-Key`."""
-    from minsheng.territory.models import Community, Grid
-
     user = optional_user(request)
     if user is None:
         hit(f"intake:{client_ip(request)}", limit=settings.MINSHENG_ANON_INTAKE_LIMIT,
@@ -316,8 +316,6 @@ def idempotency_caller(request: HttpRequest, user) -> str:
 
 
 def selectors_is_staff(user) -> bool:
-    from minsheng.accounts.selectors import is_staff_member
-
     return is_staff_member(user)
 
 

@@ -1,7 +1,8 @@
 """Reads and small helpers used only by the web pages (views.py).
 
 Kept apart from selectors.py/services.py so the pages can grow without touching the shared
-business code. Nothing here changes a demand except through `services`.
+business code. Nothing here changes or locks a demand: changes go through `services`, and which
+buttons show is asked of `services.allowed_actions`.
 """
 
 from __future__ import annotations
@@ -9,21 +10,21 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
-from minsheng.accounts.selectors import covers, has_role, is_staff_member, memberships, roles, visible
-from minsheng.core.errors import Conflict
+from minsheng.accounts.models import STAFF_ROLES, Role
+from minsheng.accounts.selectors import has_role, is_staff_member, memberships, roles, visible
+from minsheng.notifications.models import Notification
 from minsheng.territory.models import Community, Grid
 
 from . import idempotency, services
-from .models import ENDED_STATES, OPEN_STATES, Demand, DemandEvent, Status
+from .models import Demand, DemandEvent, Status
+from .selectors import public_events
 
 S = Status
 
@@ -47,54 +48,11 @@ def reporter_account(user):
     return None
 
 
-def available_actions(user, d: Demand) -> list[str]:
-    """The actions that make sense for this demand's state and the user's role (the services still
-    decide; this only keeps the page free of buttons that would certainly be refused)."""
-    staff = services.staff(user, d)
-    handler = bool(d.handler_id) and d.handler_id == user.pk
-    territorial = covers(user, town_id=d.town_id, community_id=d.community_id, grid_id=d.grid_id,
-                         role_set=TERRITORIAL_ROLES)
-    s = d.status
-    acts: list[str] = []
-    if staff and s == S.RECEIVED:
-        acts += ["accept", "reject"]
-    if staff and s in (S.RECEIVED, S.ACCEPTED):
-        acts.append("merge")
-    if staff and s == S.ACCEPTED:
-        acts.append("answer")
-    if staff and s in (S.ACCEPTED, S.REOPENED, S.ASSIGNED):
-        acts.append("assign")
-    if (staff or handler) and s in (S.ASSIGNED, S.IN_PROGRESS):
-        acts.append("contact")
-    if (staff or handler) and s == S.IN_PROGRESS:
-        acts.append("reply")
-    if staff and s in (S.ASSIGNED, S.IN_PROGRESS) and d.due_at:
-        acts.append("extend")
-    if staff and d.awaiting_callback:
-        acts.append("callback")
-    if staff and s in (S.CALLBACK, S.CLOSED) and d.callback_at is not None:
-        acts.append("reopen")
-    if staff and s == S.CALLBACK and d.callback_at is not None:
-        acts.append("close")
-    if (territorial or handler) and not d.escalated and (s in OPEN_STATES or s == S.CALLBACK):
-        acts.append("escalate")
-    if territorial and s not in ENDED_STATES:
-        acts.append("classify")
-    return acts
-
-
-@transaction.atomic
-def act_checked(code: str, version: int | None, call: Callable[[Demand], Demand], *, lock: bool = True) -> Demand:
-    """Run one service call for the demand `code`, refusing (409) when the page's `version` is stale.
-
-    The services check `expected_version` themselves; this also covers any transition that does not
-    (e.g. callback), by checking under the row lock in the same transaction. `lock=False` for
-    transitions that lock more than one row in their own order (merge)."""
-    qs = Demand.objects.select_for_update() if lock else Demand.objects.all()
-    d = qs.filter(code=code).first()
-    if d is not None and version is not None and version != d.version:
-        raise Conflict(f"诉求 {code} 已被他人更新，请刷新后重试")
-    return call(d if d is not None else code)
+def available_actions(user, d: Demand, offered: Iterable[str]) -> list[str]:
+    """The actions of `offered` (those the page has a form for) that the services would allow this
+    user now (`services.allowed_actions`: the same rules they enforce)."""
+    offered = set(offered)
+    return [action for action in services.allowed_actions(d, user) if action in offered]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,8 +258,6 @@ def _public_actor(d: Demand, e: DemandEvent) -> str:
 
 
 def public_timeline(d: Demand) -> list[dict]:
-    from .selectors import public_events
-
     return [
         {"at": e.at, "action": ACTION_LABELS.get(e.action, e.action), "actor": _public_actor(d, e),
          "to_status": S(e.to_status).label if e.to_status in S.values else "", "note": e.note}
@@ -320,8 +276,6 @@ def staff_timeline(d: Demand) -> list[dict]:
 
 
 def inbox(user) -> QuerySet:
-    from minsheng.notifications.models import Notification
-
     return Notification.objects.filter(recipient=user, channel=Notification.ChannelKind.IN_APP).order_by(
         "-created_at", "-id"
     )

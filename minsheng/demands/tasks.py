@@ -8,6 +8,8 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from minsheng.accounts.models import STAFF_ROLES, Membership, Role
+from minsheng.accounts.selectors import users_with_role
+from minsheng.notifications.services import notify_users
 
 from .models import Demand
 from .selectors import QUEUES, overdue_q, queue_counts
@@ -16,9 +18,6 @@ from .selectors import QUEUES, overdue_q, queue_counts
 @task()
 def remind_overdue() -> int:
     """Tell the handler and the community's staff once about each demand past a deadline."""
-    from minsheng.accounts.selectors import users_with_role
-    from minsheng.notifications.services import notify_users
-
     now = timezone.now()
     sent = 0
     demands = Demand.objects.filter(overdue_q(now), reminded_at=None).select_related("handler")[:500]
@@ -41,8 +40,6 @@ def remind_overdue() -> int:
 def daily_digest() -> int:
     """Each staff member and handler gets the counts of their queues (in-app, and email if set)."""
     from django.contrib.auth import get_user_model
-
-    from minsheng.notifications.services import notify_users
 
     roles = set(STAFF_ROLES) | {Role.HANDLER, Role.GRID_WORKER}
     user_ids = Membership.objects.filter(role__in=roles).values_list("user_id", flat=True).distinct()

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from minsheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from minsheng.core.ratelimit import client_ip
 from minsheng.core.services import hit
+from minsheng.notifications.services import mark_read
 from minsheng.territory.models import Community, Grid
 
 from . import pages_support as support
@@ -479,7 +480,7 @@ def _field_message(exc: DomainError) -> str:
 
 def _panel_context(request: HttpRequest, d: Demand) -> dict:
     user = request.user
-    actions = support.available_actions(user, d)
+    actions = support.available_actions(user, d, ACTIONS)
     ctx = {
         "d": d, "reporter": selectors.reporter_view(user, d, via="desk"), "overdue": selectors.is_overdue(d),
         "actions": actions, "timeline": support.staff_timeline(d),
@@ -530,7 +531,7 @@ def demand_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     call = ACTIONS[action]
     try:
         version = _int(request.POST.get("version"), "version", "版本号格式不正确")
-        support.act_checked(d.code, version, lambda locked: call(locked, user, request.POST, version),
+        services.act_checked(d.code, version, lambda locked: call(locked, user, request.POST, version),
                             lock=action != "merge")
     except DomainError as exc:
         try:
@@ -572,8 +573,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponse:
-    from minsheng.notifications.services import mark_read
-
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
     mark_read(request.user, ids or None)
     return redirect("demands:inbox")

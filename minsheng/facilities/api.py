@@ -15,7 +15,7 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import optional_user, staff_auth
-from minsheng.core.errors import InvalidInput, NotFound
+from minsheng.core.errors import InvalidInput, NotAllowed, NotFound
 from minsheng.core.ratelimit import client_ip
 from minsheng.core.services import hit
 from minsheng.territory.models import Community, Place
@@ -213,8 +213,6 @@ def task_done(request: HttpRequest, task_id: int, payload: DoneIn):
              auth=staff_auth)
 def task_photo(request: HttpRequest, task_id: int, file: File[UploadedFile]):
     """Add a photo to a task (the assignee, community staff or the grid worker)."""
-    from minsheng.core.errors import NotAllowed
-
     t = selectors.get_task(request.auth, task_id)
     if not services.may_complete(request.auth, t):
         raise NotAllowed("无权为该任务上传照片")

@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from minsheng.accounts.demo import DEMO_PASSWORD
+from minsheng.accounts.models import Role
+from minsheng.accounts.services import ensure_user, grant_role
 from minsheng.territory.models import Community, Place, Town
 
 from . import services
@@ -91,10 +94,6 @@ def _plan(community, title, facilities, **kw) -> MaintenancePlan:
 @transaction.atomic
 def load(*, territory_only: bool = False) -> None:
     from django.contrib.auth import get_user_model
-
-    from minsheng.accounts.demo import DEMO_PASSWORD
-    from minsheng.accounts.models import Role
-    from minsheng.accounts.services import ensure_user, grant_role
 
     town = Town.objects.get(name="湖塘镇")
     communities = {c.name: c for c in town.communities.all()}

@@ -10,13 +10,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 
+from minsheng.accounts.selectors import is_staff_member
 from minsheng.core.errors import DomainError
 
 
 def staff_page(check: Callable | None = None):
     """Signed-in staff only (territorial roles, handlers, inspectors; or `check(user)`); others get 403."""
-    from minsheng.accounts.selectors import is_staff_member
-
     def decorate(view):
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, W
 from django.utils import timezone
 
 from minsheng.accounts.models import TERRITORIAL_ROLES, Role
-from minsheng.accounts.selectors import visible
+from minsheng.accounts.selectors import scope_q, visible
 from minsheng.core.errors import NotFound
 
 from .models import Facility, FacilityProject, MaintenancePlan, MaintenanceTask, TaskStatus
@@ -93,8 +93,6 @@ def get_public(pk: int) -> Facility:
 
 def visible_tasks(user) -> QuerySet:
     """Tasks in the caller's territory, and tasks assigned to the caller anywhere."""
-    from minsheng.accounts.selectors import scope_q
-
     q = scope_q(user, MaintenanceTask)
     qs = MaintenanceTask.objects.all()
     if q is not None:

@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from minsheng.accounts.selectors import visible
 from minsheng.attachments import views as attachment_views
-from minsheng.core.errors import DomainError, NotFound
+from minsheng.core.errors import DomainError, NotFound, Throttled
+from minsheng.core.ratelimit import client_ip
+from minsheng.core.services import hit
 from minsheng.territory.models import Community, Place
 
 from . import selectors, services
@@ -23,8 +26,6 @@ from .models import Condition, Facility, Kind, MaintenancePlan, TaskStatus
 
 
 def _communities(user):
-    from minsheng.accounts.selectors import visible
-
     return visible(user, Community.objects.select_related("town")).order_by("name")
 
 
@@ -57,10 +58,6 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            from minsheng.core.errors import Throttled
-            from minsheng.core.ratelimit import client_ip
-            from minsheng.core.services import hit
-
             user = request.user if request.user.is_authenticated else None
             try:
                 if user is None:

@@ -1,6 +1,8 @@
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from minsheng.core.errors import NotFound
+
 from .selectors import kpis as compute
 
 router = Router(tags=["kpis"])
@@ -68,8 +70,6 @@ def rankings(request: HttpRequest, month: str | None = None, town: str | None = 
     """The published monthly ranking (default: the latest published month): every community of each town
     (or of `town`) and every town, ranked by the composite. Published figures never change. Names and
     figures only."""
-    from minsheng.core.errors import NotFound
-
     from . import rankings as service
 
     label, found = service.published(month or None, town=service.find_town(town))

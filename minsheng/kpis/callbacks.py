@@ -22,6 +22,7 @@ from django.utils import timezone
 from minsheng.core.errors import Conflict, NotFound
 from minsheng.demands.models import Demand, DemandEvent
 from minsheng.demands.selectors import QUEUES, visible_demands
+from minsheng.demands.services import callback_no_answer
 
 DEFAULT_NO_ANSWER_DAYS = 7
 # The events that put a demand into the waiting state (the latest one counts, e.g. after a reopening).
@@ -79,8 +80,6 @@ MAX_PER_RUN = 20_000
 def record_no_answers(now: datetime | None = None) -> int:
     """Record 未评价 for every demand that has waited too long. Safe to run any number of times and on
     several workers at once: each demand is changed under its row lock, once."""
-    from minsheng.demands.services import callback_no_answer
-
     done, skipped = 0, set()
     while done + len(skipped) < MAX_PER_RUN:
         codes = [c for c in overdue_for_answer(now).values_list("code", flat=True)[:BATCH] if c not in skipped]

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
+from minsheng.demands.models import Demand
+from minsheng.territory.models import Town
+
 from .models import KpiCounter
 
 COUNT_FIELDS = ["received", "assigned", "responded_in_time", "resolved", "partly", "unresolved", "satisfied",
@@ -21,8 +24,6 @@ SNAPSHOT_FIELDS = ["town_id", "community_id", "grid_id", "category", "received_a
 
 @lru_cache(maxsize=64)
 def _town_tz(town_id: int) -> ZoneInfo:
-    from minsheng.territory.models import Town
-
     name = Town.objects.filter(pk=town_id).values_list("time_zone", flat=True).first() or "Asia/Shanghai"
     return ZoneInfo(name)
 
@@ -120,8 +121,6 @@ class Gathered:
 @transaction.atomic
 def rebuild() -> int:
     """Recompute every counter from the demand rows. Returns the number of demands counted."""
-    from minsheng.demands.models import Demand
-
     KpiCounter.objects.all().delete()
     acc: dict = defaultdict(lambda: [0] * len(COUNT_FIELDS))
     n = 0

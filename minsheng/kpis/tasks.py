@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 from django_tasks import task
 
+from minsheng.accounts.models import STAFF_ROLES
+from minsheng.core.errors import InvalidInput
+from minsheng.notifications.services import notify_users
+from minsheng.territory.models import Town
+
 
 @task()
 def callback_no_answer() -> int:
@@ -20,8 +25,6 @@ def ranking_recipients(town):
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from minsheng.accounts.models import STAFF_ROLES
-
     where = Q(memberships__town=town) | Q(memberships__community__town=town)
     return list(get_user_model().objects.filter(Q(memberships__role__in=STAFF_ROLES) & where, is_active=True)
                 .distinct().order_by("username"))
@@ -31,10 +34,6 @@ def publish_last_month(now=None) -> int:
     """Publish last month's ranking unless it already is, and tell each town's staff once. Returns the
     number of snapshots newly published."""
     from urllib.parse import urlencode
-
-    from minsheng.core.errors import InvalidInput
-    from minsheng.notifications.services import notify_users
-    from minsheng.territory.models import Town
 
     from .models import Ranking
     from .rankings import previous_month, publish_one

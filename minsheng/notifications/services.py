@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from minsheng.accounts.models import Role
+from minsheng.accounts.selectors import users_with_role
 from minsheng.core.errors import DomainError
 
 from .channels import channel_for
@@ -97,9 +99,6 @@ def urgent_recipients(d) -> list:
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from minsheng.accounts.models import Role
-    from minsheng.accounts.selectors import users_with_role
-
     users: dict[int, object] = {}
     if d.community_id:
         for role in (Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY):
@@ -149,8 +148,6 @@ def alert_urgent(d, event) -> None:
 
 def alert_town(demand_id: int, message: str) -> None:
     """Alert the town administrators (escalation, repeated reopening)."""
-    from minsheng.accounts.models import Role
-    from minsheng.accounts.selectors import users_with_role
     from minsheng.demands.models import Demand
 
     d = Demand.objects.filter(pk=demand_id).first()

@@ -3,6 +3,7 @@ town administrators set the budget caps of their town."""
 
 from django.contrib import admin
 
+from minsheng.accounts.selectors import staff_towns
 from minsheng.core.admin import ScopedAdmin
 
 from .models import BudgetCap, Project, ProjectEvent
@@ -50,7 +51,5 @@ class BudgetCapAdmin(ScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "town":
-            from minsheng.accounts.selectors import staff_towns
-
             kwargs["queryset"] = staff_towns(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -17,6 +17,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from minsheng.accounts.demo import DEMO_PASSWORD
+from minsheng.accounts.models import Role
+from minsheng.accounts.services import ensure_user, grant_role
+from minsheng.demands.services import register
 from minsheng.territory.models import Community, Place, Town
 
 from . import services
@@ -150,10 +154,6 @@ def _specs(today: date) -> list[Spec]:
 
 
 def _inspector(town: Town):
-    from minsheng.accounts.demo import DEMO_PASSWORD
-    from minsheng.accounts.models import Role
-    from minsheng.accounts.services import ensure_user, grant_role
-
     user, _ = ensure_user(username=INSPECTOR[0], password=DEMO_PASSWORD, display_name=INSPECTOR[1])
     grant_role(user=user, role=Role.INSPECTOR, node=town)
     return user
@@ -167,8 +167,6 @@ def _actor(community: Community):
 
 
 def _register_demands(spec: Spec, community: Community, place: Place | None) -> list[str]:
-    from minsheng.demands.services import register
-
     codes = []
     for i, (text, channel, category, kind) in enumerate(spec.demands):
         received = _at(spec.proposed - timedelta(days=20 - 3 * i), 9 + i)

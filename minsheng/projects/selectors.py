@@ -18,6 +18,7 @@ from minsheng.accounts.models import STAFF_ROLES
 from minsheng.accounts.selectors import covers, scope_q
 from minsheng.attachments.models import Attachment
 from minsheng.core.errors import NotFound
+from minsheng.demands.models import Demand
 
 from .models import LIFE, Kind, Objection, PhaseKind, PhotoStage, Project, ProjectEvent, Status, Support
 
@@ -45,8 +46,6 @@ def _count(model, **extra):
 
 def board(filters: Filters | None = None) -> QuerySet:
     """Every project, with what a card or a list row shows, in a fixed number of queries."""
-    from minsheng.demands.models import Demand
-
     f = filters or Filters()
     qs = Project.objects.all()
     if f.town:

@@ -24,7 +24,7 @@ from minsheng.core.errors import DomainError, InvalidInput, NotFound
 from minsheng.territory.models import Community
 
 from . import selectors, services
-from .models import CANCELLABLE, Kind, PhaseKind, PhotoStage, Project, Status
+from .models import Kind, PhaseKind, PhotoStage, Project, Status
 
 S = Status
 BOARD_PAGE = 24
@@ -213,51 +213,52 @@ def desk_new(request: HttpRequest) -> HttpResponse:
     }, status=status)
 
 
-# The forms of the manage page: action, label, the states it needs, who (staff | inspector), fields.
+# The forms of the manage page: action, label, fields. Which show is asked of the services
+# (`services.allowed_actions`: the rules they enforce).
 YES_NO = [("yes", gettext_lazy("是")), ("no", gettext_lazy("否"))]
 FORMS = [
-    ("screen", gettext_lazy("初审"), {S.PROPOSED}, "staff", [
+    ("screen", gettext_lazy("初审"), [
         ("passed", gettext_lazy("初审通过"), "select", YES_NO), ("reason", gettext_lazy("理由/意见"), "textarea", None)]),
-    ("deliberate", gettext_lazy("提交议事（两委协商/居民议事会）"), {S.SCREENED}, "staff", [
+    ("deliberate", gettext_lazy("提交议事（两委协商/居民议事会）"), [
         ("note", gettext_lazy("说明"), "text", None)]),
-    ("vote", gettext_lazy("记录表决"), {S.DELIBERATING}, "staff", [
+    ("vote", gettext_lazy("记录表决"), [
         ("for", gettext_lazy("赞成"), "number", None), ("against", gettext_lazy("反对"), "number", None),
         ("abstain", gettext_lazy("弃权"), "number", None), ("members", gettext_lazy("应到人数（默认 7）"), "number", None),
         ("quorum", gettext_lazy("法定人数（默认 过半数）"), "number", None),
         ("minutes", gettext_lazy("会议纪要"), "textarea", None)]),
-    ("notice", gettext_lazy("开始公示"), {S.DELIBERATING}, "staff", [
+    ("notice", gettext_lazy("开始公示"), [
         ("days", gettext_lazy("公示天数（默认 5）"), "number", None)]),
-    ("answer_objection", gettext_lazy("答复异议"), {S.NOTICED}, "staff", [
+    ("answer_objection", gettext_lazy("答复异议"), [
         ("objection", gettext_lazy("异议"), "objection", None), ("answer", gettext_lazy("答复"), "textarea", None)]),
-    ("approve", gettext_lazy("立项"), {S.NOTICED}, "staff", [("note", gettext_lazy("说明"), "text", None)]),
-    ("implement", gettext_lazy("开始实施"), {S.APPROVED}, "staff", [
+    ("approve", gettext_lazy("立项"), [("note", gettext_lazy("说明"), "text", None)]),
+    ("implement", gettext_lazy("开始实施"), [
         ("contractor", gettext_lazy("施工/供货单位"), "text", None), ("note", gettext_lazy("说明"), "text", None)]),
-    ("progress", gettext_lazy("报告进度"), {S.IMPLEMENTING}, "staff", [
+    ("progress", gettext_lazy("报告进度"), [
         ("phase", gettext_lazy("阶段"), "select", PhaseKind.choices),
         ("percent", gettext_lazy("完成百分比"), "number", None), ("note", gettext_lazy("进展说明"), "textarea", None)]),
-    ("spend", gettext_lazy("记录支出"), services.SPENDING_STATES, "staff", [
+    ("spend", gettext_lazy("记录支出"), [
         ("amount", gettext_lazy("金额（元）"), "decimal", None), ("date", gettext_lazy("日期"), "date", None),
         ("note", gettext_lazy("说明"), "text", None)]),
-    ("complete", gettext_lazy("完工报验"), {S.IMPLEMENTING}, "staff", [("note", gettext_lazy("说明"), "text", None)]),
-    ("inspect", gettext_lazy("验收"), {S.INSPECTION}, "inspector", [
+    ("complete", gettext_lazy("完工报验"), [("note", gettext_lazy("说明"), "text", None)]),
+    ("inspect", gettext_lazy("验收"), [
         ("passed", gettext_lazy("验收通过"), "select", YES_NO),
         ("checklist", gettext_lazy("验收清单（每行一项，不合格的在末尾写“| 不通过”）"), "textarea", None),
         ("note", gettext_lazy("验收意见"), "textarea", None)]),
-    ("evaluate", gettext_lazy("满意度测评与绩效评价"), {S.IN_SERVICE}, "staff", [
+    ("evaluate", gettext_lazy("满意度测评与绩效评价"), [
         ("score", gettext_lazy("绩效评分（0–100）"), "decimal", None),
         ("surveyed", gettext_lazy("调查人数"), "number", None), ("satisfied", gettext_lazy("满意"), "number", None),
         ("basically", gettext_lazy("基本满意"), "number", None),
         ("dissatisfied", gettext_lazy("不满意"), "number", None), ("note", gettext_lazy("说明"), "text", None)]),
-    ("archive", gettext_lazy("归档"), {S.EVALUATED}, "staff", [("note", gettext_lazy("说明"), "text", None)]),
-    ("cancel", gettext_lazy("取消项目"), CANCELLABLE, "staff", [("reason", gettext_lazy("理由"), "textarea", None)]),
+    ("archive", gettext_lazy("归档"), [("note", gettext_lazy("说明"), "text", None)]),
+    ("cancel", gettext_lazy("取消项目"), [("reason", gettext_lazy("理由"), "textarea", None)]),
 ]
 
 
 def _forms_for(user, p: Project) -> list[dict]:
-    staff, inspector = services.is_staff(user, p), services.is_inspector(user, p)
+    allowed = set(services.allowed_actions(p, user))
     out = []
-    for action, label, states, who, fields in FORMS:
-        if p.status in states and ((who == "staff" and staff) or (who == "inspector" and inspector)):
+    for action, label, fields in FORMS:
+        if action in allowed:
             out.append({"action": action, "label": label, "fields": [
                 {"name": n, "label": lab, "type": t, "choices": c} for n, lab, t, c in fields
             ]})

@@ -20,28 +20,31 @@ Blanking is recorded as a non-public demand event whose data never holds the old
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from minsheng.accounts.models import STAFF_ROLES, Role
-from minsheng.accounts.selectors import covers, memberships, preload_memberships
+from minsheng.accounts.models import STAFF_ROLES, PersonalDataRead, Role
+from minsheng.accounts.selectors import covers, memberships, preload_memberships, users_with_role
 from minsheng.accounts.services import log_personal_data_read, log_personal_data_reads
 from minsheng.collection.services import chat as chat_services
 from minsheng.collection.services import ledger_web, opinion
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed
-from minsheng.demands import idempotency, reporter, rules
+from minsheng.demands import idempotency, personal_data, reporter, rules
+from minsheng.demands import services as demand_services
 from minsheng.demands.models import ENDED_STATES, Demand, DemandEvent
+from minsheng.demands.personal_data import has_personal
 from minsheng.notifications import services as notifications
 
 from .models import DeletionRequest
 
 ERASED_BY_REQUEST = "erase_personal"
 ERASED_BY_RETENTION = "retention_erase"
-CORRECTED = "correct_personal"
+CORRECTED = personal_data.CORRECTED
 
 
 def own_demands(user):
@@ -64,14 +67,6 @@ def view_own(user) -> list[Demand]:
     return demands
 
 
-def _mark(d: Demand, actor, action: str, note: str, data: dict) -> DemandEvent:
-    return DemandEvent.objects.create(
-        demand=d, at=timezone.now(), actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=("诉求人" if action == CORRECTED else (actor.get_full_name() or actor.username) if actor else "系统"),
-        action=action, from_status=d.status, to_status=d.status, note=note, public=False, data=data,
-    )
-
-
 @transaction.atomic
 def correct(user, *, name: str, phone: str) -> int:
     """Set the resident's name and phone on the account and on their demands. Returns demands changed."""
@@ -81,22 +76,11 @@ def correct(user, *, name: str, phone: str) -> int:
         raise InvalidInput("reporter_name: 请填写姓名或电话", field="reporter_name")
     user.first_name = name[:150]
     user.save(update_fields=["first_name"])
-    changed = 0
-    for d in Demand.objects.select_for_update().filter(reporter_user=user).order_by("pk"):
-        if d.reporter_name == name and d.reporter_phone == phone:
-            continue
-        fields = [f for f, old, new in (("reporter_name", d.reporter_name, name), ("reporter_phone", d.reporter_phone,
-                                                                                  phone)) if old != new]
-        Demand.objects.filter(pk=d.pk).update(reporter_name=name, reporter_phone=phone, version=F("version") + 1)
-        _mark(d, user, CORRECTED, "诉求人更正了个人信息", {"fields": fields})
-        changed += 1
-    return changed
+    return demand_services.correct_reporter(user, name=name, phone=phone)
 
 
 def export(user) -> dict:
     """Everything held about the user, for a JSON download."""
-    from minsheng.accounts.models import PersonalDataRead
-
     public_events = Prefetch("events", queryset=DemandEvent.objects.filter(public=True).order_by("at", "id"),
                              to_attr="public_events")
     demands = list(own_demands(user).prefetch_related("attachments", public_events))
@@ -143,16 +127,12 @@ def request_deletion(user, *, reason: str = "") -> DeletionRequest:
     if DeletionRequest.objects.select_for_update().filter(user=user, state=DeletionRequest.State.PENDING).exists():
         raise Conflict("您已有一份待审核的删除申请")
     req = DeletionRequest.objects.create(user=user, reason=reason)
-    from minsheng.notifications.services import notify_users
-
     approvers = _approver_candidates(user)
-    transaction.on_commit(lambda: _safe_notify(notify_users, approvers, req))
+    transaction.on_commit(lambda: _safe_notify(notifications.notify_users, approvers, req))
     return req
 
 
 def _safe_notify(notify_users, users, req) -> None:
-    import logging
-
     try:
         notify_users(users, subject="个人信息删除申请", body=f"居民 {req.user.username} 申请删除个人信息，请审核。",
                      link="/desk/privacy/")
@@ -199,8 +179,6 @@ def can_decide(staff, req: DeletionRequest, nodes: list[tuple[int | None, int | 
 
 
 def _approver_candidates(user):
-    from minsheng.accounts.selectors import users_with_role
-
     found = {}
     for town_id, community_id in _resident_nodes(user):
         for role in (Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY):
@@ -238,19 +216,11 @@ def decide(req_id: int, staff, *, approve: bool, note: str = "") -> DeletionRequ
     return req
 
 
-def _has_personal() -> Q:
-    return ~Q(reporter_name="") | ~Q(reporter_phone="")
-
-
 def erase_personal_data(demands, *, actor, action: str, note: str) -> int:
     """Blank reporter name and phone of these demands, and every copy of them the other apps keep
     (through their own services): notification rows, answers kept for retries, one-time codes,
     opinion-form answers, chat exports and ledger uploads. One event each. Returns how many changed."""
-    changed = []
-    for d in demands.select_for_update().filter(_has_personal()).order_by("pk"):
-        Demand.objects.filter(pk=d.pk).update(reporter_name="", reporter_phone="", version=F("version") + 1)
-        _mark(d, actor, action, note, {"fields": ["reporter_name", "reporter_phone"]})
-        changed.append(d)
+    changed = demand_services.erase_reporter(demands, actor=actor, action=action, note=note)
     _forget_copies(changed)
     return len(changed)
 
@@ -281,7 +251,7 @@ def apply_retention(now=None, *, batch: int = 500) -> int:
     total = 0
     while True:
         with transaction.atomic():
-            ids = list(Demand.objects.filter(_has_personal(), status__in=ENDED_STATES, closed_at__lt=cutoff)
+            ids = list(Demand.objects.filter(has_personal(), status__in=ENDED_STATES, closed_at__lt=cutoff)
                        .order_by("pk").values_list("pk", flat=True)[:batch])
             if not ids:
                 break

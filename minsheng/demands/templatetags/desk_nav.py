@@ -2,14 +2,14 @@
 
 from django import template
 
+from minsheng.demands.pages_support import can_use_desk
+from minsheng.notifications.services import unread_count
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def desk_nav(context) -> dict:
-    from minsheng.demands.pages_support import can_use_desk
-    from minsheng.notifications.services import unread_count
-
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not can_use_desk(user):
