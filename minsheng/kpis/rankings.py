@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,7 +22,7 @@ from minsheng.territory.models import Community, Town
 
 from . import periods
 from .counters import COUNT_FIELDS
-from .engine import Counts, figures, weights
+from .engine import Counts, figures
 from .models import KpiCounter, Ranking
 
 ROW_FIGURES = ("received", "assigned", "response_rate", "resolution_rate", "satisfaction_rate", "composite",
@@ -119,63 +118,6 @@ def compute(month: str, *, town: Town | None = None) -> dict:
 def as_json(r: Ranking) -> dict:
     return {"level": r.level, "town": r.town.name if r.town_id else None, "month": r.month.strftime("%Y-%m"),
             "published_at": timezone.localtime(r.published_at).isoformat(), "rows": r.rows}
-
-
-def _check_over(p: periods.Period, town: Town | None, now: datetime) -> None:
-    """Only a month that has ended (in the town's local time) can be published."""
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(town.time_zone) if town is not None else timezone.get_current_timezone()
-    if timezone.localtime(now, tz).date() <= p.last:
-        raise InvalidInput(f"month: {p.label} 尚未结束，不能发布", field="month")
-
-
-def _snapshot(level: str, town: Town | None, p: periods.Period, now: datetime, *,
-              skip_empty: bool = False) -> tuple[Ranking | None, bool]:
-    existing = Ranking.objects.filter(level=level, town=town, month=p.first).select_related("town").first()
-    if existing is not None:
-        return existing, False
-    rows = community_rows(town, p) if level == Ranking.Level.COMMUNITY else town_rows(p)
-    if skip_empty and not any(r["received"] for r in rows):
-        return None, False
-    try:
-        with transaction.atomic():
-            created = Ranking.objects.create(level=level, town=town, month=p.first, rows=rows, weights=weights(),
-                                             published_at=now)
-    except IntegrityError:  # published by someone else in the meantime: theirs stands
-        return Ranking.objects.select_related("town").get(level=level, town=town, month=p.first), False
-    return created, True
-
-
-def publish_one(level: str, town: Town | None, month: str, *, now: datetime | None = None,
-                skip_empty: bool = False) -> tuple[Ranking | None, bool]:
-    """Publish one snapshot (a town's communities, or the towns with `town` None). Returns it and whether
-    it was created now (False: it had been published before and is left as it was). `skip_empty`: publish
-    nothing (None) when no demand at all was received that month (e.g. a new install)."""
-    now = now or timezone.now()
-    p = parse_month(month)
-    _check_over(p, town, now)
-    return _snapshot(level, town, p, now, skip_empty=skip_empty)
-
-
-def publish(month: str, *, town: Town | None = None, now: datetime | None = None) -> tuple[list[Ranking], list[Ranking]]:
-    """Publish the month's ranking of the communities of `town` (or of every town, and the ranking of the
-    towns). A snapshot already published is left as it was. Returns (all snapshots, newly created)."""
-    now = now or timezone.now()
-    p = parse_month(month)
-    towns = [town] if town is not None else list(Town.objects.order_by("name"))
-    for t in towns:
-        _check_over(p, t, now)
-    if town is None:
-        _check_over(p, None, now)
-    jobs = [(Ranking.Level.COMMUNITY, t) for t in towns] + ([(Ranking.Level.TOWN, None)] if town is None else [])
-    result, created = [], []
-    for level, t in jobs:
-        r, new = _snapshot(level, t, p, now)
-        result.append(r)
-        if new:
-            created.append(r)
-    return result, created
 
 
 def published(month: str | None = None, *, town: Town | None = None) -> tuple[str | None, list[Ranking]]:

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, QuerySet
-from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES
 from minsheng.accounts.selectors import memberships, visible
-from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.territory.models import Community
 
-from . import periods
 from .models import SENSE_DIMENSIONS, SenseSurvey, SurveyResponse
 
 DIMENSIONS = [code for code, _label in SENSE_DIMENSIONS]
@@ -70,30 +67,6 @@ def manageable_communities(user) -> QuerySet:
 # Changes
 
 
-def create(user, *, community: Community, period: str, title: str = "") -> SenseSurvey:
-    if not can_manage(user, community):
-        raise NotAllowed(f"无权为{community.name}发起调查")
-    p = periods.parse(period)
-    title = (title or "").strip()[:120] or f"{community.name}{p.label}群众获得感幸福感安全感归属感认同感调查"
-    try:
-        with transaction.atomic():
-            return SenseSurvey.objects.create(community=community, period=p.label, first_day=p.first,
-                                              last_day=p.last, title=title, created_by=user)
-    except IntegrityError:
-        raise Conflict(f"{community.name}已有 {p.label} 的调查") from None
-
-
-def set_status(user, survey: SenseSurvey, status: str) -> SenseSurvey:
-    if status not in SenseSurvey.Status.values:
-        raise InvalidInput("status: 须为 open 或 closed", field="status")
-    if not can_manage(user, survey.community):
-        raise NotAllowed("无权更改该调查")
-    survey.status = status
-    survey.closed_at = timezone.now() if status == SenseSurvey.Status.CLOSED else None
-    survey.save(update_fields=["status", "closed_at"])
-    return survey
-
-
 def clean_ratings(data: dict) -> dict[str, int | None]:
     """Each dimension 1–5 or blank; at least one given."""
     out: dict[str, int | None] = {}
@@ -118,37 +91,6 @@ def _clean_comment(comment: str | None) -> str:
     if "\x00" in value:
         raise InvalidInput("comment: 含有非法字符", field="comment")
     return value
-
-
-def answer(survey: SenseSurvey, *, ratings: dict, comment: str = "", respondent=None) -> SurveyResponse:
-    """A resident's online answer: the survey must be open; one answer per signed-in user."""
-    values = clean_ratings(ratings)
-    comment = _clean_comment(comment)
-    user = respondent if getattr(respondent, "is_authenticated", False) else None
-    with transaction.atomic():
-        locked = SenseSurvey.objects.select_for_update().filter(pk=survey.pk).first()
-        if locked is None:
-            raise NotFound("没有这项调查")
-        if locked.status != SenseSurvey.Status.OPEN:
-            raise Conflict("该调查已结束，感谢关注")
-        if user is not None and SurveyResponse.objects.filter(survey=locked, respondent=user).exists():
-            raise Conflict("您已参与过本次调查，感谢您的参与")
-        try:
-            with transaction.atomic():
-                return SurveyResponse.objects.create(survey=locked, comment=comment, respondent=user,
-                                                     source=SurveyResponse.Source.ONLINE, **values)
-        except IntegrityError:
-            raise Conflict("您已参与过本次调查，感谢您的参与") from None
-
-
-def enter_paper(user, survey: SenseSurvey, *, ratings: dict, comment: str = "") -> SurveyResponse:
-    """Staff enter one paper sheet (also after the survey is closed: sheets collected in time)."""
-    if not can_enter(user, survey.community):
-        raise NotAllowed("无权录入该调查的问卷")
-    values = clean_ratings(ratings)
-    comment = _clean_comment(comment)
-    return SurveyResponse.objects.create(survey=survey, comment=comment, entered_by=user,
-                                         source=SurveyResponse.Source.PAPER, **values)
 
 
 # ---------------------------------------------------------------------------------------------

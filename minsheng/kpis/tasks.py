@@ -36,7 +36,8 @@ def publish_last_month(now=None) -> int:
     from urllib.parse import urlencode
 
     from .models import Ranking
-    from .rankings import previous_month, publish_one
+    from .rankings import previous_month
+    from .services import publish_ranking_of
 
     now = now or timezone.now()
     month = previous_month(timezone.localtime(now).date())
@@ -44,7 +45,7 @@ def publish_last_month(now=None) -> int:
     jobs = [(Ranking.Level.COMMUNITY, t) for t in Town.objects.order_by("name")] + [(Ranking.Level.TOWN, None)]
     for level, town in jobs:
         try:
-            snapshot, new = publish_one(level, town, month, now=now, skip_empty=True)
+            snapshot, new = publish_ranking_of(level, town, month, now=now, skip_empty=True)
         except InvalidInput:  # the month has not ended yet in that town's time zone: next run
             continue
         if new:

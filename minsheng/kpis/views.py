@@ -27,6 +27,7 @@ from minsheng.demands.models import Resolution, Satisfaction, Status
 from minsheng.demands.views import _field_message, _int, _message, staff_required
 
 from . import callbacks, rankings, surveys
+from . import services as kpi_services
 from .models import SenseSurvey
 
 PAGE_SIZE = 50
@@ -163,7 +164,7 @@ def survey_page(request: HttpRequest, pk: int) -> HttpResponse:
                 raise Conflict("您已参与过本次调查，感谢您的参与")
             hit(f"survey:{client_ip(request)}", limit=getattr(settings, "MINSHENG_SURVEY_ANON_LIMIT", 10),
                 per_seconds=getattr(settings, "MINSHENG_SURVEY_ANON_WINDOW", 3600), message="提交过于频繁，请稍后再试")
-        surveys.answer(survey, ratings=request.POST, comment=request.POST.get("comment", ""), respondent=user)
+        kpi_services.answer_survey(survey, ratings=request.POST, comment=request.POST.get("comment", ""), respondent=user)
     except DomainError as exc:
         if exc.field in surveys.DIMENSIONS or exc.field == "comment":
             ctx["errors"] = {exc.field: _message(exc)}
@@ -203,7 +204,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
         community = surveys.manageable_communities(user).filter(pk=cid).first() if cid else None
         if community is None:
             raise InvalidInput("community: 请选择您负责的社区", field="community")
-        survey = surveys.create(user, community=community, period=post.get("period", ""),
+        survey = kpi_services.create_survey(user, community=community, period=post.get("period", ""),
                                 title=post.get("title", ""))
     except DomainError as exc:
         ctx = _desk_context(request)
@@ -252,7 +253,7 @@ def survey_paper(request: HttpRequest, pk: int) -> HttpResponse:
     if survey is None:
         return _survey_not_found(request)
     try:
-        surveys.enter_paper(request.user, survey, ratings=request.POST, comment=request.POST.get("comment", ""))
+        kpi_services.enter_paper(request.user, survey, ratings=request.POST, comment=request.POST.get("comment", ""))
     except DomainError as exc:
         ctx = _results_context(request, survey)
         ctx["values"] = {c: request.POST.get(c, "") for c in surveys.DIMENSIONS} | {
@@ -273,7 +274,7 @@ def survey_status(request: HttpRequest, pk: int) -> HttpResponse:
     if survey is None:
         return _survey_not_found(request)
     try:
-        surveys.set_status(request.user, survey, request.POST.get("status", ""))
+        kpi_services.set_survey_status(request.user, survey, request.POST.get("status", ""))
     except DomainError as exc:
         ctx = _results_context(request, survey)
         ctx["error"] = _message(exc)

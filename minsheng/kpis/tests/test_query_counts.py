@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.test import Client
 
 from minsheng.core.tests.query_counts import assert_flat
-from minsheng.kpis import rankings, surveys
+from minsheng.kpis import services as kpi_services
 from minsheng.territory import services as territory
 from minsheng.territory.models import Community
 
@@ -25,7 +25,7 @@ def _towns(n, start=0):
         t = territory.upsert_town(name=f"测试{i}镇", code=f"T{i}", population=30000)
         for j in range(3):
             territory.upsert_community(town=t, name=f"测试{i}镇{j}社区", code=f"T{i}C{j}", population=5000)
-    rankings.publish("2026-10", now=NOV_1_0900)
+    kpi_services.publish_ranking("2026-10", now=NOV_1_0900)
 
 
 def test_rankings_api(demo_territory, django_assert_max_num_queries):
@@ -49,9 +49,9 @@ def test_survey_indices_api(demo_territory, django_assert_max_num_queries):
 
     def add(n, start):
         for period in quarters[start:start + n]:
-            s = surveys.create(user("demo-cailing"), community=cailing, period=period)
-            surveys.answer(s, ratings={"gain": "4", "happiness": "5", "security": "3"}, comment="路灯要修")
-            surveys.answer(s, ratings={"gain": "2", "belonging": "4", "identity": "5"})
+            s = kpi_services.create_survey(user("demo-cailing"), community=cailing, period=period)
+            kpi_services.answer_survey(s, ratings={"gain": "4", "happiness": "5", "security": "3"}, comment="路灯要修")
+            kpi_services.answer_survey(s, ratings={"gain": "2", "belonging": "4", "identity": "5"})
 
     add(FEW, 0)
     client = Client()

@@ -15,6 +15,7 @@ from minsheng.collection.services.ledger import import_file
 from minsheng.collection.tests.ledgers import row, write
 from minsheng.core.services import run_due
 from minsheng.kpis import rankings
+from minsheng.kpis import services as kpi_services
 from minsheng.kpis.models import Ranking
 from minsheng.kpis.tasks import publish_last_month
 from minsheng.notifications.models import Notification
@@ -130,7 +131,7 @@ def test_response_rate_breaks_a_composite_tie_end_to_end(demo_territory, tmp_pat
 
 
 def test_published_figures_never_change(october, tmp_path):
-    found, created = rankings.publish("2026-10", now=NOV_1_0900)
+    found, created = kpi_services.publish_ranking("2026-10", now=NOV_1_0900)
     assert len(found) == len(created) == 3
     before = {(r.level, r.town_id): r.rows for r in Ranking.objects.all()}
     # Later data for October: a late ledger import and a callback answer.
@@ -138,7 +139,7 @@ def test_published_figures_never_change(october, tmp_path):
                     ledger_row("R8", "华家社区", res="已解决", sat="满意", day=21)], name="late.xlsx", town=october)
     live = rankings.compute("2026-10", town=october)["rankings"][0]
     assert [r["name"] for r in live["rows"]][:2] == ["华家社区", "采菱社区"]  # 2/3 in time: 0.2 + 0.35 + 0.35
-    again, created = rankings.publish("2026-10")
+    again, created = kpi_services.publish_ranking("2026-10")
     assert created == [] and [r.pk for r in again] == [r.pk for r in found]
     assert {(r.level, r.town_id): r.rows for r in Ranking.objects.all()} == before
     published = Client().get("/api/v1/rankings", {"month": "2026-10", "town": "湖塘镇"}).json()
@@ -147,7 +148,7 @@ def test_published_figures_never_change(october, tmp_path):
 
 def test_a_month_not_over_cannot_be_published(october):
     with pytest.raises(Exception) as exc:
-        rankings.publish("2026-11", now=NOV_1_0900)
+        kpi_services.publish_ranking("2026-11", now=NOV_1_0900)
     assert "尚未结束" in str(exc.value)
     assert not Ranking.objects.exists()
 
@@ -183,7 +184,7 @@ def test_api_serves_published_rankings_only(october):
     client = Client()
     assert client.get("/api/v1/rankings").status_code == 404
     assert client.get("/api/v1/rankings", {"month": "2026-10"}).status_code == 404
-    rankings.publish("2026-10", now=NOV_1_0900)
+    kpi_services.publish_ranking("2026-10", now=NOV_1_0900)
     data = client.get("/api/v1/rankings", {"month": "2026-10"}).json()
     assert data["month"] == "2026-10"
     assert [(e["level"], e["town"]) for e in data["rankings"]] == [
@@ -203,7 +204,7 @@ def test_public_page(october):
     client = Client()
     r = client.get("/rankings/")
     assert r.status_code == 200 and "尚未发布任何排名" in r.content.decode()
-    rankings.publish("2026-10", now=NOV_1_0900)
+    kpi_services.publish_ranking("2026-10", now=NOV_1_0900)
     html = client.get("/rankings/", {"month": "2026-10"}).content.decode()
     order = [html.index(f'data-name="{n}"') for n in ("采菱社区", "华家社区", "三勤社区", "东方社区", "夏雷社区")]
     assert order == sorted(order)
@@ -214,11 +215,11 @@ def test_public_page(october):
 
 
 def test_public_page_queries_do_not_grow(october):
-    rankings.publish("2026-10", now=NOV_1_0900)
+    kpi_services.publish_ranking("2026-10", now=NOV_1_0900)
     client = Client()
     with CaptureQueriesContext(connection) as one:
         client.get("/rankings/", {"month": "2026-10"})
-    rankings.publish("2026-09", now=NOV_1_0900)
+    kpi_services.publish_ranking("2026-09", now=NOV_1_0900)
     with CaptureQueriesContext(connection) as two:
         client.get("/rankings/", {"month": "2026-10"})
     assert len(one) == len(two) <= 4

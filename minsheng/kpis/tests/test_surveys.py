@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from minsheng.kpis import services as kpi_services
 from minsheng.kpis import surveys
 from minsheng.kpis.models import SenseSurvey, SurveyResponse
 from minsheng.territory.models import Community
@@ -16,7 +17,7 @@ from .conftest import user
 
 
 def make(period="2026-Q3", community="采菱社区", by="demo-cailing"):
-    return surveys.create(user(by), community=Community.objects.get(name=community), period=period)
+    return kpi_services.create_survey(user(by), community=Community.objects.get(name=community), period=period)
 
 
 def sheet(**ratings):
@@ -34,9 +35,9 @@ def q3(demo_territory):
     counts 3     3     3     2     2     overall (75 + 83.33 + 75 + 50 + 0) / 5 = 56.7
     """
     s = make()
-    surveys.answer(s, ratings=sheet(gain=5, happiness=4, security=3, belonging=2, identity=1), comment="路灯要修")
-    surveys.answer(s, ratings=sheet(gain=3, happiness=4, security=5, identity=1))
-    surveys.enter_paper(user("demo-cailing"), s, ratings=sheet(gain=4, happiness=5, security=4, belonging=4),
+    kpi_services.answer_survey(s, ratings=sheet(gain=5, happiness=4, security=3, belonging=2, identity=1), comment="路灯要修")
+    kpi_services.answer_survey(s, ratings=sheet(gain=3, happiness=4, security=5, identity=1))
+    kpi_services.enter_paper(user("demo-cailing"), s, ratings=sheet(gain=4, happiness=5, security=4, belonging=4),
                         comment="希望多办活动")
     return s
 
@@ -71,7 +72,7 @@ def test_one_answer_per_signed_in_resident(q3, user_client):
     assert user_client("demo-resident").post(f"/surveys/{q3.pk}/", {"gain": "1"}).status_code == 409
     # The service refuses as well.
     with pytest.raises(Exception) as exc:
-        surveys.answer(q3, ratings={"gain": "2"}, respondent=user("demo-resident"))
+        kpi_services.answer_survey(q3, ratings={"gain": "2"}, respondent=user("demo-resident"))
     assert "已参与" in str(exc.value)
 
 
@@ -135,7 +136,7 @@ def test_create_from_the_desk(demo_territory, user_client):
 
 def test_results_page_shows_indices_trend_and_comments(q3, user_client):
     q2 = make("2026-Q2")
-    surveys.answer(q2, ratings=sheet(gain=3, happiness=3, security=3, belonging=3, identity=3))
+    kpi_services.answer_survey(q2, ratings=sheet(gain=3, happiness=3, security=3, belonging=3, identity=3))
     html = user_client("demo-cailing").get(f"/desk/surveys/{q3.pk}/").content.decode()
     cards = dict(re.findall(r'data-dim="(\w+)"><div>[^<]+</div><div class="stat">([^<]+)</div>', html))
     assert cards == {"gain": "75.0", "happiness": "83.3", "security": "75.0", "belonging": "50.0",
@@ -170,8 +171,8 @@ def test_desk_pages_queries_do_not_grow(q3, user_client):
         client.get(f"/desk/surveys/{q3.pk}/")
     for period in ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"):
         s = make(period)
-        surveys.answer(s, ratings=sheet(gain=4, happiness=4), comment=f"{period} 意见")
-        surveys.answer(s, ratings=sheet(gain=2, security=5))
+        kpi_services.answer_survey(s, ratings=sheet(gain=4, happiness=4), comment=f"{period} 意见")
+        kpi_services.answer_survey(s, ratings=sheet(gain=2, security=5))
     with CaptureQueriesContext(connection) as many:
         client.get("/desk/surveys/")
         client.get(f"/desk/surveys/{q3.pk}/")
@@ -184,7 +185,7 @@ def test_desk_pages_queries_do_not_grow(q3, user_client):
 
 def test_public_indices_api(q3):
     q2 = make("2026-Q2")
-    surveys.answer(q2, ratings=sheet(gain=3, happiness=3, security=3, belonging=3, identity=3))
+    kpi_services.answer_survey(q2, ratings=sheet(gain=3, happiness=3, security=3, belonging=3, identity=3))
     r = Client().get("/api/v1/surveys/indices", {"community": "采菱社区"})
     assert r.status_code == 200
     data = r.json()

@@ -250,14 +250,15 @@ def build_app_world(*, rated: bool = False, project: str = "", project_photo: bo
         w.chat = chat_services.create_export(community=Community.objects.get(name="采菱社区"),
                                              user=user("demo-cailing"), text=CHAT, group_name="采菱家园一期5幢楼道群")
     if survey:
-        from minsheng.kpis import surveys
+        from minsheng.kpis import services as kpi_services
 
-        w.survey = surveys.create(user("demo-cailing"), community=Community.objects.get(name="采菱社区"),
+        w.survey = kpi_services.create_survey(user("demo-cailing"), community=Community.objects.get(name="采菱社区"),
                                   period=str(timezone.localdate().year), title=SURVEY)
     if ranking:
         from minsheng.kpis import rankings
+        from minsheng.kpis import services as kpi_services
 
-        rankings.publish(rankings.previous_month(timezone.localdate()))
+        kpi_services.publish_ranking(rankings.previous_month(timezone.localdate()))
     return w
 
 

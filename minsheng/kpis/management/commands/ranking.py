@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from minsheng.core.errors import DomainError
 from minsheng.kpis import rankings
+from minsheng.kpis import services as kpi_services
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         try:
             t = rankings.find_town(town)
             if publish:
-                found, _created = rankings.publish(month, town=t)
+                found, _created = kpi_services.publish_ranking(month, town=t)
                 data = {"month": rankings.parse_month(month).label, "rankings": [rankings.as_json(r) for r in found]}
             else:
                 data = rankings.compute(month, town=t)
