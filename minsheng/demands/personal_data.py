@@ -1,5 +1,5 @@
 """A reporter's personal data on their demands (domain.md §7): the changes the rights of a resident
-(`minsheng.reliability.rights`) and the retention job make. Each changed demand gets a new version and
+(`minsheng.reliability.services`) and the retention job make. Each changed demand gets a new version and
 a non-public event whose data names the fields, never the old values; no notices are sent."""
 
 from __future__ import annotations

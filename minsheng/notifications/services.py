@@ -180,7 +180,7 @@ def _scrub(text: str, secrets_: list[str]) -> str:
 
 
 def forget_reporter(demand_code: str, *, phone: str = "", name: str = "") -> int:
-    """Erasure and retention (reliability.rights): the rows that told a demand's reporter something lose
+    """Erasure and retention (reliability.services): the rows that told a demand's reporter something lose
     the phone they went to and their wording (which may quote staff notes); any other row about the demand
     loses every mention of the phone and name. A message not yet sent is not sent. Returns rows changed."""
     rows = Notification.objects.select_for_update().filter(demand_code=demand_code).order_by("pk")

@@ -7,6 +7,6 @@ from django_tasks import task
 
 @task()
 def apply_retention() -> int:
-    from .rights import apply_retention as run
+    from .services import apply_retention as run
 
     return run()

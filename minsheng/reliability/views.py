@@ -17,7 +17,7 @@ from minsheng.accounts.models import STAFF_ROLES
 from minsheng.accounts.selectors import has_role
 from minsheng.core.errors import DomainError
 
-from . import rights
+from . import services as rights
 from .models import DeletionRequest
 
 

@@ -127,7 +127,7 @@ def build_world(*, rated: bool = False, deletion_request: bool = False) -> World
         services.contact(r.code, town)
         w.rated = services.reply(r.code, town, reply="已修好")
     if deletion_request:
-        from minsheng.reliability.rights import request_deletion
+        from minsheng.reliability.services import request_deletion
 
         w.request_id = request_deletion(resident).pk
     return w

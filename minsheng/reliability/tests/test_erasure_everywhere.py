@@ -25,7 +25,7 @@ from django.utils import timezone
 from minsheng.demands import services
 from minsheng.demands.models import Demand, IdempotencyRecord
 from minsheng.notifications.models import Notification
-from minsheng.reliability import rights
+from minsheng.reliability import services as rights
 from minsheng.territory.models import Community
 
 PHONE = "13855556666"

@@ -8,7 +8,7 @@ from minsheng.accounts.models import PersonalDataRead, Role
 from minsheng.accounts.services import ensure_user, grant_role
 from minsheng.core.tests.query_counts import assert_flat
 from minsheng.demands import services
-from minsheng.reliability import rights
+from minsheng.reliability import services as rights
 from minsheng.territory.models import Community
 
 FEW, MORE = 2, 4  # 2 rows, then 6

@@ -16,7 +16,7 @@ from minsheng.core.periodic import JOBS
 from minsheng.core.services import run_due
 from minsheng.demands import services
 from minsheng.demands.models import Demand, DemandEvent
-from minsheng.reliability import rights
+from minsheng.reliability import services as rights
 from minsheng.reliability.models import DeletionRequest
 from minsheng.territory.models import Community
 

@@ -1,4 +1,4 @@
-"""A resident's rights over their personal data (domain.md §7) and the retention rule.
+"""Writes of reliability: a resident's rights over their personal data (domain.md §7) and the retention rule.
 
 - see: a signed-in resident sees their own demands with their own name and phone (logged like any
   unmasked read);
