@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from minsheng.accounts import scope
 from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import covers
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -442,7 +443,7 @@ def may_complete(actor, task: MaintenanceTask) -> bool:
     return (
         task.assignee_id == actor.pk
         or is_manager(actor, f)
-        or covers(actor, town_id=f.town_id, community_id=None, grid_id=f.grid_id, role_set={Role.GRID_WORKER})
+        or scope.reaches(actor, {"town": f.town_id, "community": None, "grid": f.grid_id}, "complete_task")
     )
 
 

@@ -31,8 +31,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.accounts import scope
 from minsheng.accounts.models import STAFF_ROLES, Role
-from minsheng.accounts.selectors import covers, memberships
+from minsheng.accounts.selectors import covers
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from . import rules
@@ -100,16 +101,7 @@ def is_inspector(actor, p: Project) -> bool:
 
 def is_resident(actor, p: Project) -> bool:
     """A resident account of the project's community (or of a grid in it, or of its town)."""
-    if not _active(actor):
-        return False
-    for m in memberships(actor):
-        if m.role != Role.RESIDENT:
-            continue
-        if m.community_id == p.community_id or m.town_id == p.town_id:
-            return True
-        if m.grid_id and m.grid.community_id == p.community_id:
-            return True
-    return False
+    return _active(actor) and scope.reaches(actor, scope.place_of(p), "resident")
 
 
 def _active(actor) -> bool:
