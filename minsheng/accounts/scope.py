@@ -101,7 +101,7 @@ def membership_reaches(m: Membership, place: Place) -> bool:
 
 def reaches(user, place: Place, roles: str | Iterable[str] = "see") -> bool:
     """Whether one of the user's memberships in `roles` (a rule name or a set of roles) covers `place`."""
-    if getattr(user, "is_superuser", False) and roles not in MEMBERSHIP_ONLY:
+    if getattr(user, "is_superuser", False) and not (isinstance(roles, str) and roles in MEMBERSHIP_ONLY):
         return True
     wanted = _roles(roles)
     return any(m.role in wanted and membership_reaches(m, place) for m in memberships(user))

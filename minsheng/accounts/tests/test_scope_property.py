@@ -93,3 +93,5 @@ def test_superuser_sees_everything_but_is_nobodys_resident(tree):
     assert scope.q(admin, Place) is None
     assert all(scope.reaches(admin, scope.place_of(o)) for o in tree.objects)
     assert not scope.reaches(admin, scope.place_of(tree.objects[0]), "resident")
+    # Any collection of roles works, a plain set too.
+    assert scope.reaches(admin, scope.place_of(tree.objects[0]), {Role.TOWN_ADMIN})
