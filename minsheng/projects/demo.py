@@ -47,8 +47,9 @@ class Spec:
     vote: tuple[int, int, int] = (7, 0, 0)
     objection: tuple[str, str] | None = None
     evaluation: dict | None = None
-    # What an item does to the facility register: item name → (work, facility kind, existing facility as
-    # "name" or "parent/part", or None). Items not named here touch no facility.
+    # What an item does to the facility register: item name → (work, facility kind, the existing facility
+    # as "place" (the one of that kind there) or "place/part" (a part of the facility there), or None).
+    # Items not named here touch no facility.
     facilities: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
 
 
@@ -67,8 +68,8 @@ def _specs(today: date) -> list[Spec]:
              [("不锈钢晾衣架", 100, "个", 420), ("三人木质休闲椅", 20, "张", 1300)], "in_service",
              proposed=d(y, 5, 20), start=d(y, 7, 1), end=d(y, 10, 20), split=(0.1, 0.15), place="采菱家园一期",
              contractor="常州菱湖金属制品有限公司（示例）",
-             facilities={"不锈钢晾衣架": ("repair", "drying_racks", "采菱家园一期晾衣架"),
-                         "三人木质休闲椅": ("repair", "benches", "采菱家园一期休闲座椅")},
+             facilities={"不锈钢晾衣架": ("repair", "drying_racks", "采菱家园一期"),
+                         "三人木质休闲椅": ("repair", "benches", "采菱家园一期")},
              plan="在采菱家园一期、二期楼间空地增设不锈钢晾衣架，小广场及步道旁增装三人木质休闲椅，位置经楼道长征求意见后确定。",
              demands=[("采菱家园一期楼下没有晾晒的地方，老人只能把被子搭在绿化带上，希望增设晾衣架。", "group_meeting",
                        "recreation", "suggestion"),
@@ -77,20 +78,20 @@ def _specs(today: date) -> list[Spec]:
         Spec("采菱社区5处健身点器材维修", "采菱社区", "services", 25000, [("健身器材维修", 50, "件", 500)],
              "in_service", proposed=d(y, 6, 5), start=d(y, 7, 10), end=d(y, 9, 30), split=(0.1, 0.1),
              place="采菱公园", contractor="武进区康体设施维护服务部（示例）",
-             facilities={"健身器材维修": ("repair", "fitness_point", "采菱公园健身点")},
+             facilities={"健身器材维修": ("repair", "fitness_point", "采菱公园")},
              plan="对社区 5 处健身点共 50 件器材逐件检修，更换松动螺栓、损坏轴承和座板，并做防锈处理。",
              demands=[("采菱公园健身点的漫步机和扭腰器坏了好久，转起来咔咔响，怕伤到老人小孩。", "wechat_group",
                        "recreation", "complaint")]),
         Spec("采菱家园二期商铺及居民厨房污水管道疏通", "采菱社区", "services", 12000,
              [("堵塞污水管道疏通", 15, "处", 800)], "in_service", proposed=d(y, 7, 15), start=d(y, 8, 1),
              end=d(y, 8, 31), split=(0.2, 0.1), place="采菱家园二期商铺", contractor="常州通畅管道疏通服务部（示例）",
-             facilities={"堵塞污水管道疏通": ("repair", "sewer", "采菱家园二期商铺及居民厨房污水管道")},
+             facilities={"堵塞污水管道疏通": ("repair", "sewer", "采菱家园二期商铺")},
              demands=[("采菱家园二期商铺后面污水管道堵塞，污水漫到路面，气味很重。", "hotline", "drainage", "complaint"),
                       ("采菱家园二期厨房下水道经常返水，请帮忙疏通。", "online", "drainage", "help")]),
         Spec("采菱社区行道树及高杆乔木修剪", "采菱社区", "services", 100000,
              [("行道树及高杆乔木修剪", 1, "批", None)], "implementing", proposed=rel(-60), start=rel(-20),
              end=rel(25), split=(0.1, 0.1), contractor="常州绿源园林养护有限公司（示例）", construction_now=40,
-             facilities={"行道树及高杆乔木修剪": ("repair", "street_trees", "采菱家园行道树及高杆乔木")},
+             facilities={"行道树及高杆乔木修剪": ("repair", "street_trees", "采菱家园二期")},
              plan="对社区主要道路行道树及小区高杆乔木分段修剪，避开居民出行高峰，修剪枝叶当日清运。",
              demands=[("采菱家园一期门口行道树枝叶太密，挡住三楼窗户，晚上路灯也被遮住了。", "group_meeting",
                        "greenery", "complaint"),
@@ -213,10 +214,13 @@ def _facility_of(spec: Spec, item_name: str, community: Community) -> dict:
     work, kind, existing = spec.facilities[item_name]
     found = None
     if existing:
-        parent_name, _, part_name = existing.rpartition("/")
+        place_name, _, part_name = existing.partition("/")
         rows = rules.facility_model().objects.filter(community=community)
-        found = (rows.get(parent__name=parent_name, parent__parent=None, name=part_name) if parent_name
-                 else rows.get(parent=None, name=part_name))
+        if part_name:
+            parent = rows.get(parent=None, place__name=place_name, kind__in=rules.component_parents()[kind])
+            found = rows.get(parent=parent, name=part_name)
+        else:
+            found = rows.get(parent=None, place__name=place_name, kind=kind)
     return {"facility_work": work, "facility_kind": kind, "facility": found.pk if found else None}
 
 
