@@ -1,9 +1,9 @@
-"""The one scope rule: what part of the territory a user may see.
+"""Reads about users: their memberships, roles and what part of the territory they may see.
 
 Every page, endpoint and admin list narrows its queryset with `visible()`. A model declares in
-`scope_paths` how it reaches its town, community and grid ("" means the object itself); the rule
-picks, for each of the user's memberships, the most specific path the model has at or above the
-membership's level.
+`scope_paths` how it reaches its town, community and grid ("" means the object itself). The rule
+itself lives in `accounts.scope` (one definition, from which both the SQL filter and the in-memory
+check are built); the functions here are its long-standing names.
 """
 
 from __future__ import annotations
@@ -15,22 +15,12 @@ from django.utils import timezone
 
 from minsheng.territory.models import Town
 
+from . import scope
 from .models import STAFF_ROLES, TERRITORIAL_ROLES, ApiToken, Membership, Role
+from .scope import LEVELS as _LEVELS
+from .scope import memberships
 
-_LEVELS = ("grid", "community", "town")
-
-
-def memberships(user) -> list[Membership]:
-    """The user's memberships with their nodes, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, "_minsheng_memberships", None)
-    if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user).select_related("town", "community__town", "grid__community__town")
-        )
-        user._minsheng_memberships = cached
-    return cached
+__all__ = ["memberships"]
 
 
 def preload_memberships(users: Iterable) -> None:
@@ -63,54 +53,17 @@ def is_staff_member(user) -> bool:
     return has_role(user, TERRITORIAL_ROLES | {Role.HANDLER, Role.INSPECTOR})
 
 
-def _node_ids(m: Membership) -> dict[str, int]:
-    """Ids of the membership's node and every node above it."""
-    if m.grid_id:
-        return {"grid": m.grid_id, "community": m.grid.community_id, "town": m.grid.community.town_id}
-    if m.community_id:
-        return {"community": m.community_id, "town": m.community.town_id}
-    return {"town": m.town_id}
-
-
 def scope_branches(user, model, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> list[Q] | None:
-    """The user's scope on `model` as separate filters, one per covered node (their OR is `scope_q`).
-
-    None means "everything" (superuser); an empty list means nothing. Each branch is a plain equality
-    on one node column, so a query per branch can walk that column's index in order.
-    """
-    if getattr(user, "is_superuser", False):
-        return None
-    paths: dict[str, str] = model.scope_paths
-    wanted = set(role_set)
-    branches: list[Q] = []
-    for m in memberships(user):
-        if m.role not in wanted:
-            continue
-        ids = _node_ids(m)
-        start = _LEVELS.index(m.level)
-        # The most specific level the model knows, at or above the membership's own level.
-        for level in _LEVELS[start:]:
-            if level in paths:
-                path = paths[level]
-                branch = Q(pk=ids[level]) if path == "" else Q(**{f"{path}_id": ids[level]})
-                if branch not in branches:
-                    branches.append(branch)
-                break
-    return branches
+    """The user's scope on `model` as separate filters, one per covered node (`accounts.scope.branches`)."""
+    return scope.branches(user, model, role_set)
 
 
 def scope_q(user, model, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> Q | None:
-    """A Q narrowing `model` to what the user's memberships in `role_set` cover.
+    """A Q narrowing `model` to what the user's memberships in `role_set` cover (`accounts.scope.q`).
 
     None means "everything" (superuser). An empty-match Q means nothing.
     """
-    branches = scope_branches(user, model, role_set=role_set)
-    if branches is None:
-        return None
-    q = Q(pk__in=[])
-    for branch in branches:
-        q |= branch
-    return q
+    return scope.q(user, model, role_set)
 
 
 def visible(user, qs: QuerySet, *, role_set: Iterable[str] = TERRITORIAL_ROLES) -> QuerySet:
@@ -120,9 +73,9 @@ def visible(user, qs: QuerySet, *, role_set: Iterable[str] = TERRITORIAL_ROLES) 
 
 
 def can_see_node(user, node) -> bool:
-    """Whether a town, community or grid lies inside the user's territory."""
-    model = type(node)
-    return visible(user, model.objects.filter(pk=node.pk)).exists()
+    """Whether a town, community or grid lies inside the user's territory (touches it: a grid worker
+    sees their community). The same rule as `visible()`, answered in memory."""
+    return scope.reaches(user, scope.place_of(node), TERRITORIAL_ROLES)
 
 
 def staff_towns(user) -> QuerySet:
@@ -143,22 +96,10 @@ def covers(user, *, town_id: int | None, community_id: int | None = None, grid_i
            role_set: Iterable[str] = TERRITORIAL_ROLES) -> bool:
     """Whether one of the user's memberships in `role_set` covers an object at this place.
 
-    The same rule as `visible()`, answered in memory for one object (no query once the
-    memberships are loaded).
+    The place knows all three levels (an id left out is "none at that level"), so each membership is
+    compared at its own level (`accounts.scope.reaches`): no query once the memberships are loaded.
     """
-    if getattr(user, "is_superuser", False):
-        return True
-    wanted = set(role_set)
-    for m in memberships(user):
-        if m.role not in wanted:
-            continue
-        if m.town_id and m.town_id == town_id:
-            return True
-        if m.community_id and community_id and m.community_id == community_id:
-            return True
-        if m.grid_id and grid_id and m.grid_id == grid_id:
-            return True
-    return False
+    return scope.reaches(user, {"town": town_id, "community": community_id, "grid": grid_id}, role_set)
 
 
 def users_with_role(role: str, *, town_id: int, community_id: int | None = None):

@@ -1,9 +1,10 @@
-"""Who may do what in the collection channels. The one scope rule (`accounts.selectors`) decides."""
+"""Who may do what in the collection channels. The one scope definition (`accounts.scope`) decides."""
 
 from __future__ import annotations
 
-from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES
-from minsheng.accounts.selectors import covers, has_role
+from minsheng.accounts import scope
+from minsheng.accounts.models import TERRITORIAL_ROLES
+from minsheng.accounts.selectors import has_role
 from minsheng.core.errors import NotAllowed
 from minsheng.territory.models import Community, Grid
 
@@ -15,7 +16,7 @@ def can_collect(user) -> bool:
 
 def is_community_staff(user, community: Community) -> bool:
     """Staff (town admin, secretary, community staff) covering this community."""
-    return covers(user, town_id=community.town_id, community_id=community.pk, role_set=STAFF_ROLES)
+    return scope.reaches(user, scope.node_place(community), "manage")
 
 
 def require_community_staff(user, community: Community, what: str = "操作") -> None:
@@ -25,5 +26,4 @@ def require_community_staff(user, community: Community, what: str = "操作") ->
 
 def covers_grid(user, grid: Grid) -> bool:
     """A grid worker in this grid, or staff above it."""
-    return covers(user, town_id=grid.community.town_id, community_id=grid.community_id, grid_id=grid.pk,
-                  role_set=TERRITORIAL_ROLES)
+    return scope.reaches(user, scope.node_place(grid), "see")

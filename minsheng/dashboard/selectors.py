@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from minsheng.accounts.models import TERRITORIAL_ROLES, Role
-from minsheng.accounts.selectors import covers, home_node
+from minsheng.accounts import scope
+from minsheng.accounts.selectors import home_node
 from minsheng.core.errors import NotAllowed, NotFound
 from minsheng.demands.models import OPEN_STATES, Category, Channel, Demand
 from minsheng.facilities.models import Condition, Facility
@@ -28,17 +28,11 @@ MAP_DAYS = 90
 MAP_CAP = 2000
 
 
-ROLES = TERRITORIAL_ROLES | {Role.HANDLER, Role.INSPECTOR}
-
-
-def can_see_node(user, obj) -> bool:
-    """The node lies inside the user's territory (a membership at or above it), not merely above it."""
-    if isinstance(obj, Town):
-        return covers(user, town_id=obj.pk, role_set=ROLES)
-    if isinstance(obj, Community):
-        return covers(user, town_id=obj.town_id, community_id=obj.pk, role_set=ROLES)
-    return covers(user, town_id=obj.community.town_id, community_id=obj.community_id, grid_id=obj.pk,
-                  role_set=ROLES)
+def may_open_dashboard(user, obj) -> bool:
+    """The user holds a dashboard role on this node or above it: the whole node is theirs. Unlike
+    `accounts.selectors.can_see_node` (the node touches the user's territory), a grid worker may not
+    open the dashboard of their community."""
+    return scope.reaches(user, scope.node_place(obj), "dashboard")
 
 
 def node_of(obj) -> Node:
@@ -49,7 +43,7 @@ def node_of(obj) -> Node:
 def resolve(user, scope: str | None) -> Node:
     if scope:
         node = find_node(scope)
-        if not can_see_node(user, node.obj):
+        if not may_open_dashboard(user, node.obj):
             raise NotAllowed("您无权查看该范围")
         return node
     obj = home_node(user)
@@ -194,12 +188,12 @@ def children(user, node: Node) -> list[dict]:
         objs = Grid.objects.filter(community_id=node.obj.pk).select_related("community").order_by("id")
     else:
         return []
-    return [{"name": o.name} for o in objs if can_see_node(user, o)]
+    return [{"name": o.name} for o in objs if may_open_dashboard(user, o)]
 
 
 def parent(user, node: Node) -> str | None:
     up = node.obj.town if node.level == "community" else (node.obj.community if node.level == "grid" else None)
-    return up.name if up is not None and can_see_node(user, up) else None
+    return up.name if up is not None and may_open_dashboard(user, up) else None
 
 
 def dashboard(user, scope: str | None) -> dict:

@@ -9,8 +9,9 @@ LOADERS = [
     "minsheng.territory.demo",
     "minsheng.accounts.demo",
     "minsheng.demands.demo",
-    "minsheng.projects.demo",
+    # The register first: the demo projects name the facilities they repair.
     "minsheng.facilities.demo",
+    "minsheng.projects.demo",
     "minsheng.services_activities.demo",
     "minsheng.publishing.demo",
 ]

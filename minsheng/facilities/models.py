@@ -103,6 +103,8 @@ class Facility(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope_paths = {"town": "town", "community": "community", "grid": "grid"}
+    # For apps that reach this model through a foreign key (projects' work items) without importing it.
+    component_parents = COMPONENT_PARENTS
 
     class Meta:
         verbose_name = _("设施")

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
-log = logging.getLogger("minsheng.facilities")
+from . import from_projects
 
 
-def on_project_in_service(sender=None, *, project_id: int, title: str, community_id: int, place_id=None,
-                          kind: str = "works", items=None, facility_kind=None, **kwargs):
-    """A project passed inspection: create or update the facilities it built (projects/signals.py).
+def on_project_in_service(sender=None, *, project_id: int, **kwargs):
+    """A project passed inspection: put on the register what its work items state (from_projects.py).
 
-    The project has already committed; a failure here is logged, never turned into the project's error.
-    """
-    from .services import record_project
-
-    try:
-        return record_project(project_id=project_id, title=title, community_id=community_id, place_id=place_id,
-                              kind=kind, items=items, facility_kind=facility_kind)
-    except Exception:
-        log.exception("recording the facilities of project %s failed", project_id)
-        return None
+    Errors are raised, not swallowed: the sender sees them (a project whose facilities cannot be
+    recorded is a fault to fix, not a log line to miss)."""
+    return from_projects.record(project_id)

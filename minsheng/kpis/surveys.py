@@ -15,8 +15,9 @@ from collections.abc import Iterable
 
 from django.db.models import Avg, Count, QuerySet
 
-from minsheng.accounts.models import STAFF_ROLES, TERRITORIAL_ROLES
-from minsheng.accounts.selectors import memberships, visible
+from minsheng.accounts import scope
+from minsheng.accounts.models import STAFF_ROLES
+from minsheng.accounts.selectors import visible
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.territory.models import Community
 
@@ -31,28 +32,14 @@ MAX_COMMENT = 500
 # Who may do what
 
 
-def _covers_community(user, community: Community, role_set: Iterable[str]) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    wanted = set(role_set)
-    for m in memberships(user):
-        if m.role not in wanted:
-            continue
-        if (m.town_id and m.town_id == community.town_id) or (m.community_id and m.community_id == community.pk):
-            return True
-        if m.grid_id and m.grid.community_id == community.pk:
-            return True
-    return False
-
-
 def can_manage(user, community: Community) -> bool:
     """Create, close and reopen surveys: the community's staff and the town."""
-    return _covers_community(user, community, STAFF_ROLES)
+    return scope.reaches(user, scope.place_of(community), "manage")
 
 
 def can_enter(user, community: Community) -> bool:
     """Enter paper sheets and read results: anyone working in the community's territory (incl. grid workers)."""
-    return _covers_community(user, community, TERRITORIAL_ROLES)
+    return scope.reaches(user, scope.place_of(community), "see")
 
 
 def visible_surveys(user) -> QuerySet:

@@ -37,6 +37,9 @@ class ItemIn(Schema):
     quantity: Decimal
     unit: str
     unit_price: Decimal | None = None
+    facility_kind: str = Field("", description="这一项建成或维修的设施类型（如 fitness_point、pump）；不涉及设施则留空")
+    facility_work: str = Field("", description="build 新建（含已有设施的新部件）| add 增加数量 | repair 维修更换")
+    facility: int | None = Field(None, description="已有设施编号：增加或维修的设施，或新部件所属的设施")
 
 
 class PhaseIn(Schema):

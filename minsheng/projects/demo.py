@@ -23,7 +23,7 @@ from minsheng.accounts.services import ensure_user, grant_role
 from minsheng.demands.services import register
 from minsheng.territory.models import Community, Place, Town
 
-from . import services
+from . import rules, services
 from .models import Project
 
 INSPECTOR = ("demo-inspector", "镇验收组（演示）")
@@ -51,6 +51,10 @@ class Spec:
     vote: tuple[int, int, int] = (7, 0, 0)
     objection: tuple[str, str] | None = None
     evaluation: dict | None = None
+    # What an item does to the facility register: item name → (work, facility kind, the existing facility
+    # as "place" (the one of that kind there) or "place/part" (a part of the facility there), or None).
+    # Items not named here touch no facility.
+    facilities: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -68,6 +72,8 @@ def _specs(today: date) -> list[Spec]:
              [("不锈钢晾衣架", 100, "个", 420), ("三人木质休闲椅", 20, "张", 1300)], "in_service",
              proposed=d(y, 5, 20), start=d(y, 7, 1), end=d(y, 10, 20), split=(0.1, 0.15), place="采菱家园一期",
              contractor="常州菱湖金属制品有限公司（示例）",
+             facilities={"不锈钢晾衣架": ("repair", "drying_racks", "采菱家园一期"),
+                         "三人木质休闲椅": ("repair", "benches", "采菱家园一期")},
              plan="在采菱家园一期、二期楼间空地增设不锈钢晾衣架，小广场及步道旁增装三人木质休闲椅，位置经楼道长征求意见后确定。",
              demands=[("采菱家园一期楼下没有晾晒的地方，老人只能把被子搭在绿化带上，希望增设晾衣架。", "group_meeting",
                        "recreation", "suggestion"),
@@ -76,17 +82,20 @@ def _specs(today: date) -> list[Spec]:
         Spec("采菱社区5处健身点器材维修", "采菱社区", "services", 25000, [("健身器材维修", 50, "件", 500)],
              "in_service", proposed=d(y, 6, 5), start=d(y, 7, 10), end=d(y, 9, 30), split=(0.1, 0.1),
              place="采菱公园", contractor="武进区康体设施维护服务部（示例）",
+             facilities={"健身器材维修": ("repair", "fitness_point", "采菱公园")},
              plan="对社区 5 处健身点共 50 件器材逐件检修，更换松动螺栓、损坏轴承和座板，并做防锈处理。",
              demands=[("采菱公园健身点的漫步机和扭腰器坏了好久，转起来咔咔响，怕伤到老人小孩。", "wechat_group",
                        "recreation", "complaint")]),
         Spec("采菱家园二期商铺及居民厨房污水管道疏通", "采菱社区", "services", 12000,
              [("堵塞污水管道疏通", 15, "处", 800)], "in_service", proposed=d(y, 7, 15), start=d(y, 8, 1),
              end=d(y, 8, 31), split=(0.2, 0.1), place="采菱家园二期商铺", contractor="常州通畅管道疏通服务部（示例）",
+             facilities={"堵塞污水管道疏通": ("repair", "sewer", "采菱家园二期商铺")},
              demands=[("采菱家园二期商铺后面污水管道堵塞，污水漫到路面，气味很重。", "hotline", "drainage", "complaint"),
                       ("采菱家园二期厨房下水道经常返水，请帮忙疏通。", "online", "drainage", "help")]),
         Spec("采菱社区行道树及高杆乔木修剪", "采菱社区", "services", 100000,
              [("行道树及高杆乔木修剪", 1, "批", None)], "implementing", proposed=rel(-60), start=rel(-20),
              end=rel(25), split=(0.1, 0.1), contractor="常州绿源园林养护有限公司（示例）", construction_now=40,
+             facilities={"行道树及高杆乔木修剪": ("repair", "street_trees", "采菱家园二期")},
              plan="对社区主要道路行道树及小区高杆乔木分段修剪，避开居民出行高峰，修剪枝叶当日清运。",
              demands=[("采菱家园一期门口行道树枝叶太密，挡住三楼窗户，晚上路灯也被遮住了。", "group_meeting",
                        "greenery", "complaint"),
@@ -95,6 +104,7 @@ def _specs(today: date) -> list[Spec]:
              [("门诊室改造", 1, "间", None), ("留观室改造", 1, "间", None), ("输液室改造", 1, "间", None)],
              "evaluated", proposed=d(y - 1, 10, 20), start=d(y - 1, 12, 1), end=d(y, 1, 25), split=(0.1, 0.15),
              place="采菱社区卫生服务站", contractor="常州安康建筑装饰工程有限公司（示例）",
+             facilities={n: ("build", "clinic_room", None) for n in ("门诊室改造", "留观室改造", "输液室改造")},
              plan="结合疫情防控要求，对门诊室、留观室、输液室进行分区改造，设置独立通道，更新墙地面及照明。",
              demands=[("社区卫生服务站输液室太挤，输液的病人和发热的病人挨着坐，希望改造分开。", "forum", "health",
                        "suggestion")],
@@ -103,6 +113,7 @@ def _specs(today: date) -> list[Spec]:
         Spec("华家综合消费品市场公厕改造", "华家社区", "works", 150000,
              [("公厕整体改造", 1, "座", None)], "in_service", proposed=d(y, 8, 10), start=d(y, 9, 1),
              end=d(y, 10, 8), split=(0.2, 0.2), place="华家综合消费品市场公厕",
+             facilities={"公厕整体改造": ("repair", "public_toilet", "华家综合消费品市场公厕")},
              contractor="常州洁美建设工程有限公司（示例）",
              plan="重新铺设墙面瓷砖和防滑地砖，更换洗手台面，设置独立如厕空间，改善通风除臭；改造后雇专人每日保洁。",
              demands=[("华家市场的公共厕所又脏又臭，夏天苍蝇蚊子乱飞，买菜的时候都不想靠近。", "hotline", "sanitation",
@@ -113,26 +124,32 @@ def _specs(today: date) -> list[Spec]:
              [("健身器材", 25, "件", None), ("塑胶地面", 500, "㎡", None)], "implementing",
              proposed=rel(-45), start=rel(-14), end=rel(16), split=(0.1, 0.1), place="三勤新苑健身路径",
              contractor="常州动感体育设施工程有限公司（示例）", construction_now=60,
+             facilities={"健身器材": ("repair", "fitness_point", "三勤新苑健身路径"),
+                         "塑胶地面": ("repair", "surface", "三勤新苑健身路径/塑胶地面")},
              plan="拆除破损塑胶地面，重做基层排水坡度，铺设 500 平方米塑胶地面，安装 25 件健身器材；10月初启动，10月底竣工。",
              demands=[("三勤新苑健身路径的塑胶地面大面积破损，坑坑洼洼，一下雨就积水。", "visit", "recreation",
                        "complaint"),
                       ("三勤新苑的健身器材有的松动了，存在安全隐患，希望尽快更换。", "visit", "recreation", "help")]),
         Spec("塘坊排涝站更换电柜", "三勤社区", "goods", 30000, [("排涝站电柜", 1, "台", 30000)], "in_service",
              proposed=d(y, 3, 10), start=d(y, 4, 1), end=d(y, 4, 25), split=(0.1, 0.1), place="塘坊排涝站",
+             facilities={"排涝站电柜": ("repair", "electric_cabinet", "塘坊排涝站/电柜")},
              contractor="常州恒力电气设备有限公司（示例）",
              demands=[("塘坊排涝站的电柜老化，去年汛期跳闸过，今年汛前能否更换？", "group_meeting", "drainage",
                        "suggestion")]),
         Spec("杨家北排涝站增设直流泵", "三勤社区", "goods", 18000, [("直流泵", 1, "只", 18000)], "in_service",
              proposed=d(y, 3, 10), start=d(y, 4, 1), end=d(y, 4, 20), split=(0.1, 0.1), place="杨家北排涝站",
+             facilities={"直流泵": ("repair", "pump", "杨家北排涝站/直流泵")},
              contractor="常州恒力电气设备有限公司（示例）"),
         Spec("张家排涝站增设泥浆泵", "三勤社区", "goods", 12000, [("泥浆泵", 1, "只", 12000)], "in_service",
              proposed=d(y, 3, 10), start=d(y, 4, 1), end=d(y, 4, 20), split=(0.1, 0.1), place="张家排涝站",
+             facilities={"泥浆泵": ("repair", "pump", "张家排涝站/泥浆泵")},
              contractor="常州恒力电气设备有限公司（示例）"),
         # 夏雷社区 ------------------------------------------------------------------------------
         Spec("新城长岛北门闲置地块改建停车场", "夏雷社区", "works", 450000,
              [("场地平整及地面硬化", 2000, "㎡", None), ("小型汽车停车位", 80, "个", None)], "in_service",
              proposed=d(y - 1, 8, 1), start=d(y - 1, 9, 1), end=d(y, 1, 10), split=(0.08, 0.12),
              place="新城长岛北门停车场", contractor="常州畅行市政工程有限公司（示例）",
+             facilities={"小型汽车停车位": ("repair", "parking_lot", "新城长岛北门停车场")},
              plan="清理地块内菜地和垃圾，场地平整、地面硬化，划设停车位并设置出入口及照明，由物业统一管理。",
              task_team="社区两委成员 2 名（统筹、协调）\n网格员 3 名（入户宣传、清理菜地）\n"
                        "居民代表 2 名（监督施工）\n施工单位联络员 1 名",
@@ -140,6 +157,7 @@ def _specs(today: date) -> list[Spec]:
                        "parking_roads", "suggestion")]),
         Spec("夏雷社区电动车集中充电停车棚", "夏雷社区", "works", 220000, [("电动车充电停车棚", 11, "个", 20000)],
              "noticed", proposed=rel(-10), place="夏雷新村", vote=(6, 0, 1),
+             facilities={"电动车充电停车棚": ("build", "charging_shed", None)},
              objection=("充电棚离我家窗户太近，担心有安全隐患。", "充电棚选址距住宅外墙 6 米以上，配备烟感报警和灭火器，"
                         "并接入智能断电系统。"),
              plan="在夏雷新村等小区空地建设 11 个电动车集中充电停车棚，配智能充电桩、烟感报警和灭火器材。",
@@ -148,6 +166,7 @@ def _specs(today: date) -> list[Spec]:
                       ("小区电动车没地方充电，建议在空地建几个充电车棚。", "opinion_form", "ebike_fire", "suggestion")]),
         Spec("夏雷社区新建篮球场", "夏雷社区", "works", 280000, [("标准篮球场", 1, "个", None)], "deliberating",
              proposed=rel(-10), place="夏雷社区篮球场",
+             facilities={"标准篮球场": ("build", "court", None)},
              demands=[("夏雷社区年轻人多，附近没有篮球场，下班后想打球都没地方，希望能建一个。", "forum", "recreation",
                        "suggestion")]),
     ]
@@ -186,6 +205,23 @@ def _phase_dates(spec: Spec) -> list[tuple[str, date, date]]:
     return [("survey", spec.start, a), ("design", a, b), ("construction", b, spec.end)]
 
 
+def _facility_of(spec: Spec, item_name: str, community: Community) -> dict:
+    """The work item's facility fields, the existing facility found on the register by name."""
+    if item_name not in spec.facilities:
+        return {}
+    work, kind, existing = spec.facilities[item_name]
+    found = None
+    if existing:
+        place_name, _, part_name = existing.partition("/")
+        rows = rules.facility_model().objects.filter(community=community)
+        if part_name:
+            parent = rows.get(parent=None, place__name=place_name, kind__in=rules.component_parents()[kind])
+            found = rows.get(parent=parent, name=part_name)
+        else:
+            found = rows.get(parent=None, place__name=place_name, kind=kind)
+    return {"facility_work": work, "facility_kind": kind, "facility": found.pk if found else None}
+
+
 def _walk(spec: Spec, town: Town, inspector) -> Project:
     community = Community.objects.get(town=town, name=spec.community)
     place = Place.objects.filter(community=community, name=spec.place).first() if spec.place else None
@@ -199,7 +235,8 @@ def _walk(spec: Spec, town: Town, inspector) -> Project:
     with services.recorded_at(_at(t, 9)):
         p = services.create(
             actor, title=spec.title, community=community, kind=spec.kind, budget=spec.budget,
-            items=[{"name": n, "quantity": q, "unit": u, "unit_price": price} for n, q, u, price in spec.items],
+            items=[{"name": n, "quantity": q, "unit": u, "unit_price": price, **_facility_of(spec, n, community)}
+                   for n, q, u, price in spec.items],
             demands=codes, campaign=CAMPAIGN, plan=spec.plan, task_team=spec.task_team, place=place,
             phases=phases,
         )

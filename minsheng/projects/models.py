@@ -157,6 +157,14 @@ class Project(models.Model):
         return round(float(self.spent / self.budget), 4)
 
 
+class FacilityWork(models.TextChoices):
+    """What a work item does to the facility register."""
+
+    BUILD = "build", _("新建")
+    ADD = "add", _("增加数量")
+    REPAIR = "repair", _("维修更换")
+
+
 class WorkItem(models.Model):
     """One line of what the project delivers: 100 个不锈钢晾衣架, 500 ㎡ 塑胶地面."""
 
@@ -166,6 +174,15 @@ class WorkItem(models.Model):
     unit = models.CharField(_("单位"), max_length=12)
     unit_price = models.DecimalField(_("单价（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # What the line does to the facility register when the project enters service (blank: nothing).
+    facility_kind = models.CharField(
+        _("设施类型"), max_length=30, blank=True, help_text=_("这一项建成或维修的设施类型，如 fitness_point；不涉及设施则留空"),
+    )
+    facility_work = models.CharField(_("设施工作"), max_length=10, choices=FacilityWork.choices, blank=True)
+    facility = models.ForeignKey(
+        "facilities.Facility", null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items",
+        verbose_name=_("已有设施"), help_text=_("增加或维修的已有设施；新建部件时为其所属的设施"),
+    )
 
     class Meta:
         verbose_name = _("工作量")

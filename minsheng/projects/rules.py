@@ -9,7 +9,7 @@ from django.conf import settings
 
 from minsheng.core.errors import InvalidInput
 
-from .models import FUNDED, Kind, PhaseKind, Status
+from .models import FUNDED, FacilityWork, Kind, PhaseKind, Status, WorkItem
 
 MAX_TITLE = 120
 MAX_TEXT = 4000
@@ -122,8 +122,70 @@ def clean_items(items) -> list[dict]:
         quantity = clean_quantity(raw.get("quantity"), field=f"items.{i}.quantity")
         price = raw.get("unit_price")
         unit_price = None if price in (None, "") else clean_money(price, field=f"items.{i}.unit_price", allow_zero=True)
-        out.append({"name": name, "quantity": quantity, "unit": unit, "unit_price": unit_price})
+        out.append({"name": name, "quantity": quantity, "unit": unit, "unit_price": unit_price,
+                    **clean_item_facility(raw, field=f"items.{i}")})
     return out
+
+
+def facility_model():
+    """The facility register's model, reached through the work item's foreign key (projects does not
+    import the facilities app: facilities reads projects)."""
+    return WorkItem._meta.get_field("facility").related_model
+
+
+def facility_kinds() -> list[tuple[str, str]]:
+    return list(facility_model()._meta.get_field("kind").choices)
+
+
+def component_parents() -> dict[str, list[str]]:
+    """Kinds that are parts of another facility → the kinds they may belong to."""
+    return facility_model().component_parents
+
+
+def clean_item_facility(raw: dict, *, field: str) -> dict:
+    """What a work item does to the facility register: `facility_kind`, `facility_work`
+    (build | add | repair) and `facility` (the id of an existing facility). All blank: nothing.
+
+    build: a new facility of the kind at the project's place, or a new part (a pump, a surface) of the
+    existing `facility`; add: the existing `facility` grows by the item's quantity; repair: the
+    existing `facility` is renewed, its quantity unchanged."""
+    kind = raw.get("facility_kind") or ""
+    work = raw.get("facility_work") or ""
+    ref = raw.get("facility")
+    if not isinstance(kind, str):
+        raise InvalidInput(f"{field}.facility_kind: 须为设施类型代码", field=f"{field}.facility_kind")
+    if not isinstance(work, str):
+        raise InvalidInput(f"{field}.facility_work: 须为 build/add/repair", field=f"{field}.facility_work")
+    kind, work = kind.strip(), work.strip()
+    if not (kind or work or ref not in (None, "")):
+        return {"facility_kind": "", "facility_work": "", "facility_id": None}
+    facility = None
+    if ref not in (None, ""):
+        try:
+            pk = int(str(ref).strip())
+        except ValueError:
+            pk = None
+        facility = facility_model().objects.filter(pk=pk).first() if pk and 0 < pk < 2**63 else None
+        if facility is None:
+            raise InvalidInput(f"{field}.facility: 没有编号为 {ref} 的设施", field=f"{field}.facility")
+    work = work or (FacilityWork.REPAIR if facility is not None and not kind else FacilityWork.BUILD)
+    if work not in FacilityWork.values:
+        raise InvalidInput(f"{field}.facility_work: 须为 {'/'.join(FacilityWork.values)}", field=f"{field}.facility_work")
+    if work == FacilityWork.BUILD:
+        if kind not in dict(facility_kinds()):
+            raise InvalidInput(f"{field}.facility_kind: 须为设施类型代码（{'/'.join(dict(facility_kinds()))}）",
+                               field=f"{field}.facility_kind")
+        if facility is not None and facility.kind not in component_parents().get(kind, []):
+            raise InvalidInput(f"{field}.facility: 新建{kind}不能作为“{facility.name}”的部件",
+                               field=f"{field}.facility")
+    else:
+        if facility is None:
+            raise InvalidInput(f"{field}.facility: 增加或维修须指明已有设施", field=f"{field}.facility")
+        if kind and kind != facility.kind:
+            raise InvalidInput(f"{field}.facility_kind: 与设施“{facility.name}”的类型 {facility.kind} 不符",
+                               field=f"{field}.facility_kind")
+        kind = facility.kind
+    return {"facility_kind": kind, "facility_work": work, "facility_id": facility.pk if facility else None}
 
 
 def budget_cap(town, kind: str) -> Decimal:

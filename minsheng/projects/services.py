@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from minsheng.accounts.models import STAFF_ROLES, Role
-from minsheng.accounts.selectors import covers, memberships
+from minsheng.accounts import scope
+from minsheng.accounts.models import STAFF_ROLES
+from minsheng.accounts.selectors import covers
 from minsheng.attachments import services as attachments
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed
 from minsheng.demands import services as demand_services
@@ -81,16 +82,7 @@ S = Status
 
 def is_resident(actor, p: Project) -> bool:
     """A resident account of the project's community (or of a grid in it, or of its town)."""
-    if not _active(actor):
-        return False
-    for m in memberships(actor):
-        if m.role != Role.RESIDENT:
-            continue
-        if m.community_id == p.community_id or m.town_id == p.town_id:
-            return True
-        if m.grid_id and m.grid.community_id == p.community_id:
-            return True
-    return False
+    return _active(actor) and scope.reaches(actor, scope.place_of(p), "resident")
 
 
 # ---------------------------------------------------------------------------------------------

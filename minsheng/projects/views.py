@@ -165,7 +165,8 @@ _SPLIT = re.compile(r"\s*[,，|\t]\s*")
 
 
 def parse_items(text: str) -> list[dict]:
-    """One item per line: 名称, 数量, 单位[, 单价] (comma, Chinese comma, | or tab between)."""
+    """One item per line: 名称, 数量, 单位[, 单价[, 设施类型[, 设施工作[, 已有设施编号]]]] (comma, Chinese
+    comma, | or tab between)."""
     items = []
     for n, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
@@ -176,6 +177,9 @@ def parse_items(text: str) -> list[dict]:
         item = {"name": parts[0], "quantity": parts[1], "unit": parts[2]}
         if len(parts) > 3 and parts[3]:
             item["unit_price"] = parts[3]
+        for key, value in zip(("facility_kind", "facility_work", "facility"), parts[4:7], strict=False):
+            if value:
+                item[key] = value
         items.append(item)
     return items
 

@@ -28,8 +28,9 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from minsheng.accounts.models import STAFF_ROLES, PersonalDataRead, Role
-from minsheng.accounts.selectors import covers, memberships, preload_memberships, users_with_role
+from minsheng.accounts import scope
+from minsheng.accounts.models import PersonalDataRead, Role
+from minsheng.accounts.selectors import memberships, preload_memberships, users_with_role
 from minsheng.accounts.services import log_personal_data_read, log_personal_data_reads
 from minsheng.collection.services import chat as chat_services
 from minsheng.collection.services import ledger_web, opinion
@@ -54,7 +55,7 @@ def own_demands(user):
 
 
 def is_resident(user) -> bool:
-    return any(m.role == Role.RESIDENT for m in memberships(user))
+    return any(m.role in scope.RULES["resident"] for m in memberships(user))
 
 
 def view_own(user) -> list[Demand]:
@@ -149,13 +150,9 @@ def _resident_nodes_of(users) -> dict[int, list[tuple[int | None, int | None]]]:
     for user in users:
         nodes = out.setdefault(user.pk, [])
         for m in memberships(user):
-            if m.role == Role.RESIDENT:
-                if m.community_id:
-                    nodes.append((m.community.town_id, m.community_id))
-                elif m.grid_id:
-                    nodes.append((m.grid.community.town_id, m.grid.community_id))
-                elif m.town_id:
-                    nodes.append((m.town_id, None))
+            if m.role in scope.RULES["resident"]:
+                ids = scope.node_ids(m)
+                nodes.append((ids["town"], ids.get("community")))
     others = [pk for pk, nodes in out.items() if not nodes]
     if others:
         for pk, town_id, community_id in (Demand.objects.filter(reporter_user_id__in=others)
@@ -175,7 +172,7 @@ def can_decide(staff, req: DeletionRequest, nodes: list[tuple[int | None, int | 
         return False
     if nodes is None:
         nodes = _resident_nodes(req.user)
-    return any(covers(staff, town_id=t, community_id=c, role_set=STAFF_ROLES) for t, c in nodes)
+    return any(scope.reaches(staff, {"town": t, "community": c, "grid": None}, "manage") for t, c in nodes)
 
 
 def _approver_candidates(user):

@@ -15,16 +15,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from minsheng.accounts.models import Role
-from minsheng.accounts.selectors import covers, visible
+from minsheng.accounts import scope
+from minsheng.accounts.selectors import visible
 from minsheng.accounts.services import log_personal_data_read, mask_name, mask_phone
 from minsheng.core.errors import NotFound
 
 from .models import ELDERLY_AGE, Member
 from .targeting import age_on
 
-ROSTER_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.GRID_WORKER})
-FULL_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY})
+ROSTER_ROLES = scope.RULES["reveal_member"]
+FULL_ROLES = scope.RULES["member_phone"]
 
 
 def today(town=None) -> date:
@@ -45,17 +45,12 @@ def visible_members(user, *, include_inactive: bool = False) -> QuerySet:
     return visible(user, qs, role_set=ROSTER_ROLES)
 
 
-def _covers(user, m: Member, roles) -> bool:
-    h = m.household
-    return covers(user, town_id=None, community_id=h.community_id, grid_id=h.grid_id, role_set=roles)
-
-
 def may_reveal(user, m: Member) -> bool:
-    return getattr(user, "is_authenticated", False) and user.is_active and _covers(user, m, ROSTER_ROLES)
+    return scope.may(user, "reveal_member", m)
 
 
 def phone_entitled(user, m: Member) -> bool:
-    return getattr(user, "is_authenticated", False) and user.is_active and _covers(user, m, FULL_ROLES)
+    return scope.may(user, "member_phone", m)
 
 
 def care_flags(m: Member, on: date) -> list[str]:

@@ -15,8 +15,9 @@ from datetime import date, time
 
 from django.db import IntegrityError, transaction
 
-from minsheng.accounts.models import STAFF_ROLES, Role
-from minsheng.accounts.selectors import covers, memberships
+from minsheng.accounts import scope
+from minsheng.accounts.models import STAFF_ROLES
+from minsheng.accounts.selectors import covers
 from minsheng.attachments import services as attachments
 from minsheng.attachments.models import Attachment
 from minsheng.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -174,13 +175,7 @@ def target_members(a: Activity, user):
 
 
 def _is_resident_of_town(user, town_id: int) -> bool:
-    for m in memberships(user):
-        if m.role != Role.RESIDENT:
-            continue
-        node_town = m.town_id or (m.community.town_id if m.community_id else m.grid.community.town_id)
-        if node_town == town_id:
-            return True
-    return False
+    return scope.reaches(user, {"town": town_id}, "resident")
 
 
 @transaction.atomic

@@ -2,10 +2,14 @@
 a bounded number of queries."""
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from minsheng.facilities import services
-from minsheng.facilities.models import MaintenancePlan
+from minsheng.facilities.models import FacilityProject, MaintenancePlan
+from minsheng.projects.models import Project, WorkItem
 from minsheng.projects.signals import project_in_service
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -15,7 +19,12 @@ def test_fields_maintenance_and_projects(api, facility, plan, place):
     stations = [facility(n, "drainage_station") for n in ("塘坊排涝站", "杨家北排涝站")]
     p = plan(stations, "yearly", title="汛前排涝站集中检修", month=5, day=5, due_time=time(17, 0))
     MaintenancePlan.objects.filter(pk=p.pk).update(starts_on=date(2026, 1, 1))
-    project_in_service.send(sender=None, project_id=77, title="塘坊排涝站更换电柜", town_id=1,
+    works = Project.objects.create(town=stations[0].town, community=stations[0].community, place=place("塘坊排涝站"),
+                                   title="塘坊排涝站更换电柜", kind="works", budget=Decimal(30000),
+                                   created_at=timezone.now())
+    WorkItem.objects.create(project=works, name="电柜", quantity=1, unit="台", facility_work="build",
+                            facility_kind="electric_cabinet", facility=stations[0])
+    project_in_service.send(sender=None, project_id=works.pk, title="塘坊排涝站更换电柜", town_id=1,
                             community_id=stations[0].community_id, place_id=place("塘坊排涝站").pk, kind="works",
                             items=[{"name": "电柜", "quantity": 1, "unit": "台"}], facility_kind="drainage_station")
     r = api().get("/api/v1/facilities", community="三勤社区")
@@ -31,7 +40,7 @@ def test_fields_maintenance_and_projects(api, facility, plan, place):
     assert m["plan"] == "汛前排涝站集中检修" and m["frequency"] == "yearly"
     due = datetime.fromisoformat(m["next_due"]).astimezone(SH)
     assert (due.month, due.day, due.hour) == (5, 5, 17)
-    assert tangfang["projects"] == [{"id": 77, "title": "塘坊排涝站更换电柜", "role": "improved"}]
+    assert tangfang["projects"] == [{"id": works.pk, "title": "塘坊排涝站更换电柜", "role": "improved"}]
     assert rows["电柜"]["parent"] == "塘坊排涝站"
     assert rows["杨家北排涝站"]["projects"] == []
     assert api().get("/api/v1/facilities", community="采菱社区").json() == []
@@ -65,7 +74,8 @@ def test_list_query_count_does_not_grow(api, facility, plan, django_assert_max_n
         made = [facility("采菱家园一期", "benches", name=f"座椅{offset + i}") for i in range(n)]
         plan(made, "weekly", title=f"巡查{offset}", weekday=1)
         for f in made:
-            services._link(f, 1000 + f.pk, "采菱家园环境提升", "built", f.created_at)
+            FacilityProject.objects.create(facility=f, project_id=1000 + f.pk, title="采菱家园环境提升",
+                                           role="built", at=f.created_at)
     make(3, 0)
     with django_assert_max_num_queries(6):
         assert len(api().get("/api/v1/facilities").json()) == 3

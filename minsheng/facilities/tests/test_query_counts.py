@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from minsheng.core.tests.query_counts import assert_flat
 from minsheng.facilities import services
-from minsheng.facilities.models import MaintenancePlan, MaintenanceTask
+from minsheng.facilities.models import FacilityProject, MaintenancePlan, MaintenanceTask
 
 from .conftest import jpeg
 
@@ -36,7 +36,8 @@ def benches(facility, plan):
         made = [facility("采菱家园一期", "benches", name=f"座椅{start + i}号") for i in range(n)]
         for f in made:
             plan([f], "weekly", title=f"巡查{f.name}", weekday=1, assignee="demo-handler")
-            services._link(f, 1000 + f.pk, "采菱家园环境提升", "built", f.created_at)
+            FacilityProject.objects.create(facility=f, project_id=1000 + f.pk, title="采菱家园环境提升",
+                                           role="built", at=f.created_at)
         return made
 
     return make
