@@ -20,10 +20,10 @@ from minsheng.accounts.selectors import covers
 from minsheng.core import workflow
 from minsheng.core.errors import Conflict, NotFound
 from minsheng.core.workflow import Rule
-from minsheng.notifications.services import alert_town, on_demand_event
 
 from . import signals
 from .models import ENDED_STATES, OPEN_STATES, Demand, DemandEvent, Status
+from .notices import alert_town, on_demand_event
 
 S = Status
 
