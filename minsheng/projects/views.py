@@ -214,6 +214,8 @@ def desk_new(request: HttpRequest) -> HttpResponse:
             return redirect("projects:manage", pk=p.pk)
     return render(request, "projects/desk_new.html", {
         "communities": communities, "kinds": Kind.choices, "error": error, "data": request.POST,
+        # Not `data.items`: on a dict the template would find the method and print a generator.
+        "items_text": request.POST.get("items", ""),
     }, status=status)
 
 

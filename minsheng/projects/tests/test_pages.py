@@ -80,6 +80,7 @@ def test_desk_create_and_act(user_client, demand, inspector):
     assert staff.get("/desk/projects/").status_code == 200
     html = staff.get("/desk/projects/new/").content.decode()
     assert "提议新项目" in html and "采菱社区" in html and "三勤社区" not in html
+    assert "generator object" not in html  # the empty work-items box, not a method's repr
     code = demand()
     r = staff.post("/desk/projects/new/", {
         "title": "采菱家园二期增设休闲椅", "community": "采菱社区", "kind": "goods", "budget": "26000",
@@ -111,6 +112,7 @@ def test_desk_create_errors_are_shown(user_client):
     r = staff.post("/desk/projects/new/", {"title": "x", "community": "采菱社区", "kind": "goods", "budget": "10",
                                            "items": "只有名称"})
     assert r.status_code == 422
+    assert "只有名称</textarea>" in r.content.decode()  # what was typed comes back to be corrected
     assert not Project.objects.exists()
 
 
