@@ -1,18 +1,14 @@
-"""Reads of attachments: an owner's attachments, and one attachment as its owner's scope allows."""
+"""Reads of attachments: one attachment as its owner's scope allows (an owner lists its own through
+its generic relation, e.g. `demand.attachments`)."""
 
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Attachment
 from .owners import owner_of
-
-
-def of_owner(owner: models.Model) -> QuerySet[Attachment]:
-    return Attachment.objects.filter(owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk)
 
 
 def visible_attachment(request: HttpRequest, owner_model: type[models.Model], pk: int,

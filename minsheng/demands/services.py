@@ -36,7 +36,6 @@ from .classifying import classify, record_assessment
 from .ledger_import import import_history
 from .merging import merge
 from .models import (
-    ENDED_STATES,
     CodeCounter,
     Complexity,
     Demand,
@@ -364,5 +363,4 @@ def add_attachment(demand, actor, upload, *, by_reporter: bool = False) -> Deman
             raise InvalidInput(f"file: 每件诉求最多 {MAX_ATTACHMENTS} 张图片", field="file")
         attachments.store(d, photo, actor=actor)
 
-    return _transition(demand, actor, "attach", allowed_from=set(S.values) - ENDED_STATES, to=None, may=may,
-                       change=change, note="上传图片", public=False, actor_label="诉求人" if by_reporter else None)
+    return _transition(demand, actor, "attach", may=may, change=change, note="上传图片", public=False, actor_label="诉求人" if by_reporter else None)

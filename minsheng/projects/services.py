@@ -319,9 +319,8 @@ def add_photo(project, actor, upload, *, stage: str, caption: str = "") -> Proje
             raise InvalidInput(f"file: 每个项目最多 {MAX_PHOTOS} 张照片", field="file")
         attachments.store(p, photo, actor=actor, kind=stage, caption=caption, at=now())
 
-    return _transition(project, actor, "photo", allowed_from=set(S.values) - {S.CANCELLED, S.REJECTED}, to=None,
-                       may=staff_may(actor), change=change, note=f"上传{PhotoStage(stage).label}照片",
-                       public=False, data={"stage": stage})
+    return _transition(project, actor, "photo", may=staff_may(actor), change=change,
+                       note=f"上传{PhotoStage(stage).label}照片", public=False, data={"stage": stage})
 
 
 def kinds() -> list[tuple[str, str]]:
