@@ -17,7 +17,35 @@ from . import periods
 from .engine import weights
 from .models import Ranking, SenseSurvey, SurveyResponse
 from .rankings import community_rows, parse_month, town_rows
-from .surveys import _clean_comment, can_enter, can_manage, clean_ratings
+from .surveys import DIMENSIONS, LABELS, can_enter, can_manage
+
+MAX_COMMENT = 500
+
+
+def clean_ratings(data: dict) -> dict[str, int | None]:
+    """Each dimension 1–5 or blank; at least one given."""
+    out: dict[str, int | None] = {}
+    for code in DIMENSIONS:
+        raw = data.get(code)
+        raw = "" if raw is None else str(raw).strip()
+        if raw == "":
+            out[code] = None
+            continue
+        if raw not in {"1", "2", "3", "4", "5"}:
+            raise InvalidInput(f"{code}: {LABELS[code]}须为 1 到 5 的整数", field=code)
+        out[code] = int(raw)
+    if all(v is None for v in out.values()):
+        raise InvalidInput(f"{DIMENSIONS[0]}: 请至少评价一项", field=DIMENSIONS[0])
+    return out
+
+
+def clean_comment(comment: str | None) -> str:
+    value = (comment or "").strip()
+    if len(value) > MAX_COMMENT:
+        raise InvalidInput(f"comment: 意见不能超过 {MAX_COMMENT} 个字符", field="comment")
+    if "\x00" in value:
+        raise InvalidInput("comment: 含有非法字符", field="comment")
+    return value
 
 
 def create_survey(user, *, community: Community, period: str, title: str = "") -> SenseSurvey:
@@ -47,7 +75,7 @@ def set_survey_status(user, survey: SenseSurvey, status: str) -> SenseSurvey:
 def answer_survey(survey: SenseSurvey, *, ratings: dict, comment: str = "", respondent=None) -> SurveyResponse:
     """A resident's online answer: the survey must be open; one answer per signed-in user."""
     values = clean_ratings(ratings)
-    comment = _clean_comment(comment)
+    comment = clean_comment(comment)
     user = respondent if getattr(respondent, "is_authenticated", False) else None
     with transaction.atomic():
         locked = SenseSurvey.objects.select_for_update().filter(pk=survey.pk).first()
@@ -70,7 +98,7 @@ def enter_paper(user, survey: SenseSurvey, *, ratings: dict, comment: str = "") 
     if not can_enter(user, survey.community):
         raise NotAllowed("无权录入该调查的问卷")
     values = clean_ratings(ratings)
-    comment = _clean_comment(comment)
+    comment = clean_comment(comment)
     return SurveyResponse.objects.create(survey=survey, comment=comment, entered_by=user,
                                          source=SurveyResponse.Source.PAPER, **values)
 

@@ -25,7 +25,6 @@ from .models import SENSE_DIMENSIONS, SenseSurvey, SurveyResponse
 
 DIMENSIONS = [code for code, _label in SENSE_DIMENSIONS]
 LABELS = dict(SENSE_DIMENSIONS)
-MAX_COMMENT = 500
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,36 +47,6 @@ def visible_surveys(user) -> QuerySet:
 
 def manageable_communities(user) -> QuerySet:
     return visible(user, Community.objects.select_related("town"), role_set=STAFF_ROLES).order_by("town__name", "name")
-
-
-# ---------------------------------------------------------------------------------------------
-# Changes
-
-
-def clean_ratings(data: dict) -> dict[str, int | None]:
-    """Each dimension 1–5 or blank; at least one given."""
-    out: dict[str, int | None] = {}
-    for code in DIMENSIONS:
-        raw = data.get(code)
-        raw = "" if raw is None else str(raw).strip()
-        if raw == "":
-            out[code] = None
-            continue
-        if raw not in {"1", "2", "3", "4", "5"}:
-            raise InvalidInput(f"{code}: {LABELS[code]}须为 1 到 5 的整数", field=code)
-        out[code] = int(raw)
-    if all(v is None for v in out.values()):
-        raise InvalidInput(f"{DIMENSIONS[0]}: 请至少评价一项", field=DIMENSIONS[0])
-    return out
-
-
-def _clean_comment(comment: str | None) -> str:
-    value = (comment or "").strip()
-    if len(value) > MAX_COMMENT:
-        raise InvalidInput(f"comment: 意见不能超过 {MAX_COMMENT} 个字符", field="comment")
-    if "\x00" in value:
-        raise InvalidInput("comment: 含有非法字符", field="comment")
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
