@@ -38,10 +38,14 @@ def _texts(rng: random.Random) -> list[dict]:
 
 
 def generate(n: int, *, seed: int = 20261128, batch: int = 5000, days: int = 730, ago: int = 0,
-             progress=None) -> int:
+             open_: int = 0, progress=None) -> int:
     """Add `n` synthetic demands to the towns present, received over `days` days ending `ago` days before
-    now (recent ones are still open; with `ago` ≥ 60 nearly all are ended: history only). Returns the
-    number written."""
+    now (recent ones are still open; with `ago` ≥ 60 nearly all are ended: history only). `open_` of them
+    (the first ones) are still open whatever their age: received in the last 45 days and left at
+    registration, acceptance, dispatch or in work, with deadlines of which some have passed — a
+    district's open workload. Returns the number written."""
+    if not 0 <= open_ <= n:
+        raise ValueError("--open must be between 0 and --demands")
     rng = random.Random(seed)
     towns = list(Town.objects.all())
     if not towns:
@@ -66,11 +70,15 @@ def generate(n: int, *, seed: int = 20261128, batch: int = 5000, days: int = 730
                 grids = grids_by_community.get(item.get("community") or "", []) or all_grids
                 grid = next((g for g in grids if g.name == item.get("grid")), None) or rng.choice(grids)
                 community = grid.community
-                received = now - offset - span * (rng.random() ** 0.8)
+                still_open = written + len(demands) < open_
+                if still_open:
+                    received = now - timedelta(days=OPEN_DAYS) * rng.random()
+                else:
+                    received = now - offset - span * (rng.random() ** 0.8)
                 year = timezone.localtime(received).year
                 key = (community.code, year)
                 counters_next[key] = counters_next.get(key, 0) + 1
-                d, plan = _life(rng, item, grid, received, now)
+                d, plan = (_open_life if still_open else _life)(rng, item, grid, received, now)
                 d.code = f"{community.code}-{year}-{counters_next[key]:07d}" if counters_next[key] > 99999 else \
                     f"{community.code}-{year}-{counters_next[key]:05d}"
                 demands.append(d)
@@ -164,6 +172,47 @@ def _life(rng: random.Random, item: dict, grid: Grid, received, now) -> tuple[_R
     d.completed_at, d.reply, d.status = done, "已处理完毕", S.REPLIED
     events.append(("reply", done, S.IN_PROGRESS, S.REPLIED, d.reply))
     return _callback(rng, d, events, done, now)
+
+
+OPEN_DAYS = 45
+# Where an open demand stands: waiting for acceptance, accepted, dispatched, in work.
+OPEN_STAGES = ((S.RECEIVED, 10), (S.ACCEPTED, 15), (S.ASSIGNED, 30), (S.IN_PROGRESS, 45))
+
+
+def _open_life(rng: random.Random, item: dict, grid: Grid, received, now) -> tuple[_Row, list]:
+    """A demand still being worked on: its life so far, stopped at a stage drawn from OPEN_STAGES. Its
+    deadlines run from its dispatch, so the older ones are overdue."""
+    community = grid.community
+    urgent = bool(item.get("urgent"))
+    d = _Row(
+        town_id=community.town_id, community_id=community.pk, grid_id=grid.pk, text=item["text"][:2000],
+        channel=item.get("channel") if item.get("channel") in CHANNELS else rng.choice(CHANNELS),
+        reporter_name=rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2]),
+        reporter_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", category=item["category"],
+        urgent=urgent, kind="help", needs_classification=False, received_at=received, source_ref="bench",
+        triage={"engine": "bench-data"},
+    )
+    events = [("register", received, "", S.RECEIVED, "")]
+    stage = rng.choices([s for s, _w in OPEN_STAGES], [w for _s, w in OPEN_STAGES])[0]
+    steps = [S.RECEIVED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS]
+    room = (now - received).total_seconds()
+    # the steps so far share the time since registration, in order
+    marks = sorted(received + timedelta(seconds=room * rng.random()) for _ in range(steps.index(stage)))
+    for step, at in zip(steps[1:], marks, strict=False):
+        if step == S.ACCEPTED:
+            d.accepted_at = at
+            events.append(("accept", at, S.RECEIVED, S.ACCEPTED, ""))
+        elif step == S.ASSIGNED:
+            d.complexity = "complex" if rng.random() < 0.1 else "ordinary"
+            d.assigned_at, d.handler_label = at, rng.choice(["物业公司", "社区两委", "镇城管办", "供电所", "网格员"])
+            d.contact_deadline = rules.contact_deadline(at, urgent=urgent)
+            d.due_at = rules.completion_deadline(at, urgent=urgent, complexity=d.complexity)
+            events.append(("assign", at, S.ACCEPTED, S.ASSIGNED, ""))
+        else:
+            d.contacted_at = at
+            events.append(("contact", at, S.ASSIGNED, S.IN_PROGRESS, "已与诉求人联系"))
+    d.status = stage
+    return d, events
 
 
 def _callback(rng, d: _Row, events: list, done, now) -> tuple[_Row, list]:

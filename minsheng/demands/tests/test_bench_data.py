@@ -52,3 +52,39 @@ def test_bench_data_refuses_bad_spans(demo_territory, capsys):
         with pytest.raises(SystemExit):
             call_command("bench-data", "--demands", "10", *args)
     assert Demand.objects.count() == 0
+
+
+def test_bench_data_open_workload_is_spread_and_partly_overdue(demo_territory):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from minsheng.demands.models import OPEN_STATES
+
+    call_command("bench-data", "--open", "400")
+    assert Demand.objects.count() == 400
+    open_ = Demand.objects.filter(status__in=OPEN_STATES)
+    assert open_.count() == 400
+    assert set(open_.values_list("status", flat=True)) == {"received", "accepted", "assigned", "in_progress"}
+    assert open_.values("community").distinct().count() >= 4 and open_.values("grid").distinct().count() > 20
+    assert open_.values("category").distinct().count() >= 10
+    now = timezone.now()
+    assert not open_.filter(received_at__lt=now - timedelta(days=46)).exists()
+    overdue = open_.filter(due_at__lt=now).count()
+    assert 0 < overdue < open_.filter(due_at__isnull=False).count()
+    # every open demand's events end at its status, in time order
+    d = open_.filter(status="in_progress").first()
+    events = list(d.events.order_by("at", "pk"))
+    assert [e.action for e in events] == ["register", "accept", "assign", "contact"]
+    assert events[-1].to_status == "in_progress"
+    # mixed: 100 more, of which 30 open, the rest a history
+    call_command("bench-data", "--demands", "100", "--open", "30", "--ago", "90", "--seed", "5")
+    assert Demand.objects.filter(status__in=OPEN_STATES).count() == 430
+
+
+def test_bench_data_refuses_more_open_than_demands(demo_territory):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        call_command("bench-data", "--demands", "10", "--open", "11")
+    assert Demand.objects.count() == 0
