@@ -12,7 +12,7 @@ from django.utils import timezone
 from minsheng.accounts import scope
 from minsheng.accounts.selectors import home_node
 from minsheng.core.errors import NotAllowed, NotFound
-from minsheng.demands.models import OPEN_STATES, Category, Channel, Demand
+from minsheng.demands.models import ACTIVE_TERM, OPEN_STATES, Category, Channel, Demand, Status
 from minsheng.facilities.models import Condition, Facility
 from minsheng.kpis import periods
 from minsheng.kpis.counters import COUNT_FIELDS
@@ -103,7 +103,8 @@ def channel_mix(node: Node, since) -> list[dict]:
 
 
 def overdue(node: Node, now) -> list[dict]:
-    qs = (_demands(node).filter(status__in=OPEN_STATES, due_at__lt=now).select_related("community", "grid")
+    qs = (_demands(node).filter(status__in=OPEN_STATES, due_at__lt=now).filter(ACTIVE_TERM)  # the open index
+          .select_related("community", "grid")
           .order_by("due_at")[:20])
     return [{"code": d.code, "category": d.get_category_display(), "status": d.get_status_display(),
              "community": d.community.name if d.community else "", "grid": d.grid.name if d.grid else "",
@@ -171,13 +172,17 @@ def map_data(node: Node, since) -> dict:
                 for g in grids.exclude(polygon=None).select_related("community")]
     pts = (_demands(node).filter(received_at__gte=since)
            .filter(Q(lat__isnull=False) | Q(place__lat__isnull=False))
-           .select_related("place").only("code", "status", "category", "lat", "lon", "place__lat", "place__lon")
-           .order_by("-received_at")[:MAP_CAP])
+           .order_by("-received_at")
+           .values_list("code", "status", "category", "lat", "lon", "place__lat", "place__lon")[:MAP_CAP])
+    # labels translated once, not per point (up to MAP_CAP of them)
+    statuses = {k: str(v) for k, v in Status.choices}
+    categories = {k: str(v) for k, v in Category.choices}
     demands = []
-    for d in pts:
-        lat, lon = (d.lat, d.lon) if d.lat is not None else (d.place.lat, d.place.lon)
-        demands.append({"code": d.code, "open": d.status in OPEN_STATES, "status": d.get_status_display(),
-                        "category": d.get_category_display(), "lat": round(lat, 5), "lon": round(lon, 5)})
+    for code, status, category, lat, lon, place_lat, place_lon in pts:
+        if lat is None:
+            lat, lon = place_lat, place_lon
+        demands.append({"code": code, "open": status in OPEN_STATES, "status": statuses.get(status, status),
+                        "category": categories.get(category, category), "lat": round(lat, 5), "lon": round(lon, 5)})
     return {"grids": {"type": "FeatureCollection", "features": features}, "demands": demands}
 
 

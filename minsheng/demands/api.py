@@ -321,18 +321,19 @@ def selectors_is_staff(user) -> bool:
 
 @router.get("", response={200: DemandPage, 422: ErrorOut}, auth=staff_auth)
 def list_demands(request: HttpRequest, filters: Query[ListFilters]):
-    """Demands the caller may see, filtered and paginated, earliest deadline first; the ended history
-    (queue=ended or an ended status) newest first and not counted."""
+    """Demands the caller may see, filtered and paginated: by default those still being worked on,
+    earliest deadline first (as the staff worklist); the ended history (queue=ended or an ended status)
+    newest first and not counted."""
     f = selectors.Filters(community=filters.community, grid=filters.grid, status=filters.status,
                           category=filters.category, queue=filters.queue, overdue=filters.overdue)
-    found = selectors.worklist(request.auth, f)
+    found = selectors.worklist(request.auth, f, active_by_default=True)
     start = (filters.page - 1) * filters.page_size
     history = isinstance(found, selectors.NewestFirst)
     if history and start + filters.page_size > selectors.HISTORY_DEPTH:
         raise InvalidInput(f"page: 已结束的诉求只能向前翻阅 {selectors.HISTORY_DEPTH} 件，请用社区、网格、分类等条件缩小范围",
                            field="page")
     items = list(found[start:start + filters.page_size + 1])
-    count = None if history else found.order_by().count()
+    count = None if history else found.count()
     return {"count": count, "has_next": len(items) > filters.page_size, "page": filters.page,
             "page_size": filters.page_size, "items": [_summary(d) for d in items[:filters.page_size]]}
 

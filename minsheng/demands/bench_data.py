@@ -17,7 +17,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from minsheng.territory.models import Grid, Town
+from minsheng.territory.models import Grid, Place, Town
 
 from . import rules, signals
 from .models import CodeCounter, Demand, DemandEvent, Status
@@ -54,6 +54,7 @@ def generate(n: int, *, seed: int = 20261128, batch: int = 5000, days: int = 730
     for g in Grid.objects.select_related("community__town"):
         grids_by_community[g.community.name].append(g)
     all_grids = [g for gs in grids_by_community.values() for g in gs]
+    places = {(p.community_id, p.name): p.pk for p in Place.objects.all()}
     texts = _texts(rng)
     now = timezone.now()
     span, offset = timedelta(days=days), timedelta(days=ago)
@@ -81,6 +82,7 @@ def generate(n: int, *, seed: int = 20261128, batch: int = 5000, days: int = 730
                 d, plan = (_open_life if still_open else _life)(rng, item, grid, received, now)
                 d.code = f"{community.code}-{year}-{counters_next[key]:07d}" if counters_next[key] > 99999 else \
                     f"{community.code}-{year}-{counters_next[key]:05d}"
+                d.place_id = places.get((community.pk, item.get("place")))   # the map shows placed demands
                 demands.append(d)
                 plans.append(plan)
             _insert(demands, plans)
@@ -109,7 +111,7 @@ ROW_DEFAULTS = {
     "accepted_at": None, "assigned_at": None, "contact_deadline": None, "due_at": None, "contacted_at": None,
     "completed_at": None, "reply": "", "callback_at": None, "resolution": "", "satisfaction": "",
     "closed_at": None, "escalated": False, "supervised": False, "reopen_count": 0, "version": 0,
-    "possibly_urgent": False,
+    "possibly_urgent": False, "place_id": None,
 }
 
 
@@ -233,7 +235,7 @@ def _callback(rng, d: _Row, events: list, done, now) -> tuple[_Row, list]:
     return d, events
 
 
-DEMAND_FIELDS = ["id", "code", "town_id", "community_id", "grid_id", "place_text", "text", "channel", "source_ref",
+DEMAND_FIELDS = ["id", "code", "town_id", "community_id", "grid_id", "place_id", "place_text", "text", "channel", "source_ref",
                  "reporter_name", "reporter_phone", "tracking_digest", "category", "urgent", "kind", "complexity",
                  "needs_classification", "possibly_urgent", "triage", "status", "handler_label", "received_at", "accepted_at",
                  "assigned_at", "contact_deadline", "due_at", "contacted_at", "completed_at", "reply", "callback_at",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.territory.models import Community, Grid, Place, Town
@@ -93,6 +94,15 @@ ENDED_STATES = frozenset({Status.REJECTED, Status.MERGED, Status.CLOSED, Status.
 # so each branch of the scope's OR (community, handler, reporter) is an index range on (…, status): the
 # cost follows the open workload, not the history, which grows without bound.
 ACTIVE_STATES_LIST = tuple(sorted(set(Status.values) - ENDED_STATES))
+# `status IN (the active states)` as literal SQL, to add to a query beside the usual filter: SQLite
+# matches a partial index's condition (the open-workload indexes below) only against a term written
+# exactly like it, never against parameters. The values are the constants above, not input.
+ACTIVE_TERM = RawSQL(
+    f'"demands_demand"."status" IN ({", ".join(repr(str(v)) for v in ACTIVE_STATES_LIST)})', (),
+    output_field=models.BooleanField())
+# What the queue counts read besides the ordering columns (see the open indexes below).
+OPEN_INDEX_EXTRA = ("status", "possibly_urgent", "needs_classification", "contacted_at", "contact_deadline",
+                    "callback_at")
 
 
 class Demand(models.Model):
@@ -176,19 +186,22 @@ class Demand(models.Model):
         verbose_name_plural = _("诉求")
         ordering = ["-received_at", "-id"]
         indexes = [
-            models.Index(fields=["community", "status", "due_at"], name="demand_comm_status_due"),
-            models.Index(fields=["grid", "status", "due_at"], name="demand_grid_status_due"),
-            models.Index(fields=["town", "status", "due_at"], name="demand_town_status_due"),
-            models.Index(fields=["handler", "status"], name="demand_handler_status"),
             models.Index(fields=["status", "due_at"], name="demand_status_due"),
             # The ended history, newest first, per node.
-            models.Index(fields=["community", "received_at"], name="demand_comm_received"),
-            models.Index(fields=["grid", "received_at"], name="demand_grid_received"),
-            models.Index(fields=["town", "received_at"], name="demand_town_received"),
+            # (with the channel: the dashboard's channel mix of the last 90 days reads only the index)
+            models.Index(fields=["community", "received_at", "channel"], name="demand_comm_received"),
+            models.Index(fields=["grid", "received_at", "channel"], name="demand_grid_received"),
+            models.Index(fields=["town", "received_at", "channel"], name="demand_town_received"),
             models.Index(fields=["handler", "received_at"], name="demand_handler_received"),
             models.Index(fields=["reporter_user", "received_at"], name="demand_reporter_received"),
             # The duplicate search at intake: a community's recent demands of one category.
             models.Index(fields=["community", "category", "received_at"], name="demand_comm_cat_received"),
+            # The open workload per node, in worklist order (earliest deadline, urgent, oldest), holding
+            # every column the queue counts read: a worklist page walks it and stops after the page, and
+            # the counts read only the index, so neither grows with ended history nor reads table rows.
+            *[models.Index(fields=[node, "due_at", "-urgent", "received_at", *OPEN_INDEX_EXTRA],
+                           condition=models.Q(status__in=ACTIVE_STATES_LIST), name=f"demand_{node[:4]}_open")
+              for node in ("town", "community", "grid", "handler")],
         ]
 
     def __str__(self) -> str:

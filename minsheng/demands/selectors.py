@@ -13,8 +13,9 @@ from minsheng.accounts.models import Role
 from minsheng.accounts.selectors import covers, scope_branches, scope_q
 from minsheng.accounts.services import log_personal_data_read, mask_name, mask_phone
 from minsheng.core.errors import NotFound
+from minsheng.territory.models import Town
 
-from .models import ACTIVE_STATES_LIST, ENDED_STATES, WORK_STATES, Demand, Status
+from .models import ACTIVE_STATES_LIST, ACTIVE_TERM, ENDED_STATES, WORK_STATES, Demand, Status
 
 S = Status
 
@@ -128,7 +129,7 @@ ACTIVE_STATES = frozenset(ACTIVE_STATES_LIST)
 
 def _touches_only_active(f: Filters) -> bool:
     if f.queue:
-        return f.queue in QUEUES and f.queue != "ended"
+        return f.queue == "overdue" or f.queue in QUEUES and f.queue != "ended"
     if f.status:
         return f.status in ACTIVE_STATES
     return f.overdue
@@ -140,8 +141,10 @@ def filtered(user, f: Filters, *, active_by_default: bool = False, base: QuerySe
     visible demands (already narrowed by the caller)."""
     qs = visible_demands(user) if base is None else base
     if (active_by_default and not f.queue and not f.status and not f.overdue) or _touches_only_active(f):
-        # Also when a queue or status narrows further: the term names the partial index to the planner.
-        qs = qs.filter(status__in=ACTIVE_STATES_LIST)
+        # Also when a queue or status narrows further: the term names the open-workload indexes (partial,
+        # on the active states) to the planner — in literal SQL, for SQLite matches a partial index's
+        # condition only against a term written exactly as the condition is, never against parameters.
+        qs = qs.filter(status__in=ACTIVE_STATES_LIST).filter(ACTIVE_TERM)
     if f.community:
         qs = qs.filter(community__name=f.community)
     if f.grid:
@@ -167,18 +170,39 @@ def is_history(f: Filters) -> bool:
     return f.queue == "ended" or (f.status in ENDED_STATES)
 
 
-def worklist(user, f: Filters, *, active_by_default: bool = False) -> QuerySet | NewestFirst:
-    """Sorted by deadline: urgent and earliest-due first; undated (new) ones by arrival. The ended
-    queue (history, which grows without bound) newest first, read as a `NewestFirst`."""
+def _any(branches: list[Q]) -> Q:
+    out = Q(pk__in=[])
+    for b in branches:
+        out |= b
+    return out
+
+
+def only_active(f: Filters, *, active_by_default: bool = False) -> bool:
+    """Whether `filtered` narrows to the demands still being worked on (the open workload)."""
+    return (active_by_default and not f.queue and not f.status and not f.overdue) or _touches_only_active(f)
+
+
+def worklist(user, f: Filters, *, active_by_default: bool = False) -> QuerySet | NewestFirst | DeadlineFirst:
+    """Sorted by deadline: earliest due first, then urgent, then by arrival; undated (new) ones after
+    the dated. The open workload is read as a `DeadlineFirst`, the ended queue (history, which grows
+    without bound) newest first as a `NewestFirst`; anything else (a filter mixing both) as one query."""
     from django.db.models import F
 
     qs = filtered(user, f, active_by_default=active_by_default).select_related("community", "grid", "handler")
-    if is_history(f):
+    history, active = is_history(f), only_active(f, active_by_default=active_by_default)
+    if history or active:
         everything = Demand.objects.all()
         branches = visible_branches(user)
-        scoped = [everything] if branches is None else [everything.filter(b) for b in branches]
-        narrowed = [filtered(None, f, base=b).select_related("community", "grid", "handler") for b in scoped]
-        return NewestFirst(narrowed, count_qs=qs)
+        if branches is None:   # everything: one branch per town, so each walks a node's index
+            branches = [Q(town_id=pk) for pk in Town.objects.values_list("pk", flat=True)]
+        narrowed = [filtered(None, f, active_by_default=active_by_default, base=everything.filter(b))
+                    .select_related("community", "grid", "handler") for b in branches]
+        if history:
+            return NewestFirst(narrowed, count_qs=qs)
+        # for counting, each branch without the demands of the branches before it (none counted twice)
+        disjoint = [filtered(None, f, active_by_default=active_by_default,
+                             base=everything.filter(b).exclude(_any(branches[:i]))) for i, b in enumerate(branches)]
+        return DeadlineFirst(narrowed, count_parts=disjoint)
     return qs.order_by(F("due_at").asc(nulls_last=True), "-urgent", "received_at", "id")
 
 
@@ -219,13 +243,75 @@ class NewestFirst:
         return out[start:stop]
 
 
+class DeadlineFirst:
+    """The open workload in worklist order over the union of several querysets (one per branch of the
+    caller's scope), sliceable like a queryset. Each branch walks its node's open-workload index
+    (node, due_at, urgent, received_at) in order and stops after the page — the dated demands first,
+    then the undated (not yet dispatched) — and the runs are merged here: the first page costs the same
+    with a thousand open demands as with fifty thousand, where one query over the OR of the branches
+    would sort every open demand of the scope first."""
+
+    def __init__(self, branches: list[QuerySet], *, count_parts: list[QuerySet]):
+        self.dated = [b.filter(due_at__isnull=False).order_by("due_at", "-urgent", "received_at", "id")
+                      for b in branches]
+        self.undated = [b.filter(due_at=None).order_by("-urgent", "received_at", "id") for b in branches]
+        self.count_parts = count_parts    # disjoint, each on one node's index
+
+    def count(self) -> int:
+        return sum(p.order_by().count() for p in self.count_parts)
+
+    def capped_count(self, cap: int) -> int:
+        """How many, counting at most `cap` + 1 (a paginator's total over a huge workload)."""
+        total = 0
+        for p in self.count_parts:
+            total += p.order_by()[: cap + 1 - total].count()
+            if total > cap:
+                break
+        return total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index:index + 1][0]
+        start, stop = index.start or 0, index.stop
+        if stop is None or index.step not in (None, 1) or start < 0:
+            raise ValueError("DeadlineFirst takes bounded slices")
+        if stop <= start:
+            return []
+        out: list[Demand] = []
+        seen: set[int] = set()
+        for runs, key in (
+                (self.dated, lambda d: (d.due_at, not d.urgent, d.received_at, d.pk)),
+                (self.undated, lambda d: (not d.urgent, d.received_at, d.pk))):
+            # the undated are read only when the dated do not fill the page
+            for d in heapq.merge(*[list(b[:stop]) for b in runs], key=key):
+                if d.pk not in seen:
+                    seen.add(d.pk)
+                    out.append(d)
+                    if len(out) == stop:
+                        return out[start:stop]
+        return out[start:stop]
+
+
 def queue_counts(user) -> dict[str, int | None]:
     """Counts of the work queues, read from the active demands only (an index range on status), so the
     cost follows the open workload, not the history. The ended queue is not counted."""
-    qs = visible_demands(user).filter(status__in=ACTIVE_STATES_LIST)
     aggregates = {key: Count("id", filter=q) for key, (_label, q) in QUEUES.items() if key != "ended"}
     aggregates["overdue"] = Count("id", filter=overdue_q())
-    counts = qs.aggregate(**aggregates)
+    branches = visible_branches(user)
+    if branches is None:
+        branches = [Q(town_id=pk) for pk in Town.objects.values_list("pk", flat=True)]
+    # One count per branch of the scope, each without the demands of the branches before it (so none is
+    # counted twice): each reads only its node's open-workload index, where one count over the OR of the
+    # branches would read the table rows.
+    counts = dict.fromkeys(aggregates, 0)
+    for i, branch in enumerate(branches):
+        part = (Demand.objects.filter(branch, status__in=ACTIVE_STATES_LIST).filter(ACTIVE_TERM)
+                .exclude(_any(branches[:i])).aggregate(**aggregates))
+        for key, n in part.items():
+            counts[key] += n or 0
     counts["ended"] = None
     return counts
 

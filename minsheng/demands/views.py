@@ -306,6 +306,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        if isinstance(self.object_list, selectors.DeadlineFirst):
+            return self.object_list.capped_count(self.COUNT_CAP)
         return self.object_list.order_by()[: self.COUNT_CAP + 1].count()  # counting needs no sort
 
     @property

@@ -102,10 +102,12 @@ def test_no_n_plus_one_on_the_worklist(user_client, django_assert_max_num_querie
             services.assign(d, staff, handler="demo-handler")
     client = user_client("demo-cailing")
     client.get("/desk/")  # warm up (session, content types)
-    with django_assert_max_num_queries(12):
+    # a fixed number (test_query_count_does_not_grow_with_rows): per branch of the scope (community,
+    # handled, reported) a walk of the dated, one of the undated and a count, and the queue counts
+    with django_assert_max_num_queries(19):
         r = client.get("/desk/")
     assert r.status_code == 200 and text(r).count('name="codes"') == 30
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(16):
         client.get("/desk/", {"queue": "in_work"}, HTTP_HX_REQUEST="true")
 
 
