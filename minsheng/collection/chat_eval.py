@@ -14,12 +14,16 @@ from .chat_export import parse_text
 
 
 def first_look(tri=None, out=None) -> dict:
-    """The chat extractor (with the shipped models) on the frozen held-out WeChat exports."""
+    """The chat extractor (with the shipped models) on the frozen held-out WeChat exports, each set."""
     tri = tri or load_default()
+    return {which: _first_look(tri, which, out) for which in ("first", "set2")}
+
+
+def _first_look(tri, which: str, out=None) -> dict:
     w = (out or sys.stdout).write
     tot = {"tp": 0, "fp": 0, "fn": 0}
     res = {}
-    for name, text, labels in heldout_chats():
+    for name, text, labels in heldout_chats(which):
         s = score(list(ChatExtractor(tri).run(parse_text(text))), labels)
         res[name] = s
         for k in tot:

@@ -94,13 +94,17 @@ def load_heldout(name: str) -> list[dict]:
     return load_jsonl(HELDOUT_DIR / name)
 
 
-def heldout_demands() -> list[dict]:
-    return [it for name in ("a1.jsonl", "a2.jsonl") for it in load_heldout(name)]
+def heldout_demands(which: str = "first") -> list[dict]:
+    return [it for name in HELDOUT_SETS[which] for it in load_heldout(name)]
 
 
-def heldout_chats() -> list[tuple[str, str, list[dict]]]:
+HELDOUT_SETS = {"first": ("a1.jsonl", "a2.jsonl"), "set2": ("set2/e1.jsonl", "set2/e2.jsonl")}
+HELDOUT_CHAT_GLOBS = {"first": "c*.txt", "set2": "set2/d*.txt"}
+
+
+def heldout_chats(which: str = "first") -> list[tuple[str, str, list[dict]]]:
     out = []
-    for p in sorted(HELDOUT_DIR.glob("c*.txt")):
+    for p in sorted(HELDOUT_DIR.glob(HELDOUT_CHAT_GLOBS[which])):
         labels = load_jsonl(p.with_suffix(".labels.jsonl"))
         out.append((p.stem, p.read_text(encoding="utf-8"), labels))
     return out
