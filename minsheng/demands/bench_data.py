@@ -115,17 +115,21 @@ ROW_DEFAULTS = {
 }
 
 
-def _life(rng: random.Random, item: dict, grid: Grid, received, now) -> tuple[_Row, list]:
+def _registered(rng: random.Random, item: dict, grid: Grid, received) -> _Row:
     community = grid.community
-    urgent = bool(item.get("urgent"))
-    d = _Row(
+    return _Row(
         town_id=community.town_id, community_id=community.pk, grid_id=grid.pk, text=item["text"][:2000],
         channel=item.get("channel") if item.get("channel") in CHANNELS else rng.choice(CHANNELS),
         reporter_name=rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2]),
         reporter_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", category=item["category"],
-        urgent=urgent, kind="help", needs_classification=False, received_at=received, source_ref="bench",
-        triage={"engine": "bench-data"},
+        urgent=bool(item.get("urgent")), kind="help", needs_classification=False, received_at=received,
+        source_ref="bench", triage={"engine": "bench-data"},
     )
+
+
+def _life(rng: random.Random, item: dict, grid: Grid, received, now) -> tuple[_Row, list]:
+    d = _registered(rng, item, grid, received)
+    urgent = d.urgent
     events = [("register", received, "", S.RECEIVED, "")]
     age = now - received
     roll = rng.random()
@@ -184,16 +188,8 @@ OPEN_STAGES = ((S.RECEIVED, 10), (S.ACCEPTED, 15), (S.ASSIGNED, 30), (S.IN_PROGR
 def _open_life(rng: random.Random, item: dict, grid: Grid, received, now) -> tuple[_Row, list]:
     """A demand still being worked on: its life so far, stopped at a stage drawn from OPEN_STAGES. Its
     deadlines run from its dispatch, so the older ones are overdue."""
-    community = grid.community
-    urgent = bool(item.get("urgent"))
-    d = _Row(
-        town_id=community.town_id, community_id=community.pk, grid_id=grid.pk, text=item["text"][:2000],
-        channel=item.get("channel") if item.get("channel") in CHANNELS else rng.choice(CHANNELS),
-        reporter_name=rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2]),
-        reporter_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", category=item["category"],
-        urgent=urgent, kind="help", needs_classification=False, received_at=received, source_ref="bench",
-        triage={"engine": "bench-data"},
-    )
+    d = _registered(rng, item, grid, received)
+    urgent = d.urgent
     events = [("register", received, "", S.RECEIVED, "")]
     stage = rng.choices([s for s, _w in OPEN_STAGES], [w for _s, w in OPEN_STAGES])[0]
     steps = [S.RECEIVED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS]
