@@ -135,12 +135,35 @@ def _touches_only_active(f: Filters) -> bool:
     return f.overdue
 
 
+def only_active(f: Filters, *, active_by_default: bool = False) -> bool:
+    """Whether `filtered` narrows to the demands still being worked on (the open workload)."""
+    return (active_by_default and not f.queue and not f.status and not f.overdue) or _touches_only_active(f)
+
+
+def node_branches(user) -> list[Q]:
+    """`visible_branches`, with "everything" as one branch per town, so that each branch is an equality
+    on a node column whose indexes a query can walk."""
+    branches = visible_branches(user)
+    if branches is None:
+        return [Q(town_id=pk) for pk in Town.objects.values_list("pk", flat=True)]
+    return branches
+
+
+def disjoint(branches: list[Q]) -> list[Q]:
+    """Each branch without the demands of the branches before it: counted per branch, none twice."""
+    out, earlier = [], Q(pk__in=[])
+    for b in branches:
+        out.append(b & ~earlier)
+        earlier |= b
+    return out
+
+
 def filtered(user, f: Filters, *, active_by_default: bool = False, base: QuerySet | None = None) -> QuerySet:
     """`active_by_default`: with no queue or status chosen, only demands still being worked on (the
     worklist's default view; the ended ones are a queue of their own). `base` replaces the caller's
     visible demands (already narrowed by the caller)."""
     qs = visible_demands(user) if base is None else base
-    if (active_by_default and not f.queue and not f.status and not f.overdue) or _touches_only_active(f):
+    if only_active(f, active_by_default=active_by_default):
         # Also when a queue or status narrows further: the term names the open-workload indexes (partial,
         # on the active states) to the planner — in literal SQL, for SQLite matches a partial index's
         # condition only against a term written exactly as the condition is, never against parameters.
@@ -170,16 +193,6 @@ def is_history(f: Filters) -> bool:
     return f.queue == "ended" or (f.status in ENDED_STATES)
 
 
-def _any(branches: list[Q]) -> Q:
-    out = Q(pk__in=[])
-    for b in branches:
-        out |= b
-    return out
-
-
-def only_active(f: Filters, *, active_by_default: bool = False) -> bool:
-    """Whether `filtered` narrows to the demands still being worked on (the open workload)."""
-    return (active_by_default and not f.queue and not f.status and not f.overdue) or _touches_only_active(f)
 
 
 def worklist(user, f: Filters, *, active_by_default: bool = False) -> QuerySet | NewestFirst | DeadlineFirst:
@@ -192,17 +205,14 @@ def worklist(user, f: Filters, *, active_by_default: bool = False) -> QuerySet |
     history, active = is_history(f), only_active(f, active_by_default=active_by_default)
     if history or active:
         everything = Demand.objects.all()
-        branches = visible_branches(user)
-        if branches is None:   # everything: one branch per town, so each walks a node's index
-            branches = [Q(town_id=pk) for pk in Town.objects.values_list("pk", flat=True)]
+        branches = node_branches(user)
         narrowed = [filtered(None, f, active_by_default=active_by_default, base=everything.filter(b))
                     .select_related("community", "grid", "handler") for b in branches]
         if history:
             return NewestFirst(narrowed, count_qs=qs)
-        # for counting, each branch without the demands of the branches before it (none counted twice)
-        disjoint = [filtered(None, f, active_by_default=active_by_default,
-                             base=everything.filter(b).exclude(_any(branches[:i]))) for i, b in enumerate(branches)]
-        return DeadlineFirst(narrowed, count_parts=disjoint)
+        counted = [filtered(None, f, active_by_default=active_by_default, base=everything.filter(b))
+                   for b in disjoint(branches)]
+        return DeadlineFirst(narrowed, count_parts=counted)
     return qs.order_by(F("due_at").asc(nulls_last=True), "-urgent", "received_at", "id")
 
 
@@ -269,9 +279,6 @@ class DeadlineFirst:
                 break
         return total
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, index):
         if isinstance(index, int):
             return self[index:index + 1][0]
@@ -300,16 +307,12 @@ def queue_counts(user) -> dict[str, int | None]:
     cost follows the open workload, not the history. The ended queue is not counted."""
     aggregates = {key: Count("id", filter=q) for key, (_label, q) in QUEUES.items() if key != "ended"}
     aggregates["overdue"] = Count("id", filter=overdue_q())
-    branches = visible_branches(user)
-    if branches is None:
-        branches = [Q(town_id=pk) for pk in Town.objects.values_list("pk", flat=True)]
-    # One count per branch of the scope, each without the demands of the branches before it (so none is
-    # counted twice): each reads only its node's open-workload index, where one count over the OR of the
-    # branches would read the table rows.
+    # One count per disjoint branch of the scope: each reads only its node's open-workload index, where
+    # one count over the OR of the branches would read the table rows.
     counts = dict.fromkeys(aggregates, 0)
-    for i, branch in enumerate(branches):
+    for branch in disjoint(node_branches(user)):
         part = (Demand.objects.filter(branch, status__in=ACTIVE_STATES_LIST).filter(ACTIVE_TERM)
-                .exclude(_any(branches[:i])).aggregate(**aggregates))
+                .aggregate(**aggregates))
         for key, n in part.items():
             counts[key] += n or 0
     counts["ended"] = None
