@@ -127,9 +127,17 @@ def _registered(rng: random.Random, item: dict, grid: Grid, received) -> _Row:
     )
 
 
+def _dispatch(rng: random.Random, d: _Row, at, events: list) -> None:
+    """Assigned to a handler at `at`, with the deadlines the rules give from then."""
+    d.complexity = "complex" if rng.random() < 0.1 else "ordinary"
+    d.assigned_at, d.handler_label = at, rng.choice(["物业公司", "社区两委", "镇城管办", "供电所", "网格员"])
+    d.contact_deadline = rules.contact_deadline(at, urgent=d.urgent)
+    d.due_at = rules.completion_deadline(at, urgent=d.urgent, complexity=d.complexity)
+    events.append(("assign", at, S.ACCEPTED, S.ASSIGNED, ""))
+
+
 def _life(rng: random.Random, item: dict, grid: Grid, received, now) -> tuple[_Row, list]:
     d = _registered(rng, item, grid, received)
-    urgent = d.urgent
     events = [("register", received, "", S.RECEIVED, "")]
     age = now - received
     roll = rng.random()
@@ -156,11 +164,7 @@ def _life(rng: random.Random, item: dict, grid: Grid, received, now) -> tuple[_R
     if assigned > now:
         d.status = S.ACCEPTED
         return d, events
-    d.complexity = "complex" if rng.random() < 0.1 else "ordinary"
-    d.assigned_at, d.handler_label = assigned, rng.choice(["物业公司", "社区两委", "镇城管办", "供电所", "网格员"])
-    d.contact_deadline = rules.contact_deadline(assigned, urgent=urgent)
-    d.due_at = rules.completion_deadline(assigned, urgent=urgent, complexity=d.complexity)
-    events.append(("assign", assigned, S.ACCEPTED, S.ASSIGNED, ""))
+    _dispatch(rng, d, assigned, events)
     limit = (d.contact_deadline - assigned).total_seconds()
     contacted = assigned + timedelta(seconds=limit * (rng.uniform(0.05, 0.95) if rng.random() < 0.88
                                                       else rng.uniform(1.05, 3)))
@@ -189,7 +193,6 @@ def _open_life(rng: random.Random, item: dict, grid: Grid, received, now) -> tup
     """A demand still being worked on: its life so far, stopped at a stage drawn from OPEN_STAGES. Its
     deadlines run from its dispatch, so the older ones are overdue."""
     d = _registered(rng, item, grid, received)
-    urgent = d.urgent
     events = [("register", received, "", S.RECEIVED, "")]
     stage = rng.choices([s for s, _w in OPEN_STAGES], [w for _s, w in OPEN_STAGES])[0]
     steps = [S.RECEIVED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS]
@@ -201,11 +204,7 @@ def _open_life(rng: random.Random, item: dict, grid: Grid, received, now) -> tup
             d.accepted_at = at
             events.append(("accept", at, S.RECEIVED, S.ACCEPTED, ""))
         elif step == S.ASSIGNED:
-            d.complexity = "complex" if rng.random() < 0.1 else "ordinary"
-            d.assigned_at, d.handler_label = at, rng.choice(["物业公司", "社区两委", "镇城管办", "供电所", "网格员"])
-            d.contact_deadline = rules.contact_deadline(at, urgent=urgent)
-            d.due_at = rules.completion_deadline(at, urgent=urgent, complexity=d.complexity)
-            events.append(("assign", at, S.ACCEPTED, S.ASSIGNED, ""))
+            _dispatch(rng, d, at, events)
         else:
             d.contacted_at = at
             events.append(("contact", at, S.ASSIGNED, S.IN_PROGRESS, "已与诉求人联系"))
