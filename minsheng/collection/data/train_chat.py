@@ -28,6 +28,7 @@ from minsheng.collection.chat import ChatExtractor  # noqa: E402
 from minsheng.collection.chat_cues import FEATURE_NAMES, DemandModel  # noqa: E402
 from minsheng.collection.chat_eval import score  # noqa: E402
 from minsheng.collection.chat_export import parse_text  # noqa: E402
+from minsheng.triage.engine.evaluate import prf  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "chat_corpus.jsonl"
 C = 1.0
@@ -117,16 +118,19 @@ def fit(X: list[dict], y: list[int]) -> DemandModel:
                        {"trained_on": len(y), "positives": int(sum(y)), "C": C})
 
 
-def train(engine=None, rounds: int = 2) -> DemandModel:
-    from minsheng.triage.engine import load_default
-
-    engine = engine or load_default()
-    exports = load_all()
+def fit_rounds(exports: dict[str, list[dict]], engine, rounds: int = 2) -> DemandModel:
+    """The model fitted on `exports`, in rounds (each round's decisions shape the next one's input)."""
     model = PRIOR
     for _ in range(rounds):
         X, y, _g = collect(exports, model, engine)
         model = fit(X, y)
     return model
+
+
+def train(engine=None, rounds: int = 2) -> DemandModel:
+    from minsheng.triage.engine import load_default
+
+    return fit_rounds(load_all(), engine or load_default(), rounds)
 
 
 def evaluate_exports(exports: dict[str, list[dict]], model: DemandModel, engine) -> dict:
@@ -152,10 +156,7 @@ def cross_validate(engine, folds: int = 5) -> dict:
     decisions_scores = []
     for k in range(folds):
         train_ex = {e: r for i, p in enumerate(parts) if i != k for e, r in p.items()}
-        model = PRIOR
-        for _ in range(2):
-            X, y, _g = collect(train_ex, model, engine)
-            model = fit(X, y)
+        model = fit_rounds(train_ex, engine)
         decisions_scores.append(evaluate_exports(parts[k], model, engine))
     tp = sum(s["tp"] for s in decisions_scores)
     fp = sum(s["fp"] for s in decisions_scores)
@@ -175,10 +176,7 @@ def across_writers(engine, thresholds=WRITER_THRESHOLDS) -> dict[float, dict]:
             writers.setdefault(eid.removeprefix("written-").split("-")[0], []).append(eid)
     totals = {t: {"tp": 0, "fp": 0, "fn": 0} for t in thresholds}
     for keys in writers.values():
-        model = PRIOR
-        for _ in range(2):
-            X, y, _g = collect({e: r for e, r in exports.items() if e not in keys}, model, engine)
-            model = fit(X, y)
+        model = fit_rounds({e: r for e, r in exports.items() if e not in keys}, engine)
         for t in thresholds:
             model.threshold = t
             s = evaluate_exports({e: exports[e] for e in keys}, model, engine)
@@ -186,8 +184,8 @@ def across_writers(engine, thresholds=WRITER_THRESHOLDS) -> dict[float, dict]:
                 totals[t][k] += s[k]
     out = {}
     for t, c in totals.items():
-        p, r = c["tp"] / max(1, c["tp"] + c["fp"]), c["tp"] / max(1, c["tp"] + c["fn"])
-        out[t] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, **c}
+        p, r, f1 = prf(c["tp"], c["fp"], c["fn"])
+        out[t] = {"precision": p, "recall": r, "f1": f1, **c}
     return out
 
 
