@@ -63,7 +63,6 @@ def main() -> None:
     ap.add_argument("--history", type=int, default=20_000, help="ended demands (the same at both sizes)")
     ap.add_argument("--runs", type=int, default=20)
     a = ap.parse_args()
-    rs.reads = reads                       # measure() reads its list from here
     call_command("demo", "--territory-only", verbosity=0)
     t = time.perf_counter()
     call_command("bench-data", "--demands", str(a.history), "--ago", "60", **QUIET)
@@ -72,13 +71,13 @@ def main() -> None:
           flush=True)
     settle(connection)
     small_open = rs.open_count()
-    small, small_shown = rs.measure(a.runs)
+    small, small_shown = rs.measure(a.runs, reads)
     t = time.perf_counter()
     call_command("bench-data", "--open", str(a.large - a.small), "--seed", "13", **QUIET)
     print(f"# {connection.vendor}: grown to {a.large:,} open in {time.perf_counter() - t:.1f} s", flush=True)
     settle(connection)
     large_open = rs.open_count()
-    large, large_shown = rs.measure(a.runs)
+    large, large_shown = rs.measure(a.runs, reads)
     print(f"| read ({connection.vendor}) | ms at {small_open:,} open | ms at {large_open:,} open | ratio | "
           f"first-page rows |")
     print("|---|---|---|---|---|")

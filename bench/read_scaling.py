@@ -65,12 +65,12 @@ def reads() -> dict[str, tuple[str, str]]:
     return out
 
 
-def measure(runs: int) -> tuple[dict[str, float], dict[str, int]]:
-    """Median ms per read, and the rows each read's first page shows."""
+def measure(runs: int, which=None) -> tuple[dict[str, float], dict[str, int]]:
+    """Median ms per read (of `which()`, default `reads()`), and the rows each read's first page shows."""
     clients: dict[str, Client] = {}
     User = get_user_model()
     results, shown = {}, {}
-    for name, (username, path) in reads().items():
+    for name, (username, path) in (which or reads)().items():
         if username not in clients:
             c = Client()
             if username:
