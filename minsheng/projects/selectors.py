@@ -21,6 +21,7 @@ from minsheng.core.errors import NotFound
 from minsheng.demands.models import Demand
 
 from .models import LIFE, Kind, Objection, PhaseKind, PhotoStage, Project, ProjectEvent, Status, Support
+from .transitions import ACTION_NAMES
 
 
 @dataclass
@@ -140,8 +141,6 @@ def photos_json(p: Project) -> list[dict]:
 def public_note(e: ProjectEvent) -> str:
     """What the public timeline says about an event: built from its data, never the free text a person
     typed (which may name someone)."""
-    from .services import ACTION_NAMES
-
     d = e.data or {}
     if e.action == "vote" and "for" in d:
         outcome = _("通过") if d.get("passed") else (_("未达到法定人数") if not d.get("quorum_met") else _("未通过"))
@@ -190,6 +189,20 @@ def public_events(p: Project) -> list[dict]:
         {"at": e.at, "actor": _(public_actor(e)), "note": public_note(e),
          "status": str(names.get(e.to_status, "")) if e.to_status != e.from_status else ""}
         for e in ProjectEvent.objects.filter(project=p, public=True).order_by("at", "id")
+    ]
+
+
+def _status_name(code: str) -> str:
+    return str(Status(code).label) if code in Status.values else code
+
+
+def staff_events(p: Project) -> list[dict]:
+    """The staff timeline for the desk page: the action and the statuses by their names, not their codes."""
+    return [
+        {"at": e.at, "actor": e.actor_label, "action": str(ACTION_NAMES.get(e.action, e.action)),
+         "from_status": _status_name(e.from_status), "to_status": _status_name(e.to_status),
+         "moved": e.to_status != e.from_status, "note": e.note, "public": e.public}
+        for e in ProjectEvent.objects.filter(project=p).order_by("at", "id")
     ]
 
 

@@ -281,7 +281,7 @@ def desk_project(request: HttpRequest, pk: int, *, status: int = 200, error: str
         raise Http404
     return render(request, "projects/desk_project.html", {
         "p": p, "card": _card(p), "forms": _forms_for(user, p), "error": error, "staff": staff,
-        "events": list(p.events.all()), "objections": list(p.objections.all()), "votes": list(p.votes.all()),
+        "events": selectors.staff_events(p), "objections": list(p.objections.all()), "votes": list(p.votes.all()),
         "inspections": list(p.inspections.all()), "spendings": list(p.spendings.all()),
         "notes": list(p.progress_notes.all()), "photos": list(p.photos.all()),
         "evaluation": p.evaluation if selectors._has_evaluation(p) else None,
