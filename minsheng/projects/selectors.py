@@ -14,8 +14,8 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from minsheng.accounts.models import STAFF_ROLES
-from minsheng.accounts.selectors import covers, scope_q
+from minsheng.accounts.models import STAFF_ROLES, Role
+from minsheng.accounts.selectors import covers, has_role, scope_q
 from minsheng.attachments.models import Attachment
 from minsheng.core.errors import NotFound
 from minsheng.demands.models import Demand
@@ -73,6 +73,11 @@ def board(filters: Filters | None = None) -> QuerySet:
         )
         .order_by("-created_at", "-id")
     )
+
+
+def may_open_desk(user) -> bool:
+    """The staff project pages (/desk/projects/) are for the staff of a community or town and inspectors."""
+    return bool(getattr(user, "is_authenticated", False)) and has_role(user, STAFF_ROLES | {Role.INSPECTOR})
 
 
 def managed(user, filters: Filters | None = None) -> QuerySet:

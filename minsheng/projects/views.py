@@ -131,7 +131,7 @@ def _desk_user(request: HttpRequest):
     user = request.user
     if not user.is_authenticated:
         return None
-    if not (has_role(user, STAFF_ROLES | {Role.INSPECTOR})):
+    if not selectors.may_open_desk(user):
         raise Http404
     return user
 
