@@ -7,7 +7,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from minsheng.accounts.selectors import is_staff_member
@@ -39,7 +40,7 @@ def act(request: HttpRequest, action: Callable[[], object], *, ok: str, back: st
         if exc.status == 404:
             raise
         if exc.status == 403:
-            return HttpResponseForbidden(exc.detail)
+            raise PermissionDenied(exc.detail) from exc  # the site's 403 page, with the reason
         messages.error(request, exc.detail)
     else:
         messages.success(request, ok)
