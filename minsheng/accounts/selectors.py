@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from minsheng.territory.models import Town
@@ -47,6 +48,28 @@ def roles(user) -> set[str]:
 
 def has_role(user, role_set: Iterable[str]) -> bool:
     return bool(getattr(user, "is_superuser", False)) or bool(roles(user) & set(role_set))
+
+
+# Where each role's work starts after signing in; the first row the user's roles match wins, so a user
+# with several roles lands on the widest work. (URL names only: accounts imports none of those apps.)
+LANDING: list[tuple[frozenset[str], str, str]] = [
+    (frozenset({Role.TOWN_ADMIN}), "dashboard:page", ""),
+    (STAFF_ROLES, "demands:desk", ""),
+    (frozenset({Role.HANDLER}), "demands:desk", "?queue=in_work"),
+    (frozenset({Role.GRID_WORKER}), "collection:visits", ""),
+    (frozenset({Role.INSPECTOR}), "projects:desk", ""),
+]
+
+
+def landing_url(user) -> str:
+    """The page a user's work starts on (a resident, or a user without a role: the home page)."""
+    held = roles(user)
+    if getattr(user, "is_superuser", False):
+        held = held | {Role.TOWN_ADMIN}
+    for role_set, name, query in LANDING:
+        if held & role_set:
+            return reverse(name) + query
+    return reverse("home")
 
 
 def is_staff_member(user) -> bool:

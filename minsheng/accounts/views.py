@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from minsheng.core.errors import Throttled
 
 from .forms import LoginForm
+from .selectors import landing_url
 from .services import sign_in
 
 
@@ -27,7 +28,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             if user is not None:
                 login(request, user)
-                return redirect(next_url or "/")
+                return redirect(next_url or landing_url(user))
             form.add_error(None, _("用户名或密码错误"))
             status = 401
     elif request.method == "POST":

@@ -64,4 +64,4 @@ def test_login_page_throttles_too(demo_territory):
 def test_login_page_signs_in_and_redirects_only_to_own_site(demo_territory):
     client = Client()
     r = client.post("/login/", {"username": "demo-town", "password": "minsheng-demo", "next": "https://evil.example/"})
-    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.status_code == 302 and r["Location"] == "/dashboard/"  # the town admin's landing, not the foreign next
