@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from minsheng.api import api
+from minsheng.publishing.views import home
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,5 +19,5 @@ urlpatterns = [
     path("", include("minsheng.dashboard.urls")),
     path("", include("minsheng.reliability.urls")),
     path("", include("minsheng.core.urls")),
-    path("", include("minsheng.territory.urls")),
+    path("", home, name="home"),
 ]

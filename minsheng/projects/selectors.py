@@ -80,6 +80,14 @@ def may_open_desk(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and has_role(user, STAFF_ROLES | {Role.INSPECTOR})
 
 
+def in_service_by_town(start, end) -> dict[int, int]:
+    """How many projects each town put into service in [start, end) (for the public home page)."""
+    rows = (Project.objects.filter(in_service_at__gte=start, in_service_at__lt=end)
+            .exclude(status__in=[Status.CANCELLED, Status.REJECTED])
+            .values("town_id").annotate(n=Count("pk")).order_by())
+    return {r["town_id"]: r["n"] for r in rows}
+
+
 def managed(user, filters: Filters | None = None) -> QuerySet:
     """Projects the user manages (staff of the community or the town)."""
     q = scope_q(user, Project, role_set=STAFF_ROLES)

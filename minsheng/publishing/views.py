@@ -1,4 +1,4 @@
-"""Pages of the publishing app: the Open311 root, open data."""
+"""Pages of the publishing app: the public home page, the Open311 root, open data."""
 
 from __future__ import annotations
 
@@ -8,8 +8,19 @@ from django.urls import reverse
 
 from minsheng.core.errors import DomainError
 from minsheng.kpis import periods
+from minsheng.territory.selectors import territory_tree
 
 from . import opendata
+from .figures import town_figures
+
+
+def home(request):
+    """Public home: what a resident can do here, and each town's figures of the year with its communities."""
+    towns = territory_tree()
+    figures = town_figures(towns)
+    for t in towns:
+        t.figures = figures[t.pk]
+    return render(request, "publishing/home.html", {"towns": towns})
 
 
 def open311_root(request):
