@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from minsheng.accounts.models import STAFF_ROLES, Role
-from minsheng.accounts.selectors import visible
+from minsheng.accounts.selectors import has_role, visible
 from minsheng.core.errors import Conflict, InvalidInput
 from minsheng.demands import services as demand_services
 from minsheng.demands.rules import MAX_TEXT
@@ -38,10 +38,15 @@ MAX_MESSAGES = 5000
 IMPORT_ROLES = STAFF_ROLES | {Role.GRID_WORKER}
 
 
+def may_import_chats(user) -> bool:
+    """Whether the user holds a role that imports group chats (asked by the menu without a query)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and has_role(user, IMPORT_ROLES)
+
+
 def chat_communities(user) -> QuerySet:
     """Communities whose group chats the user may import: community and town staff, and grid
     workers (for their grid's community)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not may_import_chats(user):
         return Community.objects.none()
     return visible(user, Community.objects.select_related("town"), role_set=IMPORT_ROLES).order_by("town__name", "name")
 

@@ -31,5 +31,4 @@ def test_home_page(demo_territory, django_assert_max_num_queries):
 def test_home_page_signed_in(demo_territory, user_client, django_assert_max_num_queries):
     add_towns(FEW)
     client = user_client("demo-cailing")
-    # 12: the towns' figures of the year (KPI counters, projects in service) and the staff menu's checks
-    assert_flat(lambda: client.get("/"), lambda: add_towns(MORE, FEW), 12, django_assert_max_num_queries)
+    assert_flat(lambda: client.get("/"), lambda: add_towns(MORE, FEW), 11, django_assert_max_num_queries)

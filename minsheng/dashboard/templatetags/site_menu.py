@@ -7,7 +7,7 @@ Each entry asks the rule the target view itself applies, so a menu never offers 
 from django import template
 
 from minsheng.collection.access import can_collect
-from minsheng.collection.services.chat import chat_communities
+from minsheng.collection.services.chat import may_import_chats
 from minsheng.demands.pages_support import can_use_desk
 from minsheng.projects.selectors import may_open_desk
 from minsheng.services_activities.roster import may_see_roster
@@ -23,7 +23,7 @@ def site_menu(context) -> dict:
         return {}
     return {
         "collect": can_collect(user),
-        "chat": chat_communities(user).exists(),
+        "chat": may_import_chats(user),
         "projects": may_open_desk(user),
         "roster": may_see_roster(user),
     }
