@@ -38,3 +38,19 @@ def test_menu_hides_what_the_role_may_not_open(user_client):
     assert "/desk/roster/" not in town and "/desk/roster/" not in handler
     assert "/desk/projects/" not in handler and "/desk/projects/" not in grid
     assert "/desk/roster/" in staff and "/desk/projects/" in staff and "/desk/projects/" in town
+
+
+def test_inspector_menu_links_open(demo_territory):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from minsheng.accounts.models import Role
+    from minsheng.accounts.services import grant_role
+
+    user = get_user_model().objects.create_user("test-inspector", password="x-long-password")
+    grant_role(user=user, role=Role.INSPECTOR, node=demo_territory)
+    client = Client()
+    client.force_login(user)
+    links = menu_links(client.get("/").content.decode())
+    assert "/desk/projects/" in links and "/desk/roster/" not in links
+    assert {h: s for h in links if (s := client.get(h).status_code) != 200} == {}
