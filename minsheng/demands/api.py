@@ -59,7 +59,11 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     actor: str
-    note: str
+    note: str = Field(description="公开视图：告知诉求人的话；工作人员视图：内部说明")
+
+
+class StaffEventOut(EventOut):
+    public_note: str = Field("", description="告知诉求人的话")
 
 
 class DemandSummary(Schema):
@@ -104,7 +108,7 @@ class DemandOut(DemandSummary):
     merged_into: str | None
     triage: dict
     extensions: list[dict]
-    events: list[EventOut]
+    events: list[StaffEventOut]
 
 
 class PublicDemandOut(Schema):
@@ -133,7 +137,7 @@ class DemandHandedOverOut(Schema):
     community: str | None
     grid: str | None
     in_scope: bool = Field(False, description="false: the demand is now outside the caller's territory")
-    events: list[EventOut]
+    events: list[StaffEventOut]
 
 
 class DemandPage(Schema):
@@ -162,7 +166,8 @@ class ActionIn(Schema):
     reply: str | None = None
     handler: str | None = None
     complexity: str | None = None
-    note: str | None = None
+    note: str | None = Field(None, description="内部说明，只给工作人员看")
+    tell_reporter: str | None = Field(None, description="告知诉求人的话：诉求人在查询页和通知里看到")
     days: int | None = None
     resolution: str | None = None
     satisfaction: str | None = None
@@ -198,7 +203,8 @@ def _summary(d: Demand) -> dict:
 
 def _event(e, *, public_only: bool) -> dict:
     return {"at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-            "actor": ("工作人员" if e.actor_id else e.actor_label) if public_only else e.actor_label, "note": e.note}
+            "actor": ("工作人员" if e.actor_id else e.actor_label) if public_only else e.actor_label,
+            **({"note": e.public_note} if public_only else {"note": e.note, "public_note": e.public_note})}
 
 
 def _events(d: Demand, *, public_only: bool) -> list[dict]:
@@ -363,21 +369,27 @@ def get_demand(request: HttpRequest, code: str, token: str | None = None, phone4
 
 
 ACTIONS = {
-    "accept": lambda d, u, a: services.accept(d, u, note=a.note or "", expected_version=a.version),
+    "accept": lambda d, u, a: services.accept(d, u, note=a.note or "", tell_reporter=a.tell_reporter or "",
+                                              expected_version=a.version),
     "reject": lambda d, u, a: services.reject(d, u, reason=a.reason or "", expected_version=a.version),
     "merge": lambda d, u, a: services.merge(d, u, into=a.into or "", expected_version=a.version),
-    "answer": lambda d, u, a: services.answer(d, u, reply=a.reply or "", expected_version=a.version),
+    "answer": lambda d, u, a: services.answer(d, u, reply=a.reply or "", note=a.note or "", expected_version=a.version),
     "assign": lambda d, u, a: services.assign(d, u, handler=a.handler or "", complexity=a.complexity,
-                                              note=a.note or "", expected_version=a.version),
-    "contact": lambda d, u, a: services.contact(d, u, note=a.note or "", expected_version=a.version),
-    "reply": lambda d, u, a: services.reply(d, u, reply=a.reply or "", expected_version=a.version),
+                                              note=a.note or "", tell_reporter=a.tell_reporter or "",
+                                              expected_version=a.version),
+    "contact": lambda d, u, a: services.contact(d, u, note=a.note or "", tell_reporter=a.tell_reporter or "",
+                                                expected_version=a.version),
+    "reply": lambda d, u, a: services.reply(d, u, reply=a.reply or "", note=a.note or "", expected_version=a.version),
     "extend": lambda d, u, a: services.extend(d, u, days=_days(a.days), reason=a.reason or "",
                                               expected_version=a.version),
     "callback": lambda d, u, a: services.callback(d, u, resolution=a.resolution or "",
                                                   satisfaction=a.satisfaction or "", note=a.note or "",
+                                                  tell_reporter=a.tell_reporter or "",
                                                   handler_fault=a.handler_fault, expected_version=a.version),
-    "reopen": lambda d, u, a: services.reopen(d, u, note=a.note or "", expected_version=a.version),
-    "close": lambda d, u, a: services.close(d, u, note=a.note or "", expected_version=a.version),
+    "reopen": lambda d, u, a: services.reopen(d, u, note=a.note or "", tell_reporter=a.tell_reporter or "",
+                                              expected_version=a.version),
+    "close": lambda d, u, a: services.close(d, u, note=a.note or "", tell_reporter=a.tell_reporter or "",
+                                            expected_version=a.version),
     "archive": lambda d, u, a: services.archive(d, u, expected_version=a.version),
     "escalate": lambda d, u, a: services.escalate(d, u, note=a.note or "", expected_version=a.version),
     "supervise": lambda d, u, a: services.supervise(d, u, note=a.note or "", expected_version=a.version),

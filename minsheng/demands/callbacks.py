@@ -18,7 +18,7 @@ MAX_REOPENS = 2
 
 
 @transaction.atomic
-def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "",
+def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "", tell_reporter: str = "",
              handler_fault: bool = True, by_reporter: bool = False, expected_version: int | None = None) -> Demand:
     """Record the callback (回访). Unresolved or dissatisfied for the handler's reasons reopens the demand
     (at most twice; after that the town is alerted). `by_reporter`: the reporter rates through the
@@ -51,7 +51,10 @@ def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "
                 d.escalated = True
                 alert.append(f"诉求 {d.code} 重办 {d.reopen_count} 次后回访仍不满意，请镇级督办")
 
-    d = _transition(demand, actor, "callback", may=may, change=change, note=note,
+    # The reporter's own words are theirs to see; a staff callback record is internal.
+    public_note = note if by_reporter else rules.told(tell_reporter)
+    d = _transition(demand, actor, "callback", may=may, change=change, note="" if by_reporter else note,
+                    public_note=public_note,
                     actor_label="诉求人" if by_reporter else None, data={"resolution": resolution, "satisfaction": satisfaction, "by_reporter": by_reporter,
                           "handler_fault": handler_fault}, expected_version=expected_version)
     for message in alert:
@@ -59,7 +62,7 @@ def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "
     return d
 
 
-def reopen(demand, actor, *, note: str = "", expected_version: int | None = None) -> Demand:
+def reopen(demand, actor, *, note: str = "", tell_reporter: str = "", expected_version: int | None = None) -> Demand:
     """Reopen after callback. A third reopening is refused (409); the town is alerted instead and the
     demand flagged as escalated — that part is committed even though the reopening is refused."""
     code = demand.code if isinstance(demand, Demand) else demand
@@ -79,20 +82,22 @@ def reopen(demand, actor, *, note: str = "", expected_version: int | None = None
         d.closed_at = None
 
     with transaction.atomic():
-        d = _transition(code, actor, "reopen", change=change, note=note, expected_version=expected_version)
+        d = _transition(code, actor, "reopen", change=change, note=note, public_note=rules.told(tell_reporter),
+                        expected_version=expected_version)
         if d.reopen_count >= MAX_REOPENS:
             _alert_town(d, f"诉求 {d.code} 已第 {d.reopen_count} 次重办")
     return d
 
 
 @transaction.atomic
-def close(demand, actor, *, note: str = "", expected_version: int | None = None) -> Demand:
+def close(demand, actor, *, note: str = "", tell_reporter: str = "", expected_version: int | None = None) -> Demand:
     def change(d):
         if d.callback_at is None:
             raise Conflict(f"诉求 {d.code} 尚未回访，不能结案")
         d.closed_at = timezone.now()
 
-    return _transition(demand, actor, "close", change=change, note=note, expected_version=expected_version)
+    return _transition(demand, actor, "close", change=change, note=note, public_note=rules.told(tell_reporter),
+                       expected_version=expected_version)
 
 
 

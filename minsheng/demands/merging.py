@@ -34,7 +34,7 @@ def merge(demand, actor, *, into: str, expected_version: int | None = None) -> D
         d.merged_into = target
         d.closed_at = timezone.now()
 
-    d = _transition(demand, actor, "merge", may=may, change=change, note=f"合并到 {target.code}", data={"into": target.code},
+    d = _transition(demand, actor, "merge", may=may, change=change, public_note=f"合并到 {target.code}", data={"into": target.code},
                     expected_version=expected_version)
     _event(target, actor, "absorb", target.status, target.status, note=f"合并了 {d.code}", public=False,
            data={"from": d.code})

@@ -231,7 +231,9 @@ class DemandEvent(models.Model):
     action = models.CharField(_("动作"), max_length=20)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
-    note = models.TextField(_("说明"), blank=True)
+    # `note` is for staff only; what the reporter reads is `public_note` (告知诉求人), written as such.
+    note = models.TextField(_("内部说明"), blank=True)
+    public_note = models.TextField(_("告知诉求人"), blank=True, default="", db_default="")
     public = models.BooleanField(_("诉求人可见"), default=True)
     data = models.JSONField(default=dict, blank=True)
 

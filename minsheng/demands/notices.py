@@ -46,7 +46,11 @@ def on_demand_event(event) -> None:
     d = event.demand
     template = REPORTER_TEXT.get(event.action)
     if template and event.public:
-        body = template.format(code=d.code, note=event.note[:80])
+        # Only what staff wrote for the reporter (public_note) reaches them; `note` is internal.
+        told = event.public_note[:80]
+        body = template.format(code=d.code, note=told)
+        if told and "{note}" not in template:
+            body += f"工作人员留言：{told}"
         recipients = []
         if d.reporter_user_id:
             recipients.append((d.reporter_user, "", K.IN_APP))

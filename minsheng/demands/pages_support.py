@@ -260,7 +260,7 @@ def _public_actor(d: Demand, e: DemandEvent) -> str:
 def public_timeline(d: Demand) -> list[dict]:
     return [
         {"at": e.at, "action": ACTION_LABELS.get(e.action, e.action), "actor": _public_actor(d, e),
-         "to_status": S(e.to_status).label if e.to_status in S.values else "", "note": e.note}
+         "to_status": S(e.to_status).label if e.to_status in S.values else "", "note": e.public_note}
         for e in public_events(d)
     ]
 
@@ -270,7 +270,7 @@ def staff_timeline(d: Demand) -> list[dict]:
         {"at": e.at, "action": ACTION_LABELS.get(e.action, e.action), "actor": e.actor_label,
          "from_status": S(e.from_status).label if e.from_status in S.values else "",
          "to_status": S(e.to_status).label if e.to_status in S.values else "", "note": e.note,
-         "public": e.public, "data": e.data}
+         "public_note": e.public_note, "public": e.public, "data": e.data}
         for e in d.events.order_by("at", "id")
     ]
 

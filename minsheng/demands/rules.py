@@ -35,6 +35,11 @@ def clean_text(text: str | None, *, field: str = "text", max_len: int = MAX_TEXT
     return value
 
 
+def told(text: str | None) -> str:
+    """What staff write for the reporter (告知诉求人); the `note` beside it stays internal."""
+    return clean_text(text, field="tell_reporter", max_len=500, required=False)
+
+
 def clean_channel(channel: str | None) -> str:
     if channel in Channel.values:
         return channel

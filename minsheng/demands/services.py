@@ -183,11 +183,12 @@ def register(
 
 
 @transaction.atomic
-def accept(demand, actor, *, note: str = "", expected_version: int | None = None) -> Demand:
+def accept(demand, actor, *, note: str = "", tell_reporter: str = "", expected_version: int | None = None) -> Demand:
     def change(d):
         d.accepted_at = timezone.now()
 
-    return _transition(demand, actor, "accept", change=change, note=note, expected_version=expected_version)
+    return _transition(demand, actor, "accept", change=change, note=note, public_note=rules.told(tell_reporter),
+                       expected_version=expected_version)
 
 
 @transaction.atomic
@@ -198,11 +199,11 @@ def reject(demand, actor, *, reason: str, expected_version: int | None = None) -
         d.reply = reason
         d.closed_at = timezone.now()
 
-    return _transition(demand, actor, "reject", change=change, note=reason, expected_version=expected_version)
+    return _transition(demand, actor, "reject", change=change, public_note=reason, expected_version=expected_version)
 
 
 @transaction.atomic
-def answer(demand, actor, *, reply: str, expected_version: int | None = None) -> Demand:
+def answer(demand, actor, *, reply: str, note: str = "", expected_version: int | None = None) -> Demand:
     reply = rules.clean_text(reply, field="reply", max_len=rules.MAX_TEXT)
 
     def change(d):
@@ -211,7 +212,8 @@ def answer(demand, actor, *, reply: str, expected_version: int | None = None) ->
         d.contacted_at = d.contacted_at or now
         d.completed_at = now
 
-    return _transition(demand, actor, "answer", change=change, note=reply, expected_version=expected_version)
+    return _transition(demand, actor, "answer", change=change, note=note, public_note=reply,
+                       expected_version=expected_version)
 
 
 def handler_choices(d: Demand):
@@ -221,7 +223,7 @@ def handler_choices(d: Demand):
 
 @transaction.atomic
 def assign(demand, actor, *, handler: str, complexity: str | None = None, note: str = "",
-           expected_version: int | None = None) -> Demand:
+           tell_reporter: str = "", expected_version: int | None = None) -> Demand:
     if complexity is not None and complexity not in Complexity.values:
         raise InvalidInput(f"complexity: 须为 {'/'.join(Complexity.values)}", field="complexity")
     user = get_user_model().objects.filter(username=handler or "", is_active=True).first()
@@ -250,30 +252,32 @@ def assign(demand, actor, *, handler: str, complexity: str | None = None, note: 
         d.completed_at = None
         d.reminded_at = None
 
-    return _transition(demand, actor, "assign", may=may, change=change, note=note,
+    return _transition(demand, actor, "assign", may=may, change=change, note=note, public_note=rules.told(tell_reporter),
                        data={"handler": user.username, "complexity": complexity}, expected_version=expected_version)
 
 
 @transaction.atomic
-def contact(demand, actor, *, note: str = "", expected_version: int | None = None) -> Demand:
+def contact(demand, actor, *, note: str = "", tell_reporter: str = "", expected_version: int | None = None) -> Demand:
     note = rules.clean_text(note, field="note", max_len=rules.MAX_TEXT, required=False)
 
     def change(d):
         if d.contacted_at is None:
             d.contacted_at = timezone.now()
 
-    return _transition(demand, actor, "contact", change=change, note=note, expected_version=expected_version)
+    return _transition(demand, actor, "contact", change=change, note=note, public_note=rules.told(tell_reporter),
+                       expected_version=expected_version)
 
 
 @transaction.atomic
-def reply(demand, actor, *, reply: str, expected_version: int | None = None) -> Demand:
+def reply(demand, actor, *, reply: str, note: str = "", expected_version: int | None = None) -> Demand:
     text = rules.clean_text(reply, field="reply", max_len=rules.MAX_TEXT)
 
     def change(d):
         d.reply = text
         d.completed_at = timezone.now()
 
-    return _transition(demand, actor, "reply", change=change, note=text, expected_version=expected_version)
+    return _transition(demand, actor, "reply", change=change, note=note, public_note=text,
+                       expected_version=expected_version)
 
 
 MAX_EXTENSION_DAYS = 30
@@ -293,7 +297,7 @@ def extend(demand, actor, *, days: int, reason: str, expected_version: int | Non
         Extension.objects.create(demand=d, days=days, reason=reason, requested_by=d.handler or actor,
                                  approved_by=actor, old_due_at=old, new_due_at=d.due_at)
 
-    return _transition(demand, actor, "extend", change=change, note=f"延期 {days} 天：{reason}",
+    return _transition(demand, actor, "extend", change=change, public_note=f"延期 {days} 天：{reason}",
                        data={"days": days}, expected_version=expected_version)
 
 
@@ -338,7 +342,7 @@ def project_in_service(demand, actor, *, project_title: str) -> Demand:
         d.reply = d.reply or f"项目“{project_title}”已建成投用"
         d.callback_at = None
 
-    return _transition(demand, actor, "project_done", change=change, note=f"项目“{project_title}”已投用，待回访")
+    return _transition(demand, actor, "project_done", change=change, public_note=f"项目“{project_title}”已投用，待回访")
 
 
 def check_tracking(d: Demand, token: str) -> bool:

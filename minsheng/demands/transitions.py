@@ -35,13 +35,13 @@ def _actor_label(actor) -> str:
 
 
 def _event(demand: Demand, actor, action: str, from_status: str, to_status: str, *, note: str = "",
-           public: bool = True, data: dict | None = None, at: datetime | None = None,
+           public_note: str = "", public: bool = True, data: dict | None = None, at: datetime | None = None,
            actor_label: str | None = None, notify: bool = True) -> DemandEvent:
     event = DemandEvent.objects.create(
         demand=demand, at=at or timezone.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=actor_label or _actor_label(actor), action=action, from_status=from_status, to_status=to_status,
-        note=note, public=public, data=data or {},
+        note=note, public_note=public_note if public else "", public=public, data=data or {},
     )
     if notify and (action != "register" or demand.reporter_phone or demand.reporter_user_id or demand.urgent):
         # The notices are rows written in the same transaction as the change, so a committed change
@@ -142,10 +142,11 @@ def _lock(demand: Demand | str) -> Demand:
         raise NotFound(f"没有编号为 {code} 的诉求") from None
 
 
-def _record(old: Demand, d: Demand, before: str, action: str, actor, *, note: str = "", public: bool = True,
-            data: dict | None = None, actor_label: str | None = None) -> None:
+def _record(old: Demand, d: Demand, before: str, action: str, actor, *, note: str = "", public_note: str = "",
+            public: bool = True, data: dict | None = None, actor_label: str | None = None) -> None:
     signals.demand_changed.send(sender=Demand, before=old, after=d)
-    _event(d, actor, action, before, d.status, note=note, public=public, data=data, actor_label=actor_label)
+    _event(d, actor, action, before, d.status, note=note, public_note=public_note, public=public, data=data,
+           actor_label=actor_label)
 
 
 MACHINE = workflow.Machine(lock=_lock, name=lambda d: f"诉求 {d.code} ", record=_record)
@@ -153,7 +154,7 @@ MACHINE = workflow.Machine(lock=_lock, name=lambda d: f"诉求 {d.code} ", recor
 
 def _transition(
     demand: Demand | str, actor, action: str, *, may: Callable[[Demand], bool] | None = None,
-    change: Callable[[Demand], None] | None = None, note: str = "", public: bool = True,
+    change: Callable[[Demand], None] | None = None, note: str = "", public_note: str = "", public: bool = True,
     data: dict | None = None, expected_version: int | None = None, actor_label: str | None = None,
 ) -> Demand:
     """Run `action` by its rule in RULES; `may` replaces the rule's check of the actor when given."""
@@ -161,7 +162,7 @@ def _transition(
     check = may or (lambda d: rule.may(actor, d))
     return workflow.run(MACHINE, demand, actor, action, allowed_from=rule.allowed_from, to=rule.to,
                         may=lambda d: not _inactive(actor) and check(d), change=change,
-                        expected_version=expected_version, note=note, public=public, data=data,
+                        expected_version=expected_version, note=note, public_note=public_note, public=public, data=data,
                         actor_label=actor_label)
 
 

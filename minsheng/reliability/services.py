@@ -103,7 +103,8 @@ def export(user) -> dict:
                 "reply": d.reply, "resolution": d.resolution, "satisfaction": d.satisfaction,
                 "attachments": [{"content_type": a.content_type, "size": a.size,
                                  "uploaded_at": a.created_at.isoformat()} for a in d.attachments.all()],
-                "events": [{"at": e.at.isoformat(), "action": e.action, "to_status": e.to_status, "note": e.note}
+                "events": [{"at": e.at.isoformat(), "action": e.action, "to_status": e.to_status,
+                            "note": e.public_note}
                            for e in d.public_events],
             }
             for d in demands
