@@ -284,6 +284,10 @@ MINSHENG_KPI_WEIGHTS = {
 # for among open demands of the same community received within this many days.
 MINSHENG_TRIAGE_MIN_CONFIDENCE = float(os.environ.get("MINSHENG_TRIAGE_MIN_CONFIDENCE", "0.5"))
 MINSHENG_DUPLICATE_WINDOW_DAYS = int(os.environ.get("MINSHENG_DUPLICATE_WINDOW_DAYS", "30"))
+# PDFs (bulletin, printable forms) embed a subset of this CJK font file (face index for a .ttc); empty: the
+# installed Noto Sans CJK SC, else wqy-microhei.
+MINSHENG_PDF_FONT = os.environ.get("MINSHENG_PDF_FONT", "")
+MINSHENG_PDF_FONT_INDEX = int(os.environ.get("MINSHENG_PDF_FONT_INDEX", "0"))
 # /healthz answers 503 when the data directory has less room than this, or the database cannot write;
 # the write probe is cached this many seconds.
 MINSHENG_MIN_FREE_MB = int(os.environ.get("MINSHENG_MIN_FREE_MB", "16"))

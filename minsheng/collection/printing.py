@@ -1,80 +1,12 @@
 """The opinion form on paper and behind a QR code: a PNG QR code of the answer link, and a printable A4
-PDF (reportlab) with Chinese text.
-
-Font: a CJK TrueType font embedded when one is usable, else reportlab's built-in Adobe-GB1 CID font
-`STSong-Light` (not embedded; every PDF reader provides it or substitutes a Song/Ming face). The system
-Noto Sans CJK collection (fonts-noto-cjk) is tried first, but its outlines are PostScript (CFF), which
-reportlab cannot embed — so on a stock Debian the PDF uses STSong-Light. `MINSHENG_PDF_FONT` (a .ttf, or
-.ttc with `MINSHENG_PDF_FONT_INDEX`) names a TrueType font to embed instead.
+PDF (reportlab) with Chinese text in an embedded font (minsheng.core.pdf_fonts picks it for every PDF).
 """
 
 from __future__ import annotations
 
 import io
-import logging
-from pathlib import Path
 
-from django.conf import settings
-
-log = logging.getLogger("minsheng.collection")
-
-NOTO_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-# TrueType-outline CJK fonts Debian packages install (any one is embedded when present).
-CANDIDATES = [
-    (NOTO_CJK, "SC"),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", None),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", None),
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", None),
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", None),
-]
-CID_FALLBACK = "STSong-Light"
-_FONT: tuple[str, bool] | None = None
-
-
-def _try_ttf(path: str, want: str | None, index: int | None = None) -> str | None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    if not Path(path).exists():
-        return None
-    indices = [index] if index is not None else (range(8) if path.endswith(".ttc") else [0])
-    for i in indices:
-        try:
-            font = TTFont(f"MinshengCJK{i}", path, subfontIndex=i)
-        except (TTFError, IndexError, OSError, ValueError) as exc:
-            log.debug("font %s[%s] not usable: %s", path, i, exc)
-            if "postscript outlines" in str(exc).lower():
-                return None  # CFF: no face of this collection will do
-            continue
-        face = font.face.name
-        face = face.decode("latin-1", "replace") if isinstance(face, bytes) else str(face)
-        if want and want not in face:
-            continue
-        pdfmetrics.registerFont(font)
-        return font.fontName
-    return None
-
-
-def pdf_font() -> tuple[str, bool]:
-    """(font name for reportlab, whether it is embedded)."""
-    global _FONT
-    if _FONT is not None:
-        return _FONT
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    configured = getattr(settings, "MINSHENG_PDF_FONT", "")
-    candidates = ([(configured, None)] if configured else []) + CANDIDATES
-    for path, want in candidates:
-        index = getattr(settings, "MINSHENG_PDF_FONT_INDEX", None) if path == configured else None
-        name = _try_ttf(path, want, index)
-        if name:
-            _FONT = (name, True)
-            return _FONT
-    pdfmetrics.registerFont(UnicodeCIDFont(CID_FALLBACK))
-    _FONT = (CID_FALLBACK, False)
-    return _FONT
-
+from minsheng.core.pdf_fonts import font_for
 
 # ---------------------------------------------------------------------------------------------
 # QR code
@@ -117,6 +49,13 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 
 KIND_HINT = {"single": "单选", "multi": "可多选", "rating": "1–5 分，5 分为最满意", "text": "请填写"}
+# The form's own words, beside what staff wrote; all of them go into the embedded font.
+WORDS = {
+    "kind": "民情征求意见表", "scan": "扫码在线填写", "online": "在线填写：", "page": "第 {n} 页",
+    "required": "，必答", "score": "{k} 分", "scale": "（1 很不满意 … 5 很满意）",
+    "sign": "称呼（可不填）：________________        填写日期：______年____月____日",
+    "privacy": "您的个人信息仅用于办理和回访，不会公开。感谢您对社区工作的支持！",
+}
 
 
 def form_pdf(form, questions, url: str) -> bytes:
@@ -126,12 +65,14 @@ def form_pdf(form, questions, url: str) -> bytes:
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    font, _embedded = pdf_font()
+    options = {q.pk: list(q.options.all()) for q in questions}
+    font = font_for("".join([form.title, form.intro, form.community.name, url, *WORDS.values(), *KIND_HINT.values(),
+                             *(q.text for q in questions), *(o.label for opts in options.values() for o in opts)]))
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=font, initialFontSize=10)
     c.setTitle(f"{form.community.name} · {form.title}")
     c.setAuthor(form.community.name)
-    c.setSubject("民情征求意见表")
+    c.setSubject(WORDS["kind"])
     width, height = A4
     left, right, top, bottom = 50, width - 50, height - 50, 60
     page = [1]
@@ -140,7 +81,7 @@ def form_pdf(form, questions, url: str) -> bytes:
     def footer():
         c.setFont(font, 9)
         c.setFillGray(0.4)
-        c.drawCentredString(width / 2, 30, f"{form.community.name} · 民情征求意见表 · 第 {page[0]} 页")
+        c.drawCentredString(width / 2, 30, f"{form.community.name} · {WORDS['kind']} · " + WORDS["page"].format(n=page[0]))
         c.setFillGray(0)
 
     def need(h: float):
@@ -155,14 +96,14 @@ def form_pdf(form, questions, url: str) -> bytes:
     qr = 92
     c.drawImage(ImageReader(qr_image(url)), right - qr, top - qr + 10, qr, qr)
     c.setFont(font, 8)
-    c.drawCentredString(right - qr / 2, top - qr + 2, "扫码在线填写")
+    c.drawCentredString(right - qr / 2, top - qr + 2, WORDS["scan"])
     text_width = right - left - qr - 16
     c.setFont(font, 18)
     for line in _wrap(form.title, font, 18, text_width):
         c.drawString(left, y - 8, line)
         y -= 26
     c.setFont(font, 11)
-    c.drawString(left, y - 4, f"{form.community.name} · 民情征求意见表")
+    c.drawString(left, y - 4, f"{form.community.name} · {WORDS['kind']}")
     y -= 22
     c.setFont(font, 10)
     for line in _wrap(form.intro, font, 10, text_width):
@@ -171,7 +112,7 @@ def form_pdf(form, questions, url: str) -> bytes:
     y = min(y, top - qr - 10)
     c.setFont(font, 8)
     c.setFillGray(0.35)
-    c.drawString(left, y, f"在线填写：{url}")
+    c.drawString(left, y, WORDS["online"] + url)
     c.setFillGray(0)
     y -= 18
     c.setLineWidth(0.6)
@@ -179,7 +120,7 @@ def form_pdf(form, questions, url: str) -> bytes:
     y -= 20
 
     for n, q in enumerate(questions, start=1):
-        hint = KIND_HINT.get(q.kind, "") + ("，必答" if q.required else "")
+        hint = KIND_HINT.get(q.kind, "") + (WORDS["required"] if q.required else "")
         head = _wrap(f"{n}. {q.text}（{hint}）", font, 11.5, right - left)
         need(18 * len(head) + 24)
         c.setFont(font, 11.5)
@@ -188,7 +129,7 @@ def form_pdf(form, questions, url: str) -> bytes:
             y -= 18
         c.setFont(font, 10.5)
         if q.kind in ("single", "multi"):
-            for o in q.options.all():
+            for o in options[q.pk]:
                 lines = _wrap(o.label, font, 10.5, right - left - 40)
                 need(16 * len(lines) + 2)
                 if q.kind == "multi":
@@ -203,10 +144,10 @@ def form_pdf(form, questions, url: str) -> bytes:
             x = left + 14
             for k in range(1, 6):
                 c.rect(x, y - 1.5, 9, 9)
-                c.drawString(x + 13, y, f"{k} 分")
+                c.drawString(x + 13, y, WORDS["score"].format(k=k))
                 x += 62
             c.setFillGray(0.4)
-            c.drawString(x + 6, y, "（1 很不满意 … 5 很满意）")
+            c.drawString(x + 6, y, WORDS["scale"])
             c.setFillGray(0)
             y -= 20
         else:
@@ -222,11 +163,11 @@ def form_pdf(form, questions, url: str) -> bytes:
     need(60)
     c.setFont(font, 10.5)
     y -= 6
-    c.drawString(left, y, "称呼（可不填）：________________        填写日期：______年____月____日")
+    c.drawString(left, y, WORDS["sign"])
     y -= 22
     c.setFillGray(0.35)
     c.setFont(font, 9)
-    c.drawString(left, y, "您的个人信息仅用于办理和回访，不会公开。感谢您对社区工作的支持！")
+    c.drawString(left, y, WORDS["privacy"])
     c.setFillGray(0)
     footer()
     c.save()

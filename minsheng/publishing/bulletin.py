@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
 from minsheng.core.errors import InvalidInput
+from minsheng.core.pdf_fonts import font_file, font_for
 from minsheng.demands.models import Channel, Demand
 from minsheng.kpis import periods
 from minsheng.kpis.engine import figures
@@ -27,18 +28,14 @@ from minsheng.services_activities.models import Activity
 from minsheng.territory.models import Community, Grid, ResidentGroup
 from minsheng.territory.selectors import Node, find_node
 
-CJK_FONT_PATHS = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-]
 UNITS = {"㎡": "平方米", "m²": "平方米", "m2": "平方米", "m": "米"}
 DONE = {PStatus.IN_SERVICE, PStatus.EVALUATED, PStatus.ARCHIVED, PStatus.INSPECTION}
 def _fmt_rate(key: str, x) -> str:
     return _score(x) + "分" if key == "composite" else _pct(x)
 
 
+RATES_HEADING = "三率与综合得分"
+CHART_TITLE = RATES_HEADING + "（%）"
 RATE_LABELS = [("response_rate", "响应率"), ("resolution_rate", "解决率"), ("satisfaction_rate", "满意率"),
                ("composite", "综合得分")]
 
@@ -66,8 +63,7 @@ def _qty(value) -> str:
 def _money(yuan) -> str:
     yuan = Decimal(yuan)
     if yuan >= 10000:
-        wan = (yuan / 10000).quantize(Decimal("0.1")).normalize()
-        return f"{wan:f}万元"
+        return f"{(yuan / 10000).normalize():f}万元"  # 12345 元 → 1.2345万元: every yuan kept
     return f"{_qty(yuan)}元"
 
 
@@ -97,7 +93,20 @@ def period_text(p: periods.Period) -> str:
         return f"{m.group(1)}年{int(m.group(2))}月"
     if m := re.fullmatch(r"(\d{4})-Q(\d)", p.label):
         return f"{m.group(1)}年第{'一二三四'[int(m.group(2)) - 1]}季度"
-    return f"{p.first:%Y年%m月%d日}至{p.last:%Y年%m月%d日}"
+    a, b = p.first, p.last
+    whole_months = a.day == 1 and (b + timedelta(days=1)).day == 1
+    if whole_months:
+        return f"{a.year}年{a.month}月至{b.month}月" if a.year == b.year else f"{a.year}年{a.month}月至{b.year}年{b.month}月"
+    if a.year == b.year:
+        return f"{a.year}年{a.month}月{a.day}日至{b.month}月{b.day}日"
+    return f"{a.year}年{a.month}月{a.day}日至{b.year}年{b.month}月{b.day}日"
+
+
+def _lead(p: periods.Period) -> str:
+    """"2026年以来，" for a year; a month, quarter or range is named as it is: "2026年1月至6月，"."""
+    import re
+
+    return f"{period_text(p)}以来，" if re.fullmatch(r"\d{4}", p.label) else f"{period_text(p)}，"
 
 
 def _items(p: Project) -> str:
@@ -188,7 +197,7 @@ def build(scope: str, period: str) -> Bulletin:
     sections = []
     lead = Section("“微实事”提升居民幸福指数")
     lead.paragraphs.append(
-        f"{period_text(p)}以来，{node.name}紧紧围绕居民需求，出实策、办实事、求实效，以一件件看得见、摸得着的民生“微实事”"
+        f"{_lead(p)}{node.name}紧紧围绕居民需求，出实策、办实事、求实效，以一件件看得见、摸得着的民生“微实事”"
         f"为抓手，不断提升辖区群众的获得感、幸福感和归属感。")
     lead.paragraphs.append(_structure(node) + _channels(node, p))
     sections.append(lead)
@@ -229,18 +238,14 @@ def to_markdown(b: Bulletin) -> str:
     return "\n".join(lines)
 
 
-def _cjk_font_path() -> str | None:
-    return next((p for p in CJK_FONT_PATHS if Path(p).exists()), None)
-
-
 def chart_png(b: Bulletin, width: int = 900, height: int = 420) -> bytes:
     """A bar chart of the three rates and the composite, drawn with Pillow."""
     from PIL import Image, ImageDraw, ImageFont
 
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
-    path = _cjk_font_path()
-    font = ImageFont.truetype(path, 22) if path else ImageFont.load_default()
+    found = font_file()
+    font = ImageFont.truetype(found[0], 22, index=found[1]) if found else ImageFont.load_default()
     left, bottom, top = 70, height - 60, 50
     draw.line([(left, top), (left, bottom), (width - 30, bottom)], fill="#333", width=2)
     for tick in range(0, 101, 25):
@@ -257,7 +262,7 @@ def chart_png(b: Bulletin, width: int = 900, height: int = 420) -> bytes:
         y = bottom - (bottom - top) * v
         draw.rectangle([x0, y, x1, bottom], fill=colours[i])
         draw.text((x0, y - 28), _pct(b.rates[key]), fill="#333", font=font)
-        if path:
+        if found:
             draw.text((x0, bottom + 10), label, fill="#333", font=font)
     out = io.BytesIO()
     img.save(out, format="PNG")
@@ -289,7 +294,7 @@ def to_docx(b: Bulletin) -> bytes:
         for para in s.paragraphs:
             par = doc.add_paragraph(para)
             par.paragraph_format.first_line_indent = Pt(22)
-    doc.add_heading("三率与综合得分", level=1)
+    doc.add_heading(RATES_HEADING, level=1)
     table = doc.add_table(rows=1, cols=2)
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "指标", "数值"
     for key, label in RATE_LABELS:
@@ -302,43 +307,24 @@ def to_docx(b: Bulletin) -> bytes:
     return out.getvalue()
 
 
-def _pdf_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "MinshengCJK" in pdfmetrics.getRegisteredFontNames():
-        return "MinshengCJK"
-    path = _cjk_font_path()
-    if path:
-        try:
-            pdfmetrics.registerFont(TTFont("MinshengCJK", path, subfontIndex=2 if "Noto" in path else 0))
-            return "MinshengCJK"
-        except Exception:  # noqa: BLE001 - CFF-flavoured OpenType is not supported by reportlab's TTFont
-            pass
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
-
-
 def _pdf_chart(b: Bulletin, font: str):
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.shapes import Drawing, String
     from reportlab.lib import colors
 
     d = Drawing(440, 220)
+    d.initialFontName = font  # else the drawing's state starts in Helvetica, which is not embedded
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 50, 40, 360, 150
     chart.data = [[round((b.rates[k] or 0) * 100, 1) for k, _ in RATE_LABELS]]
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 25
     chart.categoryAxis.categoryNames = [label for _, label in RATE_LABELS]
-    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = chart.barLabels.fontName = font
     chart.bars[0].fillColor = colors.HexColor("#c23531")
     chart.barLabelFormat = "%.1f"
     chart.barLabels.nudge = 8
     d.add(chart)
-    d.add(String(220, 205, "三率与综合得分（%）", fontName=font, fontSize=11, textAnchor="middle"))
+    d.add(String(220, 205, CHART_TITLE, fontName=font, fontSize=11, textAnchor="middle"))
     return d
 
 
@@ -350,7 +336,7 @@ def to_pdf(b: Bulletin) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-    font = _pdf_font()
+    font = font_for(to_markdown(b) + RATES_HEADING + CHART_TITLE)
     title = ParagraphStyle("t", fontName=font, fontSize=18, leading=26, alignment=1, spaceAfter=12)
     h = ParagraphStyle("h", fontName=font, fontSize=14, leading=20, spaceBefore=10, spaceAfter=6)
     body = ParagraphStyle("b", fontName=font, fontSize=11, leading=18, firstLineIndent=22, wordWrap="CJK")
@@ -359,14 +345,15 @@ def to_pdf(b: Bulletin) -> bytes:
         story.append(Paragraph(escape(s.title), h))
         for para in s.paragraphs:
             story.append(Paragraph(escape(para), body))
-    story.append(Paragraph("三率与综合得分", h))
+    story.append(Paragraph(RATES_HEADING, h))
     rows = [["指标", "数值"]] + [[label, _fmt_rate(k, b.rates[k])] for k, label in RATE_LABELS]
     table = Table(rows, colWidths=[4 * cm, 4 * cm])
     table.setStyle([("FONTNAME", (0, 0), (-1, -1), font), ("GRID", (0, 0), (-1, -1), 0.5, "#999999")])
     story += [table, Spacer(1, 12), _pdf_chart(b, font),
               Paragraph("数据来源：民生微实事平台，按诉求登记时间统计；不含任何个人信息。", body)]
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, title=b.title, leftMargin=2 * cm, rightMargin=2 * cm).build(story)
+    SimpleDocTemplate(out, pagesize=A4, title=b.title, leftMargin=2 * cm, rightMargin=2 * cm,
+                      initialFontName=font).build(story)
     return out.getvalue()
 
 

@@ -271,6 +271,8 @@ def test_qr_code_is_a_png_of_the_answer_link(form, user_client):
 def test_printable_pdf_is_a4_with_chinese_text(form, user_client):
     from pypdf import PdfReader
 
+    from minsheng.core.tests.pdf_check import fonts
+
     r = user_client("demo-cailing").get(f"/desk/collect/forms/{form.pk}/print.pdf")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(r.content))
@@ -280,16 +282,8 @@ def test_printable_pdf_is_a4_with_chinese_text(form, user_client):
     for words in ("2026年下半年民情征求意见表", "采菱社区", "您最关心的问题是？", "停车难", "环境卫生",
                   "对社区工作的满意程度", "其他意见和建议", f"/collect/forms/{form.token}/"):
         assert words in text, words
-    fonts = {str(f.get("/BaseFont")) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
-    assert fonts and all("STSong" in f or "MinshengCJK" in f for f in fonts), fonts
-
-
-def test_the_cid_font_is_the_fallback(monkeypatch):
-    from minsheng.collection import printing
-
-    monkeypatch.setattr(printing, "_FONT", None)
-    monkeypatch.setattr(printing, "CANDIDATES", [("/nonexistent/font.ttc", None)])
-    assert printing.pdf_font() == ("STSong-Light", False)
+    used = fonts(r.content)
+    assert used and all(used.values()), used  # every font travels with the file
 
 
 def test_a_long_form_spills_onto_more_pages(cailing, users):

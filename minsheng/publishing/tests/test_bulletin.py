@@ -27,6 +27,7 @@ def test_bulletin_formats(full_demo, tmp_path):
     from docx import Document
     from pypdf import PdfReader
 
+    from minsheng.core.tests.pdf_check import fonts
     from minsheng.demands.models import Demand
 
     year = str(timezone.localdate().year if timezone.localdate().month * 100 + timezone.localdate().day >= 1115
@@ -58,6 +59,8 @@ def test_bulletin_formats(full_demo, tmp_path):
     ptext = flat("".join(page.extract_text() for page in reader.pages))
     for fig in SANQIN + XIALEI + ["不锈钢晾衣架100个", "满意率"]:
         assert fig in ptext
+    used = fonts(pdf.read_bytes())
+    assert used and all(used.values()), used  # every font embedded: no blank pages without a Chinese pack
 
     docx = tmp_path / "sanqin.docx"
     call_command("report", scope="三勤社区", period=period, format="docx", out=str(docx))
@@ -86,3 +89,27 @@ def test_chart_png_is_png(demo_territory):
     from PIL import Image
 
     assert Image.open(io.BytesIO(png)).size == (900, 420)
+
+
+def test_a_period_reads_as_months_and_a_range_is_not_since():
+    from datetime import date
+
+    from minsheng.kpis.periods import Period
+    from minsheng.publishing.bulletin import _lead, period_text
+
+    assert period_text(Period("2026-01-01..2026-12-31", date(2026, 1, 1), date(2026, 12, 31))) == "2026年1月至12月"
+    assert period_text(Period("x", date(2025, 7, 1), date(2026, 6, 30))) == "2025年7月至2026年6月"
+    assert period_text(Period("x", date(2026, 3, 5), date(2026, 4, 20))) == "2026年3月5日至4月20日"
+    year = Period("2026", date(2026, 1, 1), date(2026, 12, 31))
+    assert _lead(year) == "2026年以来，"
+    assert _lead(Period("2026-01-01..2026-06-30", date(2026, 1, 1), date(2026, 6, 30))) == "2026年1月至6月，"
+
+
+def test_amounts_keep_their_precision():
+    from decimal import Decimal
+
+    from minsheng.publishing.bulletin import _money
+
+    assert _money(Decimal("100000")) == "10万元"
+    assert _money(Decimal("123456")) == "12.3456万元"
+    assert _money(Decimal("8650.50")) == "8650.5元"
