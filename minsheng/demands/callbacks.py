@@ -54,12 +54,25 @@ def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "
     # The reporter's own words are theirs to see; a staff callback record is internal.
     public_note = note if by_reporter else rules.told(tell_reporter)
     d = _transition(demand, actor, "callback", may=may, change=change, note="" if by_reporter else note,
-                    public_note=public_note,
-                    actor_label="诉求人" if by_reporter else None, data={"resolution": resolution, "satisfaction": satisfaction, "by_reporter": by_reporter,
+                    public_note=public_note, actor_label="诉求人" if by_reporter else None,
+                    data={"resolution": resolution, "satisfaction": satisfaction, "by_reporter": by_reporter,
                           "handler_fault": handler_fault}, expected_version=expected_version)
     for message in alert:
         _alert_town(d, message)
+    if by_reporter and resolution == Resolution.RESOLVED and satisfaction == Satisfaction.SATISFIED:
+        d = _close_by_itself(d)
     return d
+
+
+def _close_by_itself(d: Demand) -> Demand:
+    """The reporter says it is solved and is satisfied: nothing is left for staff to decide, so the
+    demand closes at once (every other outcome waits for staff to close or reopen it)."""
+
+    def change(d):
+        d.closed_at = timezone.now()
+
+    return _transition(d.code, None, "close", may=lambda d: True, change=change, actor_label="系统",
+                       note="诉求人评价“已解决、满意”，自动结案")
 
 
 def reopen(demand, actor, *, note: str = "", tell_reporter: str = "", expected_version: int | None = None) -> Demand:
@@ -118,5 +131,6 @@ def callback_no_answer(demand) -> Demand:
         d.status = S.CALLBACK
 
     return _transition(demand, None, "callback", may=lambda d: True, change=change,
-                       note="逾期未评价，记为“未评价”", actor_label="系统", data={"resolution": "", "satisfaction": Satisfaction.NO_ANSWER, "by_reporter": False,
+                       note="逾期未评价，记为“未评价”", actor_label="系统",
+                       data={"resolution": "", "satisfaction": Satisfaction.NO_ANSWER, "by_reporter": False,
                              "no_answer": True})

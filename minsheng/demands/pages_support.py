@@ -279,3 +279,14 @@ def inbox(user) -> QuerySet:
     return Notification.objects.filter(recipient=user, channel=Notification.ChannelKind.IN_APP).order_by(
         "-created_at", "-id"
     )
+
+
+def receipt(request, code: str, token: str, *, by_sms: bool) -> dict:
+    """What demands/_receipt.html shows a resident who just reported: the number, the 查询码, a tracking
+    link that carries both, and whether progress will reach them by SMS."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    link = request.build_absolute_uri(f"{reverse('demands:track')}?{urlencode({'code': code, 'token': token})}")
+    return {"code": code, "token": token, "link": link, "by_sms": by_sms}

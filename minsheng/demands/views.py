@@ -127,7 +127,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             ctx["submit_key"] = support.new_form_key()  # the new content goes with a new key
         return render(request, "demands/submit.html", ctx, status=exc.status)
     # Post/redirect/get: the token is shown once, on the next page, and a reload does not resubmit.
-    request.session[SUBMITTED_KEY] = submitted
+    request.session[SUBMITTED_KEY] = {**submitted, "by_sms": bool(values["reporter_phone"].strip())}
     return redirect("demands:submit_done")
 
 
@@ -137,10 +137,8 @@ def submit_done(request: HttpRequest) -> HttpResponse:
     submitted = request.session.pop(SUBMITTED_KEY, None)
     if not submitted:
         return redirect("demands:submit")
-    query = urlencode({"code": submitted["code"], "token": submitted["token"]})
-    link = request.build_absolute_uri(f"{reverse('demands:track')}?{query}")
-    return render(request, "demands/submit_done.html", {"code": submitted["code"], "token": submitted["token"],
-                                                         "link": link})
+    return render(request, "demands/submit_done.html",
+                  support.receipt(request, submitted["code"], submitted["token"], by_sms=submitted.get("by_sms", False)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from minsheng.attachments import views as attachment_views
 from minsheng.core.errors import DomainError, NotFound, Throttled
 from minsheng.core.ratelimit import client_ip
 from minsheng.core.services import hit
+from minsheng.demands.pages_support import receipt
 from minsheng.territory.models import Community, Place
 
 from . import selectors, services
@@ -75,7 +76,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
                 status = exc.status
             else:
                 return render(request, "facilities/report_done.html", {
-                    "facility": facility, "code": demand.code, "token": token}, status=201)
+                    "facility": facility, **receipt(request, demand.code, token,
+                                                    by_sms=bool(form.cleaned_data["reporter_phone"]))}, status=201)
         else:
             status = 422
     return render(request, "facilities/report.html", {"facility": facility, "form": form}, status=status)

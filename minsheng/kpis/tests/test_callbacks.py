@@ -141,7 +141,7 @@ def test_stale_version_is_refused_and_changes_nothing(waiting, user_client):
                       handler_fault="1")
     assert r.status_code == 409 and "已被他人更新" in r.content.decode()
     d = Demand.objects.get(code=waiting["a"])
-    assert (d.status, d.satisfaction, d.reopen_count) == ("callback", "satisfied", 0)
+    assert (d.status, d.satisfaction, d.reopen_count) == ("closed", "satisfied", 0)
 
 
 def test_version_is_required(waiting, user_client):

@@ -187,4 +187,4 @@ def test_asking_for_a_code_needs_the_digits_and_says_nothing_otherwise(answered)
 def test_the_tracking_token_still_rates_without_a_code(answered):
     d, token = answered
     r = Client().post(f"/track/{d.code}/rate", {"token": token, "resolution": "resolved", "satisfaction": "satisfied"})
-    assert r.status_code == 302 and Demand.objects.get(pk=d.pk).status == "callback"
+    assert r.status_code == 302 and Demand.objects.get(pk=d.pk).status == "closed"  # resolved + satisfied closes

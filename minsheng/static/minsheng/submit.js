@@ -1,14 +1,7 @@
-/* Resident submit form: optional "use my location" (fills the hidden lat/lon), and no double submit.
+/* Resident submit form: optional "use my location" (fills the hidden lat/lon); site.js keeps the button from a second press.
    Loaded as a static file: the CSP allows no inline script. */
 (function () {
   "use strict";
-  var form = document.querySelector("form.big");
-  if (form) {
-    form.addEventListener("submit", function () {
-      var button = form.querySelector("button[type=submit]");
-      if (button) { window.setTimeout(function () { button.disabled = true; }, 0); }
-    });
-  }
   var box = document.getElementById("locate");
   if (!box || !("geolocation" in navigator)) { return; }
   var btn = document.getElementById("locate-btn");
