@@ -22,7 +22,7 @@ from minsheng.kpis.selectors import counts_from_counters, node_town
 from minsheng.projects.models import ENDED, FUNDED, Project
 from minsheng.services_activities.models import Activity, ActivityServed
 from minsheng.territory.models import Community, Grid, Town
-from minsheng.territory.selectors import Node, find_node
+from minsheng.territory.selectors import Node, community_outlines, find_node
 
 MAP_DAYS = 90
 MAP_CAP = 2000
@@ -167,9 +167,10 @@ def map_data(node: Node, since) -> dict:
         grids = Grid.objects.filter(community_id=node.obj.pk)
     else:
         grids = Grid.objects.filter(pk=node.obj.pk)
+    located = list(grids.exclude(polygon=None).select_related("community"))
     features = [{"type": "Feature", "geometry": g.polygon,
                  "properties": {"name": g.name, "community": g.community.name, "kind": g.kind}}
-                for g in grids.exclude(polygon=None).select_related("community")]
+                for g in located]
     pts = (_demands(node).filter(received_at__gte=since)
            .filter(Q(lat__isnull=False) | Q(place__lat__isnull=False))
            .order_by("-received_at")
@@ -183,7 +184,9 @@ def map_data(node: Node, since) -> dict:
             lat, lon = place_lat, place_lon
         demands.append({"code": code, "open": status in OPEN_STATES, "status": statuses.get(status, status),
                         "category": categories.get(category, category), "lat": round(lat, 5), "lon": round(lon, 5)})
-    return {"grids": {"type": "FeatureCollection", "features": features}, "demands": demands}
+    return {"grids": {"type": "FeatureCollection", "features": features},
+            "communities": {"type": "FeatureCollection", "features": community_outlines(located)},
+            "demands": demands}
 
 
 def children(user, node: Node) -> list[dict]:

@@ -69,3 +69,18 @@ def grid_for_point(lon: float, lat: float, *, community: Community | None = None
         if shape(grid.polygon).covers(point):
             return grid
     return None
+
+
+def community_outlines(grids) -> list[dict]:
+    """GeoJSON features, one per community: the union of its grids' polygons (from `grids`, which
+    carry `community` and `polygon`), named — so a map without a base layer still shows whose area is
+    whose."""
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    parts: dict[str, list] = {}
+    for grid in grids:
+        if grid.polygon:
+            parts.setdefault(grid.community.name, []).append(shape(grid.polygon).buffer(0))
+    return [{"type": "Feature", "geometry": mapping(unary_union(shapes)), "properties": {"name": name}}
+            for name, shapes in parts.items()]

@@ -47,3 +47,37 @@ def test_dashboard_draws_charts_and_map(live_server, browser, width):
     expect(page.locator("#chart-trend canvas").first).to_be_attached()
     assert page.locator("#dash-error").text_content() == ""
     assert errors == [], errors
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_without_tiles_the_map_names_communities_and_grids(live_server, browser, width, settings):
+    """No MINSHENG_MAP_TILES: the outlines are the map, so each community's edge and name and each
+    grid's name are drawn on it, and the page says how to get a street map."""
+    from playwright.sync_api import expect
+
+    from minsheng.demo.loaders import load_all
+    from minsheng.territory.models import Community, Grid
+
+    settings.MINSHENG_MAP_TILES = ""
+    load_all()
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
+    errors = watch(page)
+    page.goto(f"{live_server.url}/login/?next=/dashboard/")
+    page.fill("input[name=username]", "demo-town")
+    page.fill("input[name=password]", "minsheng-demo")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/dashboard/")
+    expect(page.locator("#map .community-label").first).to_be_visible(timeout=30000)
+    names = set(page.locator("#map .community-label").all_inner_texts())
+    assert names == set(Community.objects.values_list("name", flat=True))
+    labels = page.locator("#map .grid-label").all_text_contents()
+    grids = Grid.objects.exclude(polygon=None).select_related("community")
+    assert len(labels) == grids.count()
+    assert all(any(g.name.endswith(label) for g in grids) for label in labels)  # 采菱第五网格 reads 第五网格
+    page.locator("#map").scroll_into_view_if_needed()
+    page.locator("#map").screenshot(path=f"docs/screens/{'phone' if width < 500 else 'desktop'}-map-without-tiles.png")
+    page.locator("#map .leaflet-control-zoom-in").click()
+    page.wait_for_timeout(600)  # zoomed in, every grid's name fits
+    expect(page.locator("#map .grid-label").first).to_be_visible()
+    expect(page.locator("[data-testid=no-tiles]")).to_contain_text("MINSHENG_MAP_TILES")
+    assert errors == [], errors

@@ -138,13 +138,40 @@
     var map = window.L.map("map", { preferCanvas: false, maxZoom: 19, minZoom: 3 });
     var tiles = root.dataset.tiles;
     if (tiles) window.L.tileLayer(tiles, { attribution: root.dataset.attribution || "", maxZoom: 19 }).addTo(map);
+    // Without a base layer the outlines are the map: grids carry their names, communities a bold edge
+    // and their name; with one, grid names come on hover so the streets stay readable.
     var grids = window.L.geoJSON(m.grids, {
-      style: function (f) { return { color: f.properties.kind === "basic" ? "#3366cc" : "#9933cc", weight: 2, fillOpacity: 0.08 }; },
-      onEachFeature: function (f, layer) { layer.bindTooltip(tip(f.properties.community, f.properties.name)); }
+      style: function (f) { return { color: f.properties.kind === "basic" ? "#3366cc" : "#9933cc", weight: 1.5, fillOpacity: tiles ? 0.08 : 0.04 }; },
+      onEachFeature: function (f, layer) {
+        if (tiles) { layer.bindTooltip(tip(f.properties.community, f.properties.name)); return; }
+        // On the map the community's name is already there: 夏雷第一网格 reads 第一网格 inside 夏雷社区.
+        var prefix = f.properties.community.replace(/社区$/, ""), name = f.properties.name;
+        var short = name.indexOf(prefix) === 0 && name.length > prefix.length ? name.slice(prefix.length) : name;
+        layer.bindTooltip(tip(short), { permanent: true, direction: "center", className: "map-label grid-label" });
+        layer.bindPopup(tip(f.properties.community, name));
+      }
     });
     var bounds = grids.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds); else map.setView([31.72, 119.95], 13);
     grids.addTo(map);
+    // A grid's name shows only when it fits inside the grid at this zoom (zoom in to read the rest).
+    function fitLabels() {
+      grids.eachLayer(function (layer) {
+        var label = layer.getTooltip && layer.getTooltip() && layer.getTooltip().getElement();
+        if (!label || !layer.getBounds) return;
+        var b = layer.getBounds();
+        var width = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+        label.style.visibility = label.offsetWidth <= width - 4 ? "visible" : "hidden";
+      });
+    }
+    if (!tiles) { map.on("zoomend", fitLabels); fitLabels(); }
+    window.L.geoJSON(m.communities, {
+      interactive: false,
+      style: function () { return { color: "#c8102e", weight: 3, fill: false }; },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(tip(f.properties.name), { permanent: true, direction: "top", className: "map-label community-label" });
+      }
+    }).addTo(map);
     var cluster = window.L.markerClusterGroup ? window.L.markerClusterGroup() : window.L.layerGroup();
     m.demands.forEach(function (r) {
       window.L.circleMarker([r.lat, r.lon], { radius: 6, color: r.open ? "#d9534f" : "#5cb85c", fillOpacity: 0.8 })
