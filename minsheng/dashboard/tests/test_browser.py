@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from minsheng.demands.tests.test_browser import watch
+from minsheng.demands.tests.test_browser import SHOTS, watch
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -75,7 +75,8 @@ def test_without_tiles_the_map_names_communities_and_grids(live_server, browser,
     assert len(labels) == grids.count()
     assert all(any(g.name.endswith(label) for g in grids) for label in labels)  # 采菱第五网格 reads 第五网格
     page.locator("#map").scroll_into_view_if_needed()
-    page.locator("#map").screenshot(path=f"docs/screens/{'phone' if width < 500 else 'desktop'}-map-without-tiles.png")
+    # MINSHENG_SCREENSHOTS=docs/screens refreshes the README's pictures.
+    page.locator("#map").screenshot(path=str(SHOTS / f"{'phone' if width < 500 else 'desktop'}-map-without-tiles.png"))
     page.locator("#map .leaflet-control-zoom-in").click()
     page.wait_for_timeout(600)  # zoomed in, every grid's name fits
     expect(page.locator("#map .grid-label").first).to_be_visible()
