@@ -211,6 +211,8 @@ ACTION_LABELS = {
     "reply": _("办结答复"),
     "extend": _("延期"),
     "callback": _("回访"),
+    "rate_merged": _("诉求人评价"),
+    "merged_rating": _("合并诉求的评价"),
     "reopen": _("重办"),
     "close": _("结案"),
     "archive": _("归档"),
