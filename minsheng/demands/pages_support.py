@@ -254,8 +254,11 @@ def _public_actor(d: Demand, e: DemandEvent) -> str:
     """Staff are 工作人员 to the reporter, never a name."""
     if e.actor_id and e.actor_id == d.reporter_user_id:
         return str(_("诉求人"))
-    if not e.actor_id and e.action in ("register", "callback", "attach") and e.actor_label in ("居民", "诉求人"):
+    if not e.actor_id and e.action in ("register", "callback", "rate_merged", "attach") and e.actor_label in (
+            "居民", "诉求人"):
         return str(_("诉求人"))
+    if not e.actor_id and e.actor_label == "系统":  # e.g. closed by the reporter's own rating
+        return str(_("系统"))
     return str(_("工作人员"))
 
 
