@@ -31,6 +31,8 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _private(path: Path) -> None:
     try:
+        if path.stat().st_mode & 0o1000:  # sticky: a shared folder such as /tmp, never ours to close
+            return
         mode = path.stat().st_mode & 0o777
         private = 0o700 if path.is_dir() else 0o600
         if mode & 0o077:

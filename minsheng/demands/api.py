@@ -238,7 +238,7 @@ def public_detail(d: Demand) -> dict:
         "category": d.category, "community": d.community.name if d.community_id else None,
         "received_at": d.received_at, "due_at": d.due_at, "reply": d.reply,
         "merged_into": d.merged_into.code if d.merged_into_id else None,
-        "can_rate": d.awaiting_callback, "extensions": _extensions(d), "events": _events(d, public_only=True),
+        "can_rate": d.awaiting_rating, "extensions": _extensions(d), "events": _events(d, public_only=True),
     }
 
 
@@ -430,7 +430,7 @@ def rate(request: HttpRequest, code: str, token: str, payload: RateIn):
     d = Demand.objects.filter(code=code).first()
     if d is None or not services.check_tracking(d, token):
         raise NotFound(f"没有编号为 {code} 的诉求，或查询凭据不正确")
-    if not d.awaiting_callback:
+    if not d.awaiting_rating:
         raise Conflict(f"诉求 {code} 目前不需要评价")
     d = services.callback(d, None, resolution=payload.resolution, satisfaction=payload.satisfaction,
                           note=payload.note or "", by_reporter=True)

@@ -4,12 +4,12 @@ no-answer record, reopening (at most twice, then the town is alerted) and closin
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from minsheng.core.errors import Conflict, InvalidInput
 
 from . import rules
-from .models import Demand, Resolution, Satisfaction, Status
+from .models import MERGE_RESULT_STATES, Demand, Resolution, Satisfaction, Status
 from .transitions import _alert_town, _event, _lock, _transition, staff
 
 S = Status
@@ -28,6 +28,8 @@ def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "
     if satisfaction not in Satisfaction.values:
         raise InvalidInput(f"satisfaction: 须为 {'/'.join(Satisfaction.values)}", field="satisfaction")
     note = rules.clean_text(note, field="note", max_len=500, required=False)
+    if by_reporter and isinstance(demand, Demand) and demand.status == S.MERGED:
+        return rate_merged(demand, resolution=resolution, satisfaction=satisfaction, note=note)
     bad = resolution == Resolution.UNRESOLVED or satisfaction == Satisfaction.DISSATISFIED
     alert: list[str] = []
 
@@ -61,6 +63,38 @@ def callback(demand, actor, *, resolution: str, satisfaction: str, note: str = "
         _alert_town(d, message)
     if by_reporter and resolution == Resolution.RESOLVED and satisfaction == Satisfaction.SATISFIED:
         d = _close_by_itself(d)
+    return d
+
+
+@transaction.atomic
+def rate_merged(demand: Demand, *, resolution: str, satisfaction: str, note: str = "") -> Demand:
+    """The reporter of a report merged into another rates the result given on that other one.
+
+    Recorded on the merged report as its callback (resolution, satisfaction, time), so it counts in the
+    三率 as every callback does; the merged report stays merged. It never reopens the surviving demand
+    (its own callback decides that): an unresolved or dissatisfied rating is written on the surviving
+    demand's staff timeline instead, for staff to weigh. Called through `callback(by_reporter=True)`."""
+    alert: list[Demand] = []
+
+    def change(d):
+        if d.callback_at is not None:
+            raise Conflict(f"诉求 {d.code} 已评价")
+        target = Demand.objects.filter(pk=d.merged_into_id).first() if d.merged_into_id else None
+        if target is None or target.status not in MERGE_RESULT_STATES:
+            raise Conflict(f"诉求 {d.code} 合并到的诉求尚未办结，办结后再评价")
+        d.callback_at = timezone.now()
+        d.resolution, d.satisfaction = resolution, satisfaction
+        alert.append(target)
+
+    d = _transition(demand, None, "rate_merged", may=lambda d: True, change=change, public_note=note,
+                    actor_label="诉求人", data={"resolution": resolution, "satisfaction": satisfaction,
+                                                 "by_reporter": True})
+    target = alert[0]
+    with translation.override("zh-hans"):  # the stored note is in the staff's language, whoever rated
+        said = f"{Resolution(resolution).label}、{Satisfaction(satisfaction).label}"
+    _event(target, None, "merged_rating", target.status, target.status, public=False, actor_label="系统",
+           note=f"合并到本诉求的 {d.code}，诉求人评价：{said}",
+           data={"from": d.code, "resolution": resolution, "satisfaction": satisfaction}, notify=False)
     return d
 
 

@@ -90,6 +90,8 @@ OPEN_STATES = frozenset({
 # States after which only callback/close/archive remain.
 WORK_STATES = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED})
 ENDED_STATES = frozenset({Status.REJECTED, Status.MERGED, Status.CLOSED, Status.ARCHIVED})
+# A demand in these states has its result: the reports merged into it may be rated on it.
+MERGE_RESULT_STATES = frozenset({Status.ANSWERED, Status.REPLIED, Status.CALLBACK, Status.CLOSED, Status.ARCHIVED})
 # The states still being worked on, in a fixed order. Worklist queries always carry `status IN (these)`
 # so each branch of the scope's OR (community, handler, reporter) is an index range on (…, status): the
 # cost follows the open workload, not the history, which grows without bound.
@@ -217,6 +219,19 @@ class Demand(models.Model):
         return self.status in (Status.ANSWERED, Status.REPLIED) or (
             self.status == Status.CALLBACK and self.callback_at is None
         )
+
+    @property
+    def result_of_merge(self) -> Demand | None:
+        """For a report merged into another: that other demand once it has its result (answered, done,
+        rated, closed), else None."""
+        target = self.merged_into if self.status == Status.MERGED and self.merged_into_id else None
+        return target if target is not None and target.status in MERGE_RESULT_STATES else None
+
+    @property
+    def awaiting_rating(self) -> bool:
+        """The reporter may rate now: the demand's own callback, or — for a report merged into another —
+        the result given on that other one (once, see demands.callbacks.rate_merged)."""
+        return self.awaiting_callback or (self.callback_at is None and self.result_of_merge is not None)
 
 
 class DemandEvent(models.Model):

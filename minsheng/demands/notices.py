@@ -35,6 +35,26 @@ REPORTER_TEXT = {
 }
 
 
+# A step that gives the demand its result: the reports merged into it hear of it too.
+RESULT_ACTIONS = {"answer", "reply", "project_done"}
+
+
+def _tell_merged_reporters(d, told: str) -> None:
+    """Every report merged into `d` and not yet rated: its reporter hears the result and is asked to
+    rate it on their own report's tracking page."""
+    merged = d.merged_demands.filter(callback_at=None).exclude(reporter_phone="", reporter_user=None)
+    for m in merged.select_related("reporter_user"):
+        body = (f"您反映的问题（诉求 {m.code}）已与诉求 {d.code} 合并办理，现已有结果" + (f"：{told}" if told else "")
+                + f"。请在“查询进度”页用编号 {m.code} 查看并评价。")
+        recipients = []
+        if m.reporter_user_id:
+            recipients.append((m.reporter_user, "", K.IN_APP))
+        if m.reporter_phone:
+            recipients.append((None, m.reporter_phone, K.SMS))
+        create_notices(recipients, subject=f"诉求 {m.code}：合并办理有结果", body=body,
+                       link=_tracking_link(m.code), demand_code=m.code)
+
+
 def _tracking_link(code: str) -> str:
     return f"/track/?code={code}"
 
@@ -59,6 +79,8 @@ def on_demand_event(event) -> None:
         if recipients:
             create_notices(recipients, subject=f"诉求 {d.code}：{d.get_status_display()}", body=body,
                     link=_tracking_link(d.code), demand_code=d.code)
+    if event.action in RESULT_ACTIONS and event.public:
+        _tell_merged_reporters(d, event.public_note[:80])
     if (event.action == "register" and d.urgent) or (
             event.action == "assess" and "urgent" in (event.data or {}).get("changes", {})):
         alert_urgent(d, event)

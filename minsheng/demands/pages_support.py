@@ -211,6 +211,8 @@ ACTION_LABELS = {
     "reply": _("办结答复"),
     "extend": _("延期"),
     "callback": _("回访"),
+    "rate_merged": _("诉求人评价"),
+    "merged_rating": _("合并诉求的评价"),
     "reopen": _("重办"),
     "close": _("结案"),
     "archive": _("归档"),
@@ -252,8 +254,11 @@ def _public_actor(d: Demand, e: DemandEvent) -> str:
     """Staff are 工作人员 to the reporter, never a name."""
     if e.actor_id and e.actor_id == d.reporter_user_id:
         return str(_("诉求人"))
-    if not e.actor_id and e.action in ("register", "callback", "attach") and e.actor_label in ("居民", "诉求人"):
+    if not e.actor_id and e.action in ("register", "callback", "rate_merged", "attach") and e.actor_label in (
+            "居民", "诉求人"):
         return str(_("诉求人"))
+    if not e.actor_id and e.actor_label == "系统":  # e.g. closed by the reporter's own rating
+        return str(_("系统"))
     return str(_("工作人员"))
 
 

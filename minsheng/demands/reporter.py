@@ -44,7 +44,7 @@ def request_code(d: Demand, *, client: str) -> None:
     """Send a new one-time code to the reporter's phone (the older ones stop working)."""
     if not d.reporter_phone:
         raise Conflict("该诉求登记时没有留手机号，无法发送验证码；请用查询码评价")
-    if not d.awaiting_callback:
+    if not d.awaiting_rating:
         raise Conflict("该诉求目前不需要评价")
     message = "验证码发送过于频繁，请稍后再试"
     hit(f"reporter-code:demand:{d.pk}", limit=settings.MINSHENG_REPORTER_CODE_PER_DEMAND, per_seconds=HOUR,

@@ -118,6 +118,8 @@ RULES: dict[str, Rule] = {
     "supervise": Rule(NOT_ENDED, None, _town_admin),
     "attach": Rule(NOT_ENDED, None, _attacher),
     # A project answering the demand entered service (projects.services.inspect).
+    # The reporter of a merged report rates the surviving demand's result (never offered to staff).
+    "rate_merged": Rule(_states(S.MERGED), None, lambda actor, d: False, offer=lambda d: False),
     "project_done": Rule(OPEN_STATES - {S.RECEIVED} | {S.REPLIED}, S.CALLBACK, _anyone),
 }
 

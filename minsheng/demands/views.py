@@ -159,7 +159,8 @@ def _track_context(d: Demand, creds: dict) -> dict:
     return {
         "d": d, "public": d, "steps": support.steps(d), "timeline": support.public_timeline(d),
         "extensions": list(d.extensions.order_by("at", "id")), "creds": creds, "code": d.code,
-        "can_rate": d.awaiting_callback, "needs_code": d.awaiting_callback and not by_token,
+        "can_rate": d.awaiting_rating, "needs_code": d.awaiting_rating and not by_token,
+        "merge_result": d.result_of_merge,
         "code_minutes": reporter.code_minutes(),
         "resolutions": [(Resolution.RESOLVED, _("已解决")), (Resolution.PARTLY, _("部分解决")),
                         (Resolution.UNRESOLVED, _("未解决"))],
@@ -247,7 +248,7 @@ def track_rate(request: HttpRequest, code: str) -> HttpResponse:
         d = support.find_for_tracking(creds["code"], token=creds["token"], phone4=creds["phone4"])
         if d is None:
             raise NotFound(_(NOT_FOUND_TRACK))
-        if not d.awaiting_callback:
+        if not d.awaiting_rating:
             raise Conflict(_("该诉求目前不需要评价"))
         resolution, satisfaction = request.POST.get("resolution", ""), request.POST.get("satisfaction", "")
         if resolution not in Resolution.values:

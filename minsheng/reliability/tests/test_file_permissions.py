@@ -57,3 +57,14 @@ def test_a_data_directory_left_open_is_closed_again(tmp_path):
         (data / "secret_key").chmod(0o644)
         minsheng(env, "check")
         assert mode(data) == 0o700 and mode(data / "secret_key") == 0o600
+
+
+def test_a_shared_folder_given_as_data_directory_is_left_open(tmp_path):
+    """MINSHENG_DATA_DIR=/tmp (by mistake) must not close /tmp to every other user: a sticky folder is
+    shared by design and is left as it is."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with fresh_database() as url:
+        minsheng(command_env(shared, url), "check")
+    assert mode(shared) == 0o1777
