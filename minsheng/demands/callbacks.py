@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from minsheng.core.errors import Conflict, InvalidInput
 
 from . import rules
-from .models import MERGE_RESULT_STATES, Demand, Resolution, Satisfaction, Status
+from .models import Demand, Resolution, Satisfaction, Status
 from .transitions import _alert_town, _event, _lock, _transition, staff
 
 S = Status
@@ -74,22 +74,22 @@ def rate_merged(demand: Demand, *, resolution: str, satisfaction: str, note: str
     三率 as every callback does; the merged report stays merged. It never reopens the surviving demand
     (its own callback decides that): an unresolved or dissatisfied rating is written on the surviving
     demand's staff timeline instead, for staff to weigh. Called through `callback(by_reporter=True)`."""
-    alert: list[Demand] = []
+    rated: list[Demand] = []  # the surviving demand, as read under the lock
 
     def change(d):
         if d.callback_at is not None:
             raise Conflict(f"诉求 {d.code} 已评价")
-        target = Demand.objects.filter(pk=d.merged_into_id).first() if d.merged_into_id else None
-        if target is None or target.status not in MERGE_RESULT_STATES:
+        target = d.result_of_merge
+        if target is None:
             raise Conflict(f"诉求 {d.code} 合并到的诉求尚未办结，办结后再评价")
         d.callback_at = timezone.now()
         d.resolution, d.satisfaction = resolution, satisfaction
-        alert.append(target)
+        rated.append(target)
 
     d = _transition(demand, None, "rate_merged", may=lambda d: True, change=change, public_note=note,
                     actor_label="诉求人", data={"resolution": resolution, "satisfaction": satisfaction,
                                                  "by_reporter": True})
-    target = alert[0]
+    target = rated[0]
     with translation.override("zh-hans"):  # the stored note is in the staff's language, whoever rated
         said = f"{Resolution(resolution).label}、{Satisfaction(satisfaction).label}"
     _event(target, None, "merged_rating", target.status, target.status, public=False, actor_label="系统",

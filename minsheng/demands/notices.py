@@ -46,13 +46,19 @@ def _tell_merged_reporters(d, told: str) -> None:
     for m in merged.select_related("reporter_user"):
         body = (f"您反映的问题（诉求 {m.code}）已与诉求 {d.code} 合并办理，现已有结果" + (f"：{told}" if told else "")
                 + f"。请在“查询进度”页用编号 {m.code} 查看并评价。")
-        recipients = []
-        if m.reporter_user_id:
-            recipients.append((m.reporter_user, "", K.IN_APP))
-        if m.reporter_phone:
-            recipients.append((None, m.reporter_phone, K.SMS))
-        create_notices(recipients, subject=f"诉求 {m.code}：合并办理有结果", body=body,
+        create_notices(_reporter(m), subject=f"诉求 {m.code}：合并办理有结果", body=body,
                        link=_tracking_link(m.code), demand_code=m.code)
+
+
+def _reporter(d) -> list:
+    """Where a demand's reporter hears from us: in the app when they have an account, by SMS when they
+    left a phone number."""
+    recipients = []
+    if d.reporter_user_id:
+        recipients.append((d.reporter_user, "", K.IN_APP))
+    if d.reporter_phone:
+        recipients.append((None, d.reporter_phone, K.SMS))
+    return recipients
 
 
 def _tracking_link(code: str) -> str:
@@ -71,12 +77,7 @@ def on_demand_event(event) -> None:
         body = template.format(code=d.code, note=told)
         if told and "{note}" not in template:
             body += f"工作人员留言：{told}"
-        recipients = []
-        if d.reporter_user_id:
-            recipients.append((d.reporter_user, "", K.IN_APP))
-        if d.reporter_phone:
-            recipients.append((None, d.reporter_phone, K.SMS))
-        if recipients:
+        if recipients := _reporter(d):
             create_notices(recipients, subject=f"诉求 {d.code}：{d.get_status_display()}", body=body,
                     link=_tracking_link(d.code), demand_code=d.code)
     if event.action in RESULT_ACTIONS and event.public:

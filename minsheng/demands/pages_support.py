@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.accounts.models import STAFF_ROLES, Role
@@ -286,12 +288,18 @@ def inbox(user) -> QuerySet:
     )
 
 
+def track_url(code: str, *, token: str = "", phone4: str = "") -> str:
+    """The tracking page of `code`, opened with the token (or else the phone's last four digits)."""
+    params = {"code": code}
+    if token:
+        params["token"] = token
+    elif phone4:
+        params["phone4"] = phone4
+    return f"{reverse('demands:track')}?{urlencode(params)}"
+
+
 def receipt(request, code: str, token: str, *, by_sms: bool) -> dict:
     """What demands/_receipt.html shows a resident who just reported: the number, the 查询码, a tracking
     link that carries both, and whether progress will reach them by SMS."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
-    link = request.build_absolute_uri(f"{reverse('demands:track')}?{urlencode({'code': code, 'token': token})}")
+    link = request.build_absolute_uri(track_url(code, token=token))
     return {"code": code, "token": token, "link": link, "by_sms": by_sms}

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
@@ -169,12 +168,7 @@ def _track_context(d: Demand, creds: dict) -> dict:
 
 
 def _track_url(creds: dict) -> str:
-    params = {"code": creds["code"]}
-    if creds["token"]:
-        params["token"] = creds["token"]
-    elif creds["phone4"]:
-        params["phone4"] = creds["phone4"]
-    return f"{reverse('demands:track')}?{urlencode(params)}"
+    return support.track_url(creds["code"], token=creds["token"], phone4=creds["phone4"])
 
 
 NOT_FOUND_TRACK = "没有找到该诉求，或查询凭据不正确。请核对编号和查询码（或手机号后四位）。"
