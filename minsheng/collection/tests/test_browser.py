@@ -6,37 +6,20 @@ Skipped only when /usr/bin/chromium is missing; never runs `playwright install`.
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
 
 from minsheng.collection.models import FormResponse, LedgerImport, Visit
 from minsheng.demands.models import Demand
+from minsheng.demands.tests.test_browser import SHOTS, sign_in, watch
 
-SHOTS = Path(os.environ.get("MINSHENG_SCREENSHOTS", "/tmp"))
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "zh-CN"}
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def watch(page) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-    return errors
-
-
-def sign_in(page, base: str, path: str, username: str) -> None:
-    page.goto(f"{base}{path}")
-    page.wait_for_url(f"**/login/?next={path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "minsheng-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"**{path}")
 
 
 def photo(path: Path) -> Path:
@@ -54,7 +37,7 @@ def test_grid_worker_records_a_visit_on_a_phone(demo_territory, live_server, bro
     context = browser.new_context(**PHONE)
     page = context.new_page()
     errors = watch(page)
-    sign_in(page, live_server.url, "/desk/collect/visits/new", "demo-cailing-grid")
+    sign_in(page, live_server.url, "demo-cailing-grid", "/desk/collect/visits/new")
     options = page.locator("#v-building option")
     assert options.count() == 25  # "请选择" and the 24 buildings of 采菱第一网格
     page.select_option("#v-building", label="采菱家园一期3幢")
@@ -144,7 +127,7 @@ def test_ledger_progress_bar_polls_until_done(demo_territory, live_server, brows
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     errors = watch(page)
-    sign_in(page, live_server.url, f"/desk/collect/ledger/{imp.pk}/", "demo-cailing")
+    sign_in(page, live_server.url, "demo-cailing", f"/desk/collect/ledger/{imp.pk}/")
     page.evaluate("window.__sameDocument = 'yes'")
     expect(page.locator("[data-testid=progress-message]")).to_contain_text("30%")
     LedgerImport.objects.filter(pk=imp.pk).update(progress=64, message="已写入 3000 / 5000 行")

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from minsheng.demands.tests.test_browser import watch
+from minsheng.demands.tests.test_browser import sign_in, watch
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -47,14 +47,6 @@ def pages_of(who: str, demo: dict) -> list[str]:
     if who == "demo-cailing-grid":
         desk += ["/desk/collect/", "/desk/collect/visits/", "/desk/roster/"]
     return desk
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "minsheng-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def overflow(page) -> int:

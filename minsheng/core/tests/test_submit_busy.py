@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from minsheng.demands.models import Demand
-from minsheng.demands.tests.test_browser import watch
+from minsheng.demands.tests.test_browser import sign_in, watch
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -58,11 +58,7 @@ def test_an_htmx_action_gets_its_button_back_with_the_answer(demo_territory, liv
     d, _token = make_demand()
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     errors = watch(page)
-    page.goto(f"{live_server.url}/login/?next=/desk/demands/{d.code}/")
-    page.fill("input[name=username]", "demo-cailing")
-    page.fill("input[name=password]", "minsheng-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"**/desk/demands/{d.code}/")
+    sign_in(page, live_server.url, "demo-cailing", f"/desk/demands/{d.code}/")
     page.evaluate(RECORD, "form[data-action=accept] button[type=submit]")
     page.click("form[data-action=accept] button[type=submit]")
     expect(page.locator("[data-testid=status]").first).to_have_text("已受理")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from minsheng.demands.tests.test_browser import SHOTS, watch
+from minsheng.demands.tests.test_browser import SHOTS, sign_in, watch
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -24,12 +24,7 @@ def test_dashboard_draws_charts_and_map(live_server, browser, width):
     load_all()
     page = browser.new_page(viewport={"width": width, "height": 900})
     errors = watch(page)
-    page.goto(f"{live_server.url}/dashboard/")
-    page.wait_for_url("**/login/?next=/dashboard/")
-    page.fill("input[name=username]", "demo-town")
-    page.fill("input[name=password]", "minsheng-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/dashboard/")
+    sign_in(page, live_server.url, "demo-town", "/dashboard/")
     expect(page.locator("#kpi-cards .kpi-card")).to_have_count(4, timeout=30000)
     for chart in ("chart-trend", "chart-categories", "chart-channels", "chart-pipeline", "chart-facilities"):
         expect(page.locator(f"#{chart} canvas").first).to_be_attached()
@@ -62,11 +57,7 @@ def test_without_tiles_the_map_names_communities_and_grids(live_server, browser,
     load_all()
     page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
     errors = watch(page)
-    page.goto(f"{live_server.url}/login/?next=/dashboard/")
-    page.fill("input[name=username]", "demo-town")
-    page.fill("input[name=password]", "minsheng-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/dashboard/")
+    sign_in(page, live_server.url, "demo-town", "/dashboard/")
     expect(page.locator("#map .community-label").first).to_be_visible(timeout=30000)
     names = set(page.locator("#map .community-label").all_inner_texts())
     assert names == set(Community.objects.values_list("name", flat=True))

@@ -30,6 +30,20 @@ def watch(page) -> list[str]:
     return errors
 
 
+def sign_in(page, base: str, username: str, path: str | None = None) -> None:
+    """Sign in through the login form with the demo password. With `path`, open it first (the site asks
+    to sign in) and land on it; without, land wherever the role lands."""
+    if path:
+        page.goto(f"{base}{path}")
+        page.wait_for_url(f"**/login/?next={path}")
+    else:
+        page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "minsheng-demo")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**{path}" if path else (lambda url: "/login/" not in url))
+
+
 def test_resident_submits_on_a_phone_and_tracks_it(demo_territory, live_server, browser):
     from playwright.sync_api import expect
 
@@ -72,12 +86,7 @@ def test_staff_accepts_and_assigns_without_reloading(demo_territory, live_server
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     errors = watch(page)
-    page.goto(f"{live_server.url}/desk/")
-    page.wait_for_url("**/login/?next=/desk/")
-    page.fill("input[name=username]", "demo-cailing")
-    page.fill("input[name=password]", "minsheng-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/desk/")
+    sign_in(page, live_server.url, "demo-cailing", "/desk/")
     row = page.locator(f"tr[data-code='{d.code}']")
     expect(row).to_contain_text("排水防汛")  # classified by triage on intake
     page.screenshot(path=str(SHOTS / "minsheng-desk.png"), full_page=True)

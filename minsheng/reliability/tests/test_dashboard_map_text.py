@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from minsheng.demands.tests.test_browser import SHOTS, watch
+from minsheng.demands.tests.test_browser import SHOTS, sign_in, watch
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -77,11 +77,7 @@ def test_map_tooltips_show_names_as_text(live_server, browser, width):
     page.route("**/*", guard)
     page.on("request", lambda req: None if req.url.startswith("data:") or urlsplit(req.url).netloc == local
             else foreign.append(req.url))
-    page.goto(f"{live_server.url}/login/?next=/dashboard/")
-    page.fill("input[name=username]", "demo-town")
-    page.fill("input[name=password]", "minsheng-demo")
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/dashboard/")
+    sign_in(page, live_server.url, "demo-town", "/dashboard/")
     expect(page.locator("#map path.leaflet-interactive").first).to_be_attached(timeout=30000)
 
     assert open_tooltip(page, "#f0ad4e", "bold").startswith(FACILITY)
