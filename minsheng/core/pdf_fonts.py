@@ -51,9 +51,7 @@ def font_file() -> tuple[str, int] | None:
 def _truetype_subset(path: str, index: int, text: str) -> bytes:
     """The glyphs of `text` from the font, as a TrueType (glyf) font file."""
     from fontTools import subset
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import TTFont, newTable
+    from fontTools.ttLib import TTFont
 
     font = TTFont(path, fontNumber=index, lazy=True)
     options = subset.Options()
@@ -63,13 +61,18 @@ def _truetype_subset(path: str, index: int, text: str) -> bytes:
     subsetter.populate(text=text)
     subsetter.subset(font)
     if "glyf" not in font:
-        _cff_to_glyf(font, Cu2QuPen, TTGlyphPen, newTable)
+        _cff_to_glyf(font)
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
 
 
-def _cff_to_glyf(font, Cu2QuPen, TTGlyphPen, newTable) -> None:  # noqa: N803 - classes passed in
+def _cff_to_glyf(font) -> None:
+    """Replace the font's PostScript (CFF) outlines by TrueType (glyf) ones, in place."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
     order = font.getGlyphOrder()
     glyphs = font.getGlyphSet()
     glyf = newTable("glyf")
