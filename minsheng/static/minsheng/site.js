@@ -35,7 +35,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || form.hasAttribute("data-no-busy")) { return; }
+    if (!(form instanceof HTMLFormElement)) { return; }
     if ((form.getAttribute("method") || "get").toLowerCase() !== "post" && !isHtmx(form)) { return; }
     if (event.defaultPrevented && !isHtmx(form)) { return; } // a script stopped it (e.g. a confirm)
     var button = event.submitter || form.querySelector("button[type=submit], button:not([type]), input[type=submit]");
