@@ -104,3 +104,27 @@ def test_candidate_pairs_are_linear_for_large_communities(tri):
     pairs = candidate_pairs(rs, k=10)
     assert len(pairs) <= len(rs) * 11
     assert all(i < j for i, j in pairs)
+
+
+def test_the_neighbour_search_finds_a_reworded_report_at_the_same_place(tri):
+    # 600 reports in one community: the same lift complaint in other buildings, reworded, would crowd
+    # out a duplicate if only the wording counted; the place must count too
+    texts = [f"采菱二期{n % 30 + 1}幢{w}" for n, w in enumerate(["电梯停了", "电梯坏了好几天", "电梯又不动了"] * 200)]
+    texts += ["采菱二期31幢的电梯停运了，老人下不了楼", "二期31#电梯故障，住户反映"]
+    rs = results(tri, texts, full=False)
+    assert len(rs) > 400  # beyond the whole-block comparison
+    assert (len(rs) - 2, len(rs) - 1) in set(candidate_pairs(rs))
+
+
+def test_tree_walks_agree():
+    import numpy as np
+
+    from minsheng.triage.engine import treeset
+
+    model = load_default().pairs.fast
+    rng = np.random.default_rng(1)
+    X = rng.random((600, model["feat"].max() + 1)) * rng.choice([0, 1, 3, 10], size=(600, model["feat"].max() + 1))
+    together = treeset._raw_all_trees(model, X)
+    assert np.allclose(treeset._raw_tree_by_tree(model, X), together)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    assert np.allclose(treeset._raw_tree_by_tree(model, X), treeset._raw_all_trees(model, X))
