@@ -130,3 +130,27 @@ def test_the_same_saved_visit_sent_twice_at_once_is_one_visit(demo_territory, li
     # Only the two posts this test broke on purpose failed.
     assert [e for e in errors if "net::ERR_FAILED" not in e] == []
     context.close()
+
+
+def test_a_saved_visit_waits_while_the_session_has_expired(demo_territory, live_server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(**PHONE, service_workers="block")
+    page = context.new_page()
+    errors = watch(page)
+    sign_in(page, live_server.url, "demo-cailing-grid", "/desk/collect/visits/new")
+    context.set_offline(True)
+    page.select_option("#v-building", label="采菱家园一期3幢")
+    page.fill("#v-notes", "独居老人，身体尚好")
+    page.click("form.big button[type=submit]")
+    expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1")
+    session = [c for c in context.cookies() if c["name"] == "sessionid"]
+    context.clear_cookies()
+    context.add_cookies([{**c, "value": "expired"} for c in session])
+    context.set_offline(False)
+    page.click("[data-outbox-send]")
+    expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1 · 需要重新登录")
+    expect(page.locator("[data-testid=outbox-status]")).to_have_text("需要重新登录")
+    assert not Visit.objects.exists()
+    assert errors == []
+    context.close()
