@@ -154,3 +154,27 @@ def test_a_saved_visit_waits_while_the_session_has_expired(demo_territory, live_
     assert not Visit.objects.exists()
     assert errors == []
     context.close()
+
+
+def test_a_saved_visit_the_server_refuses_waits_with_its_reason_until_deleted(demo_territory, live_server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(**PHONE, service_workers="block")
+    page = context.new_page()
+    errors = watch(page)
+    sign_in(page, live_server.url, "demo-cailing-grid", "/desk/collect/visits/new")
+    context.set_offline(True)
+    page.select_option("#v-building", label="采菱家园一期3幢")
+    page.fill("#v-notes", "独居老人，身体尚好")
+    page.fill("#v-time", "2099-01-01T09:00")  # the server refuses a visit in the future
+    page.click("form.big button[type=submit]")
+    expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1")
+    context.set_offline(False)
+    expect(page.locator(".outbox-list li")).to_contain_text("未能发送：走访时间不能晚于现在")
+    expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("[data-outbox-drop]")
+    expect(page.locator("[data-testid=outbox-badge]")).to_be_hidden()
+    assert not Visit.objects.exists()
+    assert [e for e in errors if "status of 422" not in e] == []  # Chromium logs the refusal it was sent
+    context.close()
