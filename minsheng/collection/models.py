@@ -178,6 +178,9 @@ class Visit(models.Model):
                                verbose_name=_("走访人"))
     visited_at = models.DateTimeField(_("走访时间"), db_index=True)
     notes = models.TextField(_("走访记录"), blank=True)
+    # The phone's idempotency key (a UUID made when the visit was saved, online or not): a resend after a
+    # lost answer finds this visit instead of making a second one.
+    client_key = models.CharField(max_length=36, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_paths = {"town": "grid__community__town", "community": "grid__community", "grid": "grid"}
@@ -187,6 +190,8 @@ class Visit(models.Model):
         verbose_name_plural = _("走访记录")
         ordering = ["-visited_at", "-id"]
         indexes = [models.Index(fields=["grid", "visited_at"], name="visit_grid_time")]
+        constraints = [models.UniqueConstraint(fields=["worker", "client_key"], condition=~models.Q(client_key=""),
+                                               name="visit_client_key_once")]
 
     def __str__(self) -> str:
         return f"{self.building} {self.visited_at:%Y-%m-%d}"

@@ -3,7 +3,7 @@ opinion form under /collect/forms/<token>/."""
 
 from django.urls import path
 
-from .views import chat, common, forms, ledger, meetings, visits
+from .views import chat, common, forms, ledger, meetings, visits, visits_app
 
 app_name = "collection"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("desk/collect/meetings/<int:pk>/cancel", meetings.meeting_cancel, name="meeting_cancel"),
     path("desk/collect/visits/", visits.visit_list, name="visits"),
     path("desk/collect/visits/new", visits.visit_new, name="visit_new"),
+    # Served from the visits folder so that the worker's scope covers the visit pages.
+    path("desk/collect/visits/sw.js", visits_app.service_worker, name="visits_sw"),
+    path("desk/collect/visits/manifest.webmanifest", visits_app.manifest, name="visits_manifest"),
     path("desk/collect/visits/<int:pk>/", visits.visit_detail, name="visit"),
     path("desk/collect/visits/photos/<int:pk>", visits.visit_photo, name="visit_photo"),
     path("desk/collect/forms/", forms.form_list, name="forms"),

@@ -3,10 +3,11 @@ raised on the spot, and visit coverage per grid (巡查覆盖率)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -24,6 +25,8 @@ from ..models import Visit
 MAX_PHOTOS = 9
 MAX_DEMANDS = 20
 MAX_NOTES = 5000
+# A phone's clock may run a little ahead of the server's: a visit saved "now" must not be refused.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def buildings_for(user):
@@ -46,15 +49,39 @@ def demand_lines(text: str) -> list[tuple[int, str]]:
 class VisitResult:
     visit: Visit
     demands: list
+    replayed: bool = False  # the visit was recorded before under the same client key
+
+
+def clean_client_key(value: str) -> str:
+    """The phone's idempotency key: "" (none) or a UUID, returned in its canonical lower-case form."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidInput("client_key: 离线保存编号格式不正确（应为 UUID）", field="client_key") from None
+
+
+def _recorded(actor, client_key: str) -> VisitResult | None:
+    if not client_key:
+        return None
+    visit = Visit.objects.filter(worker=actor, client_key=client_key).first()
+    return VisitResult(visit, list(visit_demands(visit)), replayed=True) if visit else None
 
 
 @transaction.atomic
 def record_visit(actor, *, building_id, household: str = "", notes: str = "", demands_text: str = "",
                  reporter_name: str = "", reporter_phone: str = "", photos=(), visited_at: datetime | None = None,
-                 urgent: bool = False) -> VisitResult:
+                 urgent: bool = False, client_key: str = "") -> VisitResult:
     """Record one visit. Only in a grid the actor covers (a grid worker: their own grid) → else 403.
-    Each line of `demands_text` becomes a demand (channel `visit`, source `visit:<id>`, line number)."""
+    Each line of `demands_text` becomes a demand (channel `visit`, source `visit:<id>`, line number).
+    With a `client_key` (a phone's UUID) the visit is recorded at most once per worker and key: a repeat
+    returns the first visit and its demands (`replayed`), whatever it carries."""
 
+    client_key = clean_client_key(client_key)
+    if (earlier := _recorded(actor, client_key)) is not None:
+        return earlier
     try:
         building = Building.objects.select_related("grid__community__town").get(pk=int(building_id))
     except (TypeError, ValueError, Building.DoesNotExist):
@@ -78,10 +105,18 @@ def record_visit(actor, *, building_id, household: str = "", notes: str = "", de
     cleaned = [attachments.clean_photo(p) for p in photos]  # refuses non-images before anything is written
     now = timezone.now()
     visited_at = visited_at or now
-    if visited_at > now:
+    if visited_at > now + CLOCK_SKEW:
         raise InvalidInput("visited_at: 走访时间不能晚于现在", field="visited_at")
-    visit = Visit.objects.create(grid=building.grid, building=building, household=household, worker=actor,
-                                 visited_at=visited_at, notes=notes)
+    visited_at = min(visited_at, now)
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(grid=building.grid, building=building, household=household, worker=actor,
+                                         visited_at=visited_at, notes=notes, client_key=client_key)
+    except IntegrityError:
+        # The same key sent twice at once: the other request committed first; its visit is the answer.
+        if (earlier := _recorded(actor, client_key)) is None:
+            raise
+        return earlier
     for photo in cleaned:
         attachments.store(visit, photo, actor=actor)
     place = f"{building.name}{household}" if household else building.name

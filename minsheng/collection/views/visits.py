@@ -7,8 +7,9 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,6 +32,11 @@ def _visit_form_context(user, values=None, error: str = "", field: str = "") -> 
             "single_grid": len({b.grid_id for b in buildings}) == 1, "max_photos": visits.MAX_PHOTOS}
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    """The page's script (sending a visit saved on the phone) asks for JSON; a plain form gets pages."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 @collector_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request: HttpRequest) -> HttpResponse:
@@ -38,6 +44,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "collection/visit_new.html", _visit_form_context(user))
     p = request.POST
+    as_json = _wants_json(request)
     values = {k: p.get(k, "") for k in ("building", "household", "notes", "demands", "reporter_name",
                                         "reporter_phone", "visited_at", "urgent")}
     try:
@@ -46,13 +53,21 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             demands_text=p.get("demands", ""), reporter_name=p.get("reporter_name", ""),
             reporter_phone=p.get("reporter_phone", ""), photos=request.FILES.getlist("photos"),
             visited_at=_datetime(p.get("visited_at", ""), "visited_at"), urgent=p.get("urgent") == "1",
+            client_key=p.get("client_key", ""),
         )
     except DomainError as exc:
+        if as_json:
+            return JsonResponse({"error": _message(exc), "field": exc.field or ""}, status=exc.status)
         ctx = _visit_form_context(user, values, _message(exc), exc.field or "")
         return render(request, "collection/visit_new.html", ctx, status=exc.status)
     n = len(result.demands)
-    messages.success(request, _("已记录走访") + (_("，登记诉求 %(n)d 件") % {"n": n} if n else ""))
-    return redirect("collection:visit", pk=result.visit.pk)
+    if not result.replayed:
+        messages.success(request, _("已记录走访") + (_("，登记诉求 %(n)d 件") % {"n": n} if n else ""))
+    url = reverse("collection:visit", kwargs={"pk": result.visit.pk})
+    if as_json:
+        return JsonResponse({"visit": result.visit.pk, "url": url, "demands": n, "replayed": result.replayed},
+                            status=200 if result.replayed else 201)
+    return redirect(url)
 
 
 def _visit(user, pk) -> Visit:

@@ -44,6 +44,20 @@
     form.busyButton = button;
   });
 
+  // Signing out forgets the pages kept for the visit app (they list the worker's buildings); visits saved on
+  // the phone but not yet sent stay in IndexedDB and are sent only under their own worker's session.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-logout") || !window.caches) { return; }
+    event.preventDefault();
+    var forget = caches.keys().then(function (keys) {
+      return Promise.all(keys.filter(function (k) { return k.indexOf("minsheng-visits-") === 0; })
+        .map(function (k) { return caches.delete(k); }));
+    });
+    var timeout = new Promise(function (resolve) { window.setTimeout(resolve, 1500); });
+    Promise.race([forget, timeout]).then(function () { form.submit(); }, function () { form.submit(); });
+  }, true);
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail && event.detail.elt;
     if (form && form.busyButton) { restore(form.busyButton); form.busyButton = null; }
