@@ -6,8 +6,12 @@
 Starts the production server (gunicorn) on a free loopback port with the demo territory, takes a
 bearer token for a community staff account, and drives it with `wrk` (Debian package `wrk`):
 first GET /healthz, then authenticated POST /api/v1/demands with full triage (texts from the triage
-corpus, rotating). Prints requests/s of both, the ratio (goal ≥ 0.5), the non-2xx count (goal 0) and
-the peak RSS of the server's worker processes.
+corpus, rotating). Prints requests/s of both, the ratio (goal ≥ 0.5), the non-2xx count (goal 0),
+the peak RSS of the server's worker processes, and the server's CPU per request of each (user + system
+time of the server's processes, read from /proc, divided by the requests wrk completed) with their ratio
+(issue #20: CPU per registered demand ÷ CPU per /healthz, goal ≤ 6×, at most 10×):
+
+    python bench/intake_bench.py --workers 2
 """
 
 from __future__ import annotations
@@ -85,6 +89,22 @@ def rss_of_children(pid: int) -> int:
     return best
 
 
+def cpu_of_group(pgid: int) -> float:
+    """User + system CPU seconds of every live process in the server's process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …, utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def wrk(url: str, seconds: int, connections: int, threads: int, script: str | None = None) -> tuple[float, int, str]:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
@@ -93,6 +113,17 @@ def wrk(url: str, seconds: int, connections: int, threads: int, script: str | No
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return rps, int(m.group(1)) if m else 0, out
+
+
+def requests_done(out: str) -> int:
+    return int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def measured(pgid: int, url: str, seconds: int, connections: int, threads: int, script: str | None = None):
+    """wrk's figures plus the server's CPU milliseconds per completed request."""
+    before = cpu_of_group(pgid)
+    rps, bad, out = wrk(url, seconds, connections, threads, script)
+    return rps, bad, out, (cpu_of_group(pgid) - before) * 1000 / max(1, requests_done(out))
 
 
 def main() -> None:
@@ -139,8 +170,10 @@ def main() -> None:
         threading.Thread(target=sample, daemon=True).start()
         # Warm every worker (triage engine load) before measuring.
         wrk(base + "/api/v1/demands", 5, a.connections, a.threads, str(script))
-        health_rps, health_bad, _ = wrk(base + "/healthz", a.seconds, a.connections, a.threads)
-        intake_rps, intake_bad, out = wrk(base + "/api/v1/demands", a.seconds, a.connections, a.threads, str(script))
+        health_rps, health_bad, _, health_cpu = measured(server.pid, base + "/healthz", a.seconds,
+                                                         a.connections, a.threads)
+        intake_rps, intake_bad, out, intake_cpu = measured(server.pid, base + "/api/v1/demands", a.seconds,
+                                                           a.connections, a.threads, str(script))
         stop.set()
         vendor = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
         latency = re.search(r"99%\s+(\S+)", out)
@@ -151,6 +184,8 @@ def main() -> None:
         print(f"| non-2xx answers (healthz, intake) | {health_bad}, {intake_bad} |")
         print(f"| intake p99 latency | {latency.group(1) if latency else '?'} |")
         print(f"| peak RSS of one serve worker | {peak['rss'] / 1024:,.0f} MiB |")
+        print(f"| server CPU per request: /healthz, registered demand | {health_cpu:.2f} ms, {intake_cpu:.2f} ms |")
+        print(f"| CPU per demand ÷ CPU per /healthz | **{intake_cpu / health_cpu:.1f}×** (goal ≤ 6×, at most 10×) |")
     finally:
         stop.set()
         os.killpg(server.pid, signal.SIGTERM)

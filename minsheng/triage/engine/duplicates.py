@@ -383,17 +383,16 @@ def candidate_pairs(items: Sequence, k: int = NEIGHBOURS) -> list[tuple[int, int
 
 
 PLACE_WEIGHT = 2.0  # a shared place, building or landmark outweighs any one word in the neighbour search
-GRAM_WEIGHT = 0.5
+SIMILARITY_CELLS = 1 << 22  # at most 4M similarities (16 MB) computed at once, whatever the block's size
 
 
 def _blocking_terms(r) -> dict[str, float]:
-    """What the neighbour search compares: content words, concepts, fault classes, some wording, and
-    the place (a duplicate is the same problem at the same place, so the place must count)."""
+    """What the neighbour search compares: content words, concepts, fault classes and the place (a
+    duplicate is the same problem at the same place, so the place must count). Character bigrams
+    found no more duplicates and made the similarities dense, so they are left out."""
     f: dict[str, float] = {"w:" + t: 1.0 for t in (r.tokens or ())}
     f.update(("c:" + c, 1.0) for c in r.concepts)
     f.update(("f:" + x, 1.0) for x in _faults(r))
-    g, n = _grams(r, 2)
-    f.update(("g:" + s, GRAM_WEIGHT * v / n) for s, v in g.items())
     if r.place:
         f["p:" + r.place] = PLACE_WEIGHT
     if r.building:
@@ -434,6 +433,7 @@ def _neighbours(M, V, idx: np.ndarray, k: int, chunk: int = 1024) -> list[np.nda
     Mb = M[idx]
     Vb = V[idx] if V is not None else None
     kk = min(k + 1, len(idx))
+    chunk = max(16, min(chunk, SIMILARITY_CELLS // len(idx)))  # a chunk's similarities stay this small
     out: list[np.ndarray] = []
     for start in range(0, len(idx), chunk):
         S = (Mb[start:start + chunk] @ Mb.T).toarray()
