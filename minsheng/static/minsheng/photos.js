@@ -100,7 +100,7 @@
       }
       var remove = document.createElement("button");
       remove.type = "button";
-      remove.className = "remove";
+      remove.className = "remove secondary";
       remove.textContent = input.getAttribute("data-remove") || "×";
       remove.setAttribute("aria-label", (input.getAttribute("data-remove") || "×") + " " + k.file.name);
       remove.addEventListener("click", function () {
