@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from minsheng.accounts.auth import optional_user, staff_auth
@@ -84,6 +84,14 @@ class DemandSummary(Schema):
     needs_classification: bool
 
 
+class AttachmentOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    url: str = Field(description="the file; the reporter adds ?token=")
+    stage: str = Field(description="before 处理前 (the problem as reported) | after 处理后 (the work done)")
+
+
 class DemandOut(DemandSummary):
     kind: str
     complexity: str
@@ -109,6 +117,7 @@ class DemandOut(DemandSummary):
     triage: dict
     extensions: list[dict]
     events: list[StaffEventOut]
+    attachments: list[AttachmentOut] = Field(description="photos, oldest first")
 
 
 class PublicDemandOut(Schema):
@@ -125,6 +134,7 @@ class PublicDemandOut(Schema):
     can_rate: bool
     extensions: list[dict]
     events: list[EventOut]
+    attachments: list[AttachmentOut] = Field(description="photos, oldest first (served with the tracking token)")
 
 
 class DemandHandedOverOut(Schema):
@@ -216,6 +226,15 @@ def _extensions(d: Demand) -> list[dict]:
     return [{"days": x.days, "reason": x.reason, "new_due_at": x.new_due_at.isoformat()} for x in d.extensions.all()]
 
 
+def _attachment(d: Demand, a) -> dict:
+    return {"id": a.pk, "content_type": a.content_type, "size": a.size,
+            "url": f"/api/v1/demands/{d.code}/attachments/{a.pk}", "stage": selectors.photo_stage(a.kind)}
+
+
+def _attachments(d: Demand) -> list[dict]:
+    return [_attachment(d, a) for a in d.attachments.order_by("created_at", "id")]
+
+
 def detail(user, d: Demand, *, via: str) -> dict:
     body = _summary(d)
     body.update(selectors.reporter_view(user, d, via=via))
@@ -228,6 +247,7 @@ def detail(user, d: Demand, *, via: str) -> dict:
         "escalated": d.escalated, "supervised": d.supervised, "reopen_count": d.reopen_count,
         "version": d.version, "merged_into": d.merged_into.code if d.merged_into_id else None,
         "triage": d.triage, "extensions": _extensions(d), "events": _events(d, public_only=False),
+        "attachments": _attachments(d),
     })
     return body
 
@@ -239,6 +259,7 @@ def public_detail(d: Demand) -> dict:
         "received_at": d.received_at, "due_at": d.due_at, "reply": d.reply,
         "merged_into": d.merged_into.code if d.merged_into_id else None,
         "can_rate": d.awaiting_rating, "extensions": _extensions(d), "events": _events(d, public_only=True),
+        "attachments": _attachments(d),
     }
 
 
@@ -437,18 +458,16 @@ def rate(request: HttpRequest, code: str, token: str, payload: RateIn):
     return public_detail(Demand.objects.select_related("community", "merged_into").get(pk=d.pk))
 
 
-class AttachmentOut(Schema):
-    id: int
-    content_type: str
-    size: int
-    url: str
 
 
 @router.post("/{code}/attachments", response={201: AttachmentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
                                                422: ErrorOut, 429: ErrorOut}, auth=None)
-def upload_attachment(request: HttpRequest, code: str, file: File[UploadedFile], token: str | None = None):
+def upload_attachment(request: HttpRequest, code: str, file: File[UploadedFile], token: str | None = None,
+                      stage: Form[str | None] = None):
     """Attach a photo (JPEG/PNG/WebP, checked by content, location data removed). Staff in scope, the
-    handler, or the reporter: signed in as the demand's own reporter, or with the tracking token."""
+    handler, or the reporter: signed in as the demand's own reporter, or with the tracking token.
+    `stage` (form field): before 处理前 | after 处理后; by default the reporter's and staff's photos are
+    before, the handler's after. The reporter adds before-photos only."""
     user = optional_user(request)
     by_reporter = False
     if user is not None and (d := selectors.visible_demands(user).filter(code=code).first()):
@@ -459,10 +478,8 @@ def upload_attachment(request: HttpRequest, code: str, file: File[UploadedFile],
         if d is None or not token or not services.check_tracking(d, token):
             raise NotFound(f"没有编号为 {code} 的诉求，或查询凭据不正确")
         by_reporter = True
-    d = services.add_attachment(d, user, file, by_reporter=by_reporter)
-    a = d.attachments.order_by("-id").first()
-    return Status(201, {"id": a.pk, "content_type": a.content_type, "size": a.size,
-                        "url": f"/api/v1/demands/{code}/attachments/{a.pk}"})
+    d = services.add_attachment(d, user, file, by_reporter=by_reporter, stage=stage)
+    return Status(201, _attachment(d, d.attachments.order_by("-id").first()))
 
 
 @router.get("/{code}/attachments/{attachment_id}", auth=None, response={200: None, 404: ErrorOut})

@@ -50,6 +50,14 @@ class Kind(models.TextChoices):
     PRAISE = "praise", _("表扬")
 
 
+class PhotoStage(models.TextChoices):
+    """The `kind` of a demand's photo (attachments.Attachment): the problem as reported, or the work done.
+    Rows from before stages existed have a blank kind and count as before."""
+
+    BEFORE = "before", _("处理前")
+    AFTER = "after", _("处理后")
+
+
 class Complexity(models.TextChoices):
     ORDINARY = "ordinary", _("一般")
     COMPLEX = "complex", _("复杂")

@@ -15,7 +15,7 @@ from minsheng.accounts.services import log_personal_data_read, mask_name, mask_p
 from minsheng.core.errors import NotFound
 from minsheng.territory.models import Town
 
-from .models import ACTIVE_STATES_LIST, ACTIVE_TERM, ENDED_STATES, WORK_STATES, Demand, Status
+from .models import ACTIVE_STATES_LIST, ACTIVE_TERM, ENDED_STATES, WORK_STATES, Demand, PhotoStage, Status
 
 S = Status
 
@@ -328,3 +328,20 @@ def is_overdue(d: Demand, now=None) -> bool:
 
 def public_events(d: Demand):
     return d.events.filter(public=True).order_by("at", "id")
+
+
+def photo_stage(kind: str) -> str:
+    """A photo's stage; rows from before stages existed (blank kind) show the problem, so count as before."""
+    return PhotoStage.AFTER if kind == PhotoStage.AFTER else PhotoStage.BEFORE
+
+
+def photo_groups(d: Demand) -> list[dict]:
+    """The demand's photos grouped 处理前 / 处理后 (only the groups that have photos), oldest first. One query.
+    Whoever calls this has already been allowed to see the demand; the files are served with the same check."""
+    photos = list(d.attachments.order_by("created_at", "id"))
+    groups = []
+    for stage in (PhotoStage.BEFORE, PhotoStage.AFTER):
+        items = [a for a in photos if photo_stage(a.kind) == stage]
+        if items:
+            groups.append({"stage": stage.value, "label": stage.label, "items": items})
+    return groups

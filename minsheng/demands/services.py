@@ -41,6 +41,7 @@ from .models import (
     Demand,
     Extension,
     Kind,
+    PhotoStage,
     Status,
 )
 from .personal_data import correct_reporter, erase_reporter
@@ -48,6 +49,7 @@ from .transitions import (
     _alert_town,
     _event,
     _is_staff,
+    _lock,
     _transition,
     act_checked,
     allowed_actions,
@@ -203,8 +205,10 @@ def reject(demand, actor, *, reason: str, expected_version: int | None = None) -
 
 
 @transaction.atomic
-def answer(demand, actor, *, reply: str, note: str = "", expected_version: int | None = None) -> Demand:
+def answer(demand, actor, *, reply: str, note: str = "", photos=(), expected_version: int | None = None) -> Demand:
+    """Answer a consultation directly; `photos` (uploads, at most MAX_PHOTOS_PER_FORM) are its after-photos."""
     reply = rules.clean_text(reply, field="reply", max_len=rules.MAX_TEXT)
+    cleaned = check_photos(photos)
 
     def change(d):
         now = timezone.now()
@@ -212,8 +216,9 @@ def answer(demand, actor, *, reply: str, note: str = "", expected_version: int |
         d.contacted_at = d.contacted_at or now
         d.completed_at = now
 
-    return _transition(demand, actor, "answer", change=change, note=note, public_note=reply,
-                       expected_version=expected_version)
+    d = _transition(demand, actor, "answer", change=change, note=note, public_note=reply,
+                    expected_version=expected_version)
+    return _attach_all(d, actor, cleaned, stage=PhotoStage.AFTER)
 
 
 def handler_choices(d: Demand):
@@ -269,15 +274,19 @@ def contact(demand, actor, *, note: str = "", tell_reporter: str = "", expected_
 
 
 @transaction.atomic
-def reply(demand, actor, *, reply: str, note: str = "", expected_version: int | None = None) -> Demand:
+def reply(demand, actor, *, reply: str, note: str = "", photos=(), expected_version: int | None = None) -> Demand:
+    """Report the work done; `photos` (uploads, at most MAX_PHOTOS_PER_FORM) are its after-photos, saved
+    with the reply or not at all."""
     text = rules.clean_text(reply, field="reply", max_len=rules.MAX_TEXT)
+    cleaned = check_photos(photos)
 
     def change(d):
         d.reply = text
         d.completed_at = timezone.now()
 
-    return _transition(demand, actor, "reply", change=change, note=note, public_note=text,
-                       expected_version=expected_version)
+    d = _transition(demand, actor, "reply", change=change, note=note, public_note=text,
+                    expected_version=expected_version)
+    return _attach_all(d, actor, cleaned, stage=PhotoStage.AFTER)
 
 
 MAX_EXTENSION_DAYS = 30
@@ -353,11 +362,53 @@ def check_tracking(d: Demand, token: str) -> bool:
 # Attachments
 
 MAX_ATTACHMENTS = 9
+MAX_PHOTOS_PER_FORM = 3  # photos sent with the resident's form, or with the handler's reply
+
+
+def check_photos(uploads, *, limit: int = MAX_PHOTOS_PER_FORM) -> list[attachments.CleanPhoto]:
+    """Check the photos sent with a form before anything is written: at most `limit`, each a real image
+    (refused as a whole, naming the photo, so that nothing is half-saved)."""
+    uploads = [u for u in uploads if u]
+    if len(uploads) > limit:
+        raise InvalidInput(f"photos: 最多上传 {limit} 张照片", field="photos")
+    cleaned = []
+    for i, upload in enumerate(uploads, start=1):
+        try:
+            cleaned.append(attachments.clean_photo(upload))
+        except InvalidInput as exc:
+            reason = exc.detail.removeprefix("file: ")
+            name = (getattr(upload, "name", "") or "")[:60]
+            raise InvalidInput(f"photos: 第 {i} 张照片{f'（{name}）' if name else ''}{reason}", field="photos") from None
+    return cleaned
+
+
+def default_stage(d: Demand, actor, *, by_reporter: bool = False) -> str:
+    """Who uploads decides the stage when none is given: the reporter and the staff who take the report
+    show the problem (before); the demand's handler shows the work done (after)."""
+    if by_reporter:
+        return PhotoStage.BEFORE
+    if getattr(actor, "is_authenticated", False) and d.handler_id == actor.pk:
+        return PhotoStage.AFTER
+    return PhotoStage.BEFORE
+
+
+def clean_stage(stage: str | None) -> str | None:
+    stage = (stage or "").strip() or None
+    if stage is not None and stage not in PhotoStage.values:
+        raise InvalidInput(f"stage: 须为 {'/'.join(PhotoStage.values)}（处理前/处理后）", field="stage")
+    return stage
 
 
 @transaction.atomic
-def add_attachment(demand, actor, upload, *, by_reporter: bool = False) -> Demand:
-    photo = attachments.clean_photo(upload)
+def add_attachment(demand: Demand | str, actor, upload, *, by_reporter: bool = False, stage: str | None = None) -> Demand:
+    """Add one photo to a demand. `upload` is a file, or a photo already checked by `check_photos`;
+    `stage` (PhotoStage) defaults by who uploads (`default_stage`). The reporter adds before-photos only."""
+    if isinstance(demand, str):  # a code (the page's act_checked): the stage may depend on its handler
+        demand = _lock(demand)
+    stage = clean_stage(stage) or default_stage(demand, actor, by_reporter=by_reporter)
+    if by_reporter and stage == PhotoStage.AFTER:
+        raise InvalidInput("stage: 诉求人只能上传处理前的照片", field="stage")
+    photo = upload if isinstance(upload, tuple) else attachments.clean_photo(upload)
 
     def may(d):
         return by_reporter or staff_or_handler(actor, d) or _is_staff(actor, d, TERRITORIAL_ROLES)
@@ -365,6 +416,23 @@ def add_attachment(demand, actor, upload, *, by_reporter: bool = False) -> Deman
     def change(d):
         if d.attachments.count() >= MAX_ATTACHMENTS:
             raise InvalidInput(f"file: 每件诉求最多 {MAX_ATTACHMENTS} 张图片", field="file")
-        attachments.store(d, photo, actor=actor)
+        attachments.store(d, photo, actor=actor, kind=stage)
 
-    return _transition(demand, actor, "attach", may=may, change=change, note="上传图片", public=False, actor_label="诉求人" if by_reporter else None)
+    return _transition(demand, actor, "attach", may=may, change=change,
+                       note="上传处理后照片" if stage == PhotoStage.AFTER else "上传图片", public=False,
+                       actor_label="诉求人" if by_reporter else None, data={"stage": stage})
+
+
+@transaction.atomic
+def attach_photos(demand: Demand, actor, uploads, *, stage: str | None = None, required: bool = True) -> Demand:
+    """Add the photos of one form (at most MAX_PHOTOS_PER_FORM) by `add_attachment`, all or none."""
+    cleaned = check_photos(uploads)
+    if required and not cleaned:
+        raise InvalidInput("photos: 请选择照片", field="photos")
+    return _attach_all(demand, actor, cleaned, stage=stage)
+
+
+def _attach_all(d: Demand, actor, photos: list[attachments.CleanPhoto], *, stage: str | None) -> Demand:
+    for photo in photos:
+        d = add_attachment(d, actor, photo, stage=stage)
+    return d

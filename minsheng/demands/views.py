@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,12 +35,14 @@ from minsheng.territory.models import Community, Grid
 
 from . import pages_support as support
 from . import reporter, selectors, services
-from .models import Category, Complexity, Demand, Kind, Resolution, Satisfaction, Status
+from .models import Category, Complexity, Demand, Kind, PhotoStage, Resolution, Satisfaction, Status
+from .page_actions import ACTIONS, DONE, posted
+from .page_actions import int_field as _int
 
 SUBMIT_FIELDS = ("text", "place", "reporter_name", "reporter_phone", "lat", "lon")
 # Which form field shows a service's error (services name the field they refuse).
 SUBMIT_ERROR_FIELD = {"text": "text", "place": "place", "reporter_name": "reporter_name",
-                      "reporter_phone": "reporter_phone", "lat": "location", "lon": "location"}
+                      "reporter_phone": "reporter_phone", "lat": "location", "lon": "location", "photos": "photos"}
 PAGE_SIZE = 50
 MAX_BULK = 100
 SUBMITTED_KEY = "minsheng_submitted"
@@ -64,16 +67,6 @@ def _float(value: str, field: str) -> float | None:
         raise InvalidInput(f"{field}: 位置格式不正确", field=field) from None
 
 
-def _int(value: str | None, field: str, message: str) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(f"{field}: {message}", field=field) from None
-
-
 # ---------------------------------------------------------------------------------------------
 # Resident: submit (H5 form)
 
@@ -84,21 +77,27 @@ def submit(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     preset = support.find_preset(community=data.get("community"), grid=data.get("grid"))
     form_key = support.form_key(request.POST.get(support.FORM_KEY, "")) if request.method == "POST" else ""
-    ctx = {"preset": preset, "values": {}, "errors": {}, "error": "", "submit_key": form_key or support.new_form_key()}
+    ctx = {"preset": preset, "values": {}, "errors": {}, "error": "", "submit_key": form_key or support.new_form_key(),
+           "max_photos": services.MAX_PHOTOS_PER_FORM}
     if request.method == "GET":
         return render(request, "demands/submit.html", ctx)
 
     values = {name: request.POST.get(name, "") for name in SUBMIT_FIELDS}
     ctx["values"] = values
     user = request.user if request.user.is_authenticated else None
+    photos: list = []
 
     def register(analysis=None) -> tuple[Demand, str]:
-        return services.register(
+        # Called inside one transaction: the demand and its photos are saved together or not at all.
+        demand, token = services.register(
             text=values["text"], channel="online", actor=user, community=preset.community, grid=preset.grid,
             place_text=values["place"], lat=_float(values["lat"], "lat"), lon=_float(values["lon"], "lon"),
             reporter_name=values["reporter_name"], reporter_phone=values["reporter_phone"],
             reporter_user=support.reporter_account(user), analysis=analysis,
         )
+        for photo in photos:
+            demand = services.add_attachment(demand, user, photo, by_reporter=True)
+        return demand, token
 
     def throttle() -> None:
         if user is None:
@@ -106,6 +105,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 per_seconds=settings.MINSHENG_ANON_INTAKE_WINDOW, message="提交过于频繁，请稍后再试")
 
     try:
+        photos[:] = services.check_photos(request.FILES.getlist("photos"))  # before anything is written
         if form_key:
             # The form's one-time key: a second post of it (double tap, retry, several at once) answers
             # with the first demand.
@@ -114,7 +114,8 @@ def submit(request: HttpRequest) -> HttpResponse:
                                              lon=_float(values["lon"], "lon"))
         else:  # a page from before the key existed
             throttle()
-            demand, token = register()
+            with transaction.atomic():
+                demand, token = register()
             submitted = {"code": demand.code, "token": token}
     except DomainError as exc:
         field = SUBMIT_ERROR_FIELD.get(exc.field or "")
@@ -124,6 +125,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             ctx["error"] = _message(exc)
         if isinstance(exc, Conflict):
             ctx["submit_key"] = support.new_form_key()  # the new content goes with a new key
+        # A browser never shows chosen files again: say so, rather than let them vanish unnoticed.
+        ctx["photos_dropped"] = any(request.FILES.getlist("photos"))
         return render(request, "demands/submit.html", ctx, status=exc.status)
     # Post/redirect/get: the token is shown once, on the next page, and a reload does not resubmit.
     request.session[SUBMITTED_KEY] = {**submitted, "by_sms": bool(values["reporter_phone"].strip())}
@@ -160,6 +163,9 @@ def _track_context(d: Demand, creds: dict) -> dict:
         "extensions": list(d.extensions.order_by("at", "id")), "creds": creds, "code": d.code,
         "can_rate": d.awaiting_rating, "needs_code": d.awaiting_rating and not by_token,
         "merge_result": d.result_of_merge,
+        # Photos are served to the token only (attachment_owner): with the last four digits, say how to see them.
+        "photo_groups": selectors.photo_groups(d) if by_token else [],
+        "photos_need_token": not by_token and d.attachments.exists(),
         "code_minutes": reporter.code_minutes(),
         "resolutions": [(Resolution.RESOLVED, _("已解决")), (Resolution.PARTLY, _("部分解决")),
                         (Resolution.UNRESOLVED, _("未解决"))],
@@ -405,71 +411,14 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
 # Staff: one demand and its actions
 
 
-def _post_bool(post, name: str) -> bool | None:
-    value = post.get(name, "")
-    return {"1": True, "0": False}.get(value)
-
-
-def _days(post) -> int:
-    days = _int(post.get("days"), "days", "请填写 1 到 30 之间的整数")
-    if days is None:
-        raise InvalidInput("days: 请填写延期天数", field="days")
-    return days
-
-
-def _blank_none(post, name: str) -> str | None:
-    return (post.get(name) or "").strip() or None
-
-
-# action → (service call, message on success). `v` is the version the page showed.
-ACTIONS = {
-    "accept": lambda d, u, p, v: services.accept(d, u, note=p.get("note", ""), tell_reporter=p.get("tell_reporter", ""),
-                                                 expected_version=v),
-    "reject": lambda d, u, p, v: services.reject(d, u, reason=p.get("reason", ""), expected_version=v),
-    "merge": lambda d, u, p, v: services.merge(d, u, into=p.get("into", "").strip().upper(), expected_version=v),
-    "answer": lambda d, u, p, v: services.answer(d, u, reply=p.get("reply", ""), note=p.get("note", ""),
-                                                 expected_version=v),
-    "assign": lambda d, u, p, v: services.assign(d, u, handler=p.get("handler", ""),
-                                                 complexity=_blank_none(p, "complexity"), note=p.get("note", ""),
-                                                 tell_reporter=p.get("tell_reporter", ""), expected_version=v),
-    "contact": lambda d, u, p, v: services.contact(d, u, note=p.get("note", ""),
-                                                   tell_reporter=p.get("tell_reporter", ""), expected_version=v),
-    "reply": lambda d, u, p, v: services.reply(d, u, reply=p.get("reply", ""), note=p.get("note", ""),
-                                               expected_version=v),
-    "extend": lambda d, u, p, v: services.extend(d, u, days=_days(p), reason=p.get("reason", ""),
-                                                 expected_version=v),
-    "callback": lambda d, u, p, v: services.callback(d, u, resolution=p.get("resolution", ""),
-                                                     satisfaction=p.get("satisfaction", ""), note=p.get("note", ""),
-                                                     tell_reporter=p.get("tell_reporter", ""),
-                                                     handler_fault=p.get("handler_fault") == "1",
-                                                     expected_version=v),
-    "reopen": lambda d, u, p, v: services.reopen(d, u, note=p.get("note", ""), tell_reporter=p.get("tell_reporter", ""),
-                                                 expected_version=v),
-    "close": lambda d, u, p, v: services.close(d, u, note=p.get("note", ""), tell_reporter=p.get("tell_reporter", ""),
-                                               expected_version=v),
-    "escalate": lambda d, u, p, v: services.escalate(d, u, note=p.get("note", ""), expected_version=v),
-    "classify": lambda d, u, p, v: services.classify(
-        d, u, category=_blank_none(p, "category"), urgent=_post_bool(p, "urgent"), kind=_blank_none(p, "kind"),
-        community=_blank_none(p, "community"), grid=_blank_none(p, "grid"), expected_version=v),
-}
-
-# Marked for the catalogue only: translated where they are shown (_(DONE[action]), _(label)).
-DONE = {
-    "accept": gettext_noop("已受理"), "reject": gettext_noop("已不予受理"), "merge": gettext_noop("已合并"),
-    "answer": gettext_noop("已答复"), "assign": gettext_noop("已派单"), "contact": gettext_noop("已记录联系"),
-    "reply": gettext_noop("已办结"), "extend": gettext_noop("已延期"), "callback": gettext_noop("已记录回访"),
-    "reopen": gettext_noop("已重办"), "close": gettext_noop("已结案"), "escalate": gettext_noop("已吹哨上报镇级"),
-    "classify": gettext_noop("已保存分类"),
-}
-
-
 FIELD_LABELS = {
     "reason": gettext_noop("理由"), "into": gettext_noop("合并到"), "reply": gettext_noop("答复内容"),
     "handler": gettext_noop("承办人"), "complexity": gettext_noop("复杂程度"), "days": gettext_noop("延期天数"),
     "note": gettext_noop("内部说明"), "tell_reporter": gettext_noop("告知诉求人"),
     "resolution": gettext_noop("解决情况"), "satisfaction": gettext_noop("满意度"),
     "category": gettext_noop("分类"), "kind": gettext_noop("类型"), "community": gettext_noop("社区"),
-    "grid": gettext_noop("网格"), "version": gettext_noop("版本号"),
+    "grid": gettext_noop("网格"), "version": gettext_noop("版本号"), "photos": gettext_noop("照片"),
+    "file": gettext_noop("照片"), "stage": gettext_noop("阶段"),
 }
 
 
@@ -489,7 +438,8 @@ def _panel_context(request: HttpRequest, d: Demand) -> dict:
         "actions": actions, "timeline": support.staff_timeline(d),
         "extensions": list(d.extensions.select_related("approved_by").order_by("at", "id")),
         "merged": list(d.merged_demands.order_by("code").values_list("code", flat=True)),
-        "attachments": d.attachments.count(),
+        "photo_groups": selectors.photo_groups(d), "photo_stages": PhotoStage.choices,
+        "photo_stage": services.default_stage(d, user), "max_photos": services.MAX_PHOTOS_PER_FORM,
         "triage": d.triage or {},
         "triage_category_name": dict(Category.choices).get((d.triage or {}).get("category"), ""),
         "complexities": Complexity.choices, "resolutions": Resolution.choices, "satisfactions": Satisfaction.choices,
@@ -534,7 +484,8 @@ def demand_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     call = ACTIONS[action]
     try:
         version = _int(request.POST.get("version"), "version", "版本号格式不正确")
-        services.act_checked(d.code, version, lambda locked: call(locked, user, request.POST, version),
+        form = posted(request)
+        services.act_checked(d.code, version, lambda locked: call(locked, user, form, version),
                             lock=action != "merge")
     except DomainError as exc:
         try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from minsheng.demands import services
 from minsheng.demands.models import Demand
@@ -41,3 +44,21 @@ def text(response) -> str:
 def visible_text(response) -> str:
     """The page without tags (to check what people read, not attribute values)."""
     return re.sub(r"<[^>]+>", " ", text(response))
+
+
+def photo(name: str = "photo.jpg", *, gps: bool = False, size: tuple[int, int] = (64, 48)) -> SimpleUploadedFile:
+    """A small JPEG upload; with `gps`, EXIF carrying a camera maker and a GPS position (to see them removed)."""
+    img = Image.new("RGB", size, (200, 30, 30))
+    out = io.BytesIO()
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"
+        exif[0x8825] = {1: "N", 2: (31.0, 42.0, 0.0), 3: "E", 4: (119.0, 56.0, 0.0)}
+        img.save(out, format="JPEG", exif=exif)
+    else:
+        img.save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def not_a_photo(name: str = "notes.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"<html>not an image</html>", content_type="image/jpeg")
