@@ -116,15 +116,30 @@ def test_the_neighbour_search_finds_a_reworded_report_at_the_same_place(tri):
     assert (len(rs) - 2, len(rs) - 1) in set(candidate_pairs(rs))
 
 
-def test_tree_walks_agree():
+def test_the_tree_walk_matches_a_walk_of_each_tree_node_by_node():
+    import math
+
     import numpy as np
 
     from minsheng.triage.engine import treeset
 
     model = load_default().pairs.fast
     rng = np.random.default_rng(1)
-    X = rng.random((600, model["feat"].max() + 1)) * rng.choice([0, 1, 3, 10], size=(600, model["feat"].max() + 1))
-    together = treeset._raw_all_trees(model, X)
-    assert np.allclose(treeset._raw_tree_by_tree(model, X), together)
+    width = int(model["feat"].max()) + 1
+    X = rng.random((300, width)) * rng.choice([0, 1, 3, 10], size=(300, width))
     X[rng.random(X.shape) < 0.05] = np.nan
-    assert np.allclose(treeset._raw_tree_by_tree(model, X), treeset._raw_all_trees(model, X))
+
+    def by_hand(row):
+        total = model["baseline"]
+        for t in range(model["feat"].shape[0]):
+            i = 0
+            while not model["leaf"][t, i]:
+                x = row[model["feat"][t, i]]
+                left = model["nan_left"][t, i] if math.isnan(x) else x <= model["thr"][t, i]
+                i = model["left"][t, i] if left else model["right"][t, i]
+            total += model["value"][t, i]
+        return total
+
+    expected = [by_hand(row) for row in X]
+    assert np.allclose(treeset.raw(model, X), expected)
+    assert np.allclose(treeset.raw(model, np.nan_to_num(X[:7])), [by_hand(row) for row in np.nan_to_num(X[:7])])
