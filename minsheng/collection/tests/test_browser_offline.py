@@ -132,7 +132,9 @@ def test_the_same_saved_visit_sent_twice_at_once_is_one_visit(demo_territory, li
     context.close()
 
 
-def test_a_saved_visit_waits_while_the_session_has_expired(demo_territory, live_server, browser):
+def _saved_offline(browser, live_server, visited_at: str = ""):
+    """A grid worker's phone, offline, with one visit saved on it (service worker blocked: the page's
+    own saving is under test)."""
     from playwright.sync_api import expect
 
     context = browser.new_context(**PHONE, service_workers="block")
@@ -142,8 +144,17 @@ def test_a_saved_visit_waits_while_the_session_has_expired(demo_territory, live_
     context.set_offline(True)
     page.select_option("#v-building", label="采菱家园一期3幢")
     page.fill("#v-notes", "独居老人，身体尚好")
+    if visited_at:
+        page.fill("#v-time", visited_at)
     page.click("form.big button[type=submit]")
     expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1")
+    return context, page, errors
+
+
+def test_a_saved_visit_waits_while_the_session_has_expired(demo_territory, live_server, browser):
+    from playwright.sync_api import expect
+
+    context, page, errors = _saved_offline(browser, live_server)
     session = [c for c in context.cookies() if c["name"] == "sessionid"]
     context.clear_cookies()
     context.add_cookies([{**c, "value": "expired"} for c in session])
@@ -159,16 +170,8 @@ def test_a_saved_visit_waits_while_the_session_has_expired(demo_territory, live_
 def test_a_saved_visit_the_server_refuses_waits_with_its_reason_until_deleted(demo_territory, live_server, browser):
     from playwright.sync_api import expect
 
-    context = browser.new_context(**PHONE, service_workers="block")
-    page = context.new_page()
-    errors = watch(page)
-    sign_in(page, live_server.url, "demo-cailing-grid", "/desk/collect/visits/new")
-    context.set_offline(True)
-    page.select_option("#v-building", label="采菱家园一期3幢")
-    page.fill("#v-notes", "独居老人，身体尚好")
-    page.fill("#v-time", "2099-01-01T09:00")  # the server refuses a visit in the future
-    page.click("form.big button[type=submit]")
-    expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1")
+    # the server refuses a visit in the future
+    context, page, errors = _saved_offline(browser, live_server, visited_at="2099-01-01T09:00")
     context.set_offline(False)
     expect(page.locator(".outbox-list li")).to_contain_text("未能发送：走访时间不能晚于现在")
     expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1")

@@ -439,7 +439,8 @@ def _neighbours(M, V, idx: np.ndarray, k: int, chunk: int = 1024) -> list[np.nda
         S = (Mb[start:start + chunk] @ Mb.T).toarray()
         if Vb is not None:
             S += Vb[start:start + chunk] @ Vb.T
-        out.extend(np.argpartition(-S, kk - 1, axis=1)[:, :kk])
+        # a copy: a view would keep the whole chunk × block array alive for every chunk
+        out.extend(np.argpartition(-S, kk - 1, axis=1)[:, :kk].copy())
     return out
 
 

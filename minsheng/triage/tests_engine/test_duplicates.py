@@ -143,3 +143,18 @@ def test_the_tree_walk_matches_a_walk_of_each_tree_node_by_node():
     expected = [by_hand(row) for row in X]
     assert np.allclose(treeset.raw(model, X), expected)
     assert np.allclose(treeset.raw(model, np.nan_to_num(X[:7])), [by_hand(row) for row in np.nan_to_num(X[:7])])
+
+
+def test_the_neighbour_search_keeps_only_the_neighbours(tri):
+    # each chunk's similarity ranking is chunk × block; keeping a view of it for every chunk made a
+    # 100,000-report batch hold gigabytes
+    import numpy as np
+
+    from minsheng.triage.engine.duplicates import _neighbours, _search_matrices
+
+    texts = [f"采菱二期{n % 30 + 1}幢{w}" for n, w in enumerate(["下水道堵了", "楼道灯坏了", "电梯停了"] * 100)]
+    rs = results(tri, texts, full=False)
+    M, V = _search_matrices(rs)
+    rows = _neighbours(M, V, np.arange(len(rs)), k=10, chunk=64)
+    assert len(rows) == len(rs)
+    assert all((r.base if r.base is not None else r).size <= 64 * 11 for r in rows)
