@@ -401,26 +401,32 @@ def clean_stage(stage: str | None) -> str | None:
 
 @transaction.atomic
 def add_attachment(demand: Demand | str, actor, upload, *, by_reporter: bool = False, stage: str | None = None) -> Demand:
-    """Add one photo to a demand. `upload` is a file, or a photo already checked by `check_photos`;
-    `stage` (PhotoStage) defaults by who uploads (`default_stage`). The reporter adds before-photos only."""
+    """Add photos to a demand in one step with one event. `upload` is a file, a photo already checked by
+    `check_photos`, or a list of either; `stage` (PhotoStage) defaults by who uploads (`default_stage`).
+    The reporter adds before-photos only."""
     if isinstance(demand, str):  # a code (the page's act_checked): the stage may depend on its handler
         demand = _lock(demand)
     stage = clean_stage(stage) or default_stage(demand, actor, by_reporter=by_reporter)
     if by_reporter and stage == PhotoStage.AFTER:
         raise InvalidInput("stage: 诉求人只能上传处理前的照片", field="stage")
-    photo = upload if isinstance(upload, tuple) else attachments.clean_photo(upload)
+    uploads = upload if isinstance(upload, list) else [upload]
+    photos = [u if isinstance(u, tuple) else attachments.clean_photo(u) for u in uploads]
+    if not photos:
+        raise InvalidInput("photos: 请选择照片", field="photos")
 
     def may(d):
         return by_reporter or staff_or_handler(actor, d) or _is_staff(actor, d, TERRITORIAL_ROLES)
 
     def change(d):
-        if d.attachments.count() >= MAX_ATTACHMENTS:
+        if d.attachments.count() + len(photos) > MAX_ATTACHMENTS:
             raise InvalidInput(f"file: 每件诉求最多 {MAX_ATTACHMENTS} 张图片", field="file")
-        attachments.store(d, photo, actor=actor, kind=stage)
+        for photo in photos:
+            attachments.store(d, photo, actor=actor, kind=stage)
 
+    what = "上传处理后照片" if stage == PhotoStage.AFTER else "上传图片"
     return _transition(demand, actor, "attach", may=may, change=change,
-                       note="上传处理后照片" if stage == PhotoStage.AFTER else "上传图片", public=False,
-                       actor_label="诉求人" if by_reporter else None, data={"stage": stage})
+                       note=what if len(photos) == 1 else f"{what} {len(photos)} 张", public=False,
+                       actor_label="诉求人" if by_reporter else None, data={"stage": stage, "photos": len(photos)})
 
 
 @transaction.atomic
@@ -433,6 +439,4 @@ def attach_photos(demand: Demand, actor, uploads, *, stage: str | None = None, r
 
 
 def _attach_all(d: Demand, actor, photos: list[attachments.CleanPhoto], *, stage: str | None) -> Demand:
-    for photo in photos:
-        d = add_attachment(d, actor, photo, stage=stage)
-    return d
+    return add_attachment(d, actor, photos, stage=stage) if photos else d

@@ -95,8 +95,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             reporter_name=values["reporter_name"], reporter_phone=values["reporter_phone"],
             reporter_user=support.reporter_account(user), analysis=analysis,
         )
-        for photo in photos:
-            demand = services.add_attachment(demand, user, photo, by_reporter=True)
+        if photos:
+            demand = services.add_attachment(demand, user, photos, by_reporter=True)
         return demand, token
 
     def throttle() -> None:

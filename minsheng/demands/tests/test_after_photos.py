@@ -48,7 +48,9 @@ def test_handler_replies_with_after_photos_and_staff_see_them_grouped(user_clien
     d.refresh_from_db()
     assert d.status == "replied"
     assert sorted(d.attachments.values_list("kind", flat=True)) == ["after", "after", "before"]
-    assert DemandEvent.objects.filter(demand=d, action="attach", data__stage="after").count() == 2
+    # one line in the timeline for the form's photos, not one a photo
+    attached = DemandEvent.objects.get(demand=d, action="attach", data__stage="after")
+    assert attached.note == "上传处理后照片 2 张" and attached.data["photos"] == 2
 
     html = text(user_client("demo-cailing").get(f"/desk/demands/{d.code}/"))
     assert "处理前" in html and "处理后" in html

@@ -39,7 +39,7 @@ def test_submit_with_up_to_three_photos(demo_territory, count):
     photos = list(d.attachments.all())
     assert len(photos) == count
     assert all(a.kind == "before" and a.uploaded_by is None for a in photos)
-    assert DemandEvent.objects.filter(demand=d, action="attach").count() == count
+    assert DemandEvent.objects.filter(demand=d, action="attach").count() == min(count, 1)  # one step for the form
 
 
 def test_a_fourth_photo_is_refused_and_nothing_is_saved(demo_territory):

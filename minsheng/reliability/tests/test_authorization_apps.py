@@ -508,6 +508,11 @@ PAGES: dict[str, Case] = {
         data=lambda w, r: {"building": Building.objects.get(name="采菱家园一期5幢").pk, "household": "202室（新）",
                            "notes": "走访"},
         effect=lambda w, r: _visits().filter(household="202室（新）").exists()),
+    # The visit app's service worker and manifest hold no personal data and must not redirect (a browser
+    # refuses a service worker script that answers with a redirect), so everyone gets them.
+    "desk/collect/visits/sw.js": case("GET", lambda w: "/desk/collect/visits/sw.js", everyone("200")),
+    "desk/collect/visits/manifest.webmanifest": case("GET", lambda w: "/desk/collect/visits/manifest.webmanifest",
+                                                     everyone("200")),
     "desk/collect/visits/<int:pk>/": case("GET", lambda w: f"/desk/collect/visits/{w.visit.pk}/", COLLECT_SEES,
                                           world={"visit": True}),
     "desk/collect/visits/photos/<int:pk>": case("GET", lambda w: f"/desk/collect/visits/photos/{w.visit_photo.pk}",
