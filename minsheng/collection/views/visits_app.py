@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 # What the new-visit page needs to open without network (base.html's styles and script, the page's own).
 SHELL_ASSETS = ("minsheng/site.css", "minsheng/pages.css", "minsheng/collect.css", "minsheng/site.js",
-                "minsheng/visit-outbox.js", "minsheng/visit-offline.js")
+                "minsheng/photos.js", "minsheng/visit-outbox.js", "minsheng/visit-offline.js")
 ICONS = ((192, "minsheng/icons/visit-192.png"), (512, "minsheng/icons/visit-512.png"))
 
 

@@ -3,14 +3,13 @@
    with a remove button, and put the result back into the input so the form posts as it would without
    this script (the server still checks every file and strips its metadata). A photo the browser cannot
    draw goes as it is. Without DataTransfer (old browsers) the input is left alone. Delegated on the
-   document, so inputs brought in by htmx work too. Previews are data: URLs (the CSP allows no blob:). */
+   document, so inputs brought in by htmx work too. Previews are data: URLs (the CSP allows no blob:).
+   window.MinshengPhotos.shrink(file) is the same shrinking for other scripts (the offline visit form). */
 (function () {
   "use strict";
   var LONGEST = 1600;
   var QUALITY = 0.8;
   var THUMB = 160;
-
-  try { new DataTransfer(); } catch (e) { return; }
 
   function state(input) {
     if (!input.photoState) {
@@ -78,6 +77,10 @@
       });
     }).catch(function () { return { file: file, thumb: null }; });
   }
+
+  window.MinshengPhotos = { shrink: shrink };
+
+  try { new DataTransfer(); } catch (e) { return; }
 
   function sync(input) {
     var s = state(input);

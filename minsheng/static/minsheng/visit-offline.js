@@ -7,7 +7,6 @@
   var app = document.querySelector("[data-visit-app]");
   if (!app || !window.indexedDB || !window.fetch || !window.VisitOutbox) { return; }
   var Outbox = window.VisitOutbox;
-  var MAX_SIDE = 1600;
   var d = app.dataset;
   var ctx = { shell: d.shell, login: d.login, user: d.user, token: token };
   var bar = app.querySelector("[data-outbox-bar]");
@@ -91,23 +90,10 @@
   }
 
   /* A photo as a phone app sends it: JPEG, longest side at most 1600 px (the original if it can't be read). */
+  /* The same shrinking as every photo field (photos.js); without it the photo goes as it is. */
   function shrink(file) {
-    if (!window.createImageBitmap || !/^image\//.test(file.type)) { return Promise.resolve(file); }
-    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
-      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-      if (scale === 1 && file.type === "image/jpeg" && file.size < 1024 * 1024) { bitmap.close(); return file; }
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      var g = canvas.getContext("2d");
-      g.fillStyle = "#fff";  // a transparent PNG gets a white background, not a black one
-      g.fillRect(0, 0, canvas.width, canvas.height);
-      g.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      bitmap.close();
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.82);
-      });
-    }).catch(function () { return file; });
+    if (!window.MinshengPhotos) { return Promise.resolve(file); }
+    return window.MinshengPhotos.shrink(file).then(function (done) { return done.file; });
   }
 
   function entryFrom(form) {
@@ -118,17 +104,14 @@
     });
     var select = form.querySelector("select[name=building]");
     var files = Array.prototype.slice.call(form.querySelector("input[name=photos]").files || []);
-    return Promise.all(files.map(shrink)).then(function (blobs) {
+    return Promise.all(files.map(shrink)).then(function (shrunk) {
       return {
         key: Outbox.uuid(), user: d.user, saved_at: Date.now(),
         // The time of the visit is when it was saved, not when it reaches the server.
         visited_at: data.get("visited_at") || new Date().toISOString(),
         label: select.options[select.selectedIndex].text + (fields.household ? " " + fields.household : ""),
         fields: fields,
-        photos: blobs.map(function (b, i) {
-          var name = b === files[i] ? files[i].name : files[i].name.replace(/\.[^.]*$/, "") + ".jpg";
-          return { name: name, blob: b };
-        }),
+        photos: shrunk.map(function (f) { return { name: f.name, blob: f }; }),
         error: "",
       };
     });
