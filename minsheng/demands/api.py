@@ -50,6 +50,8 @@ class DemandCreated(Schema):
     community: str | None
     grid: str | None
     duplicate_of: str | None
+    duplicates_pending: bool = Field(
+        False, description="可能重复的诉求由后台语义复核在数秒内查找：此时 duplicate_of 尚未得出，稍后见诉求详情")
     tracking_token: str
 
 
@@ -320,6 +322,7 @@ def create_demand(request: HttpRequest, payload: DemandIn):
                 "community": demand.community.name if demand.community else None,
                 "grid": demand.grid.name if demand.grid else None,
                 "duplicate_of": (demand.triage.get("duplicate_of") if demand.triage else None),
+                "duplicates_pending": bool(demand.triage) and demand.triage.get("duplicates", []) is None,
                 "tracking_token": token,
             }
             if key:

@@ -9,6 +9,7 @@ and its status — never a 5xx. Every form works without JavaScript; htmx only m
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -430,6 +431,9 @@ def _field_message(exc: DomainError) -> str:
     return exc.detail
 
 
+TRIAGE_POLL_FOR = timedelta(minutes=10)
+
+
 def _panel_context(request: HttpRequest, d: Demand) -> dict:
     user = request.user
     actions = support.available_actions(user, d, ACTIONS)
@@ -441,6 +445,9 @@ def _panel_context(request: HttpRequest, d: Demand) -> dict:
         "photo_groups": selectors.photo_groups(d), "photo_stages": PhotoStage.choices,
         "photo_stage": services.default_stage(d, user), "max_photos": services.MAX_PHOTOS_PER_FORM,
         "triage": d.triage or {},
+        # the background look finds duplicates seconds after intake: the card refreshes itself meanwhile
+        "poll_triage": (d.triage or {}).get("duplicates", []) is None
+        and timezone.now() - d.created_at < TRIAGE_POLL_FOR,
         "triage_category_name": dict(Category.choices).get((d.triage or {}).get("category"), ""),
         "complexities": Complexity.choices, "resolutions": Resolution.choices, "satisfactions": Satisfaction.choices,
     }

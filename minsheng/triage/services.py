@@ -47,7 +47,7 @@ class Analysis:
     confidence: float = 0.0
     evidence: list[str] = field(default_factory=list)
     concepts: list[str] = field(default_factory=list)
-    duplicates: list[dict] = field(default_factory=list)
+    duplicates: list[dict] | None = field(default_factory=list)  # None: left to the background look
     engine: str = "minsheng-triage"
     assessed_by: str = "fast"
     town: Town | None = None  # the town the text was read against
@@ -185,11 +185,19 @@ def _analysis(r, objects: dict, town: Town) -> Analysis:
 
 
 def analyse(text: str, *, town: Town, place_text: str = "", lat: float | None = None,
-            lon: float | None = None, channel: str | None = None, duplicates: bool = True) -> Analysis:
-    """Category, urgency, type, place → community/grid, and open duplicates, with evidence (fast)."""
+            lon: float | None = None, channel: str | None = None, duplicates: bool | None = None) -> Analysis:
+    """Category, urgency, type, place → community/grid, and open duplicates, with evidence (fast).
+
+    ``duplicates=None`` (intake) searches open duplicates only when no background look will: that look
+    searches them again by meaning seconds later, so the request would do the same work twice (it was
+    40% of a registration's CPU). The analysis then says the search is pending (``duplicates`` None)."""
     engine, objects = engine_for(town)
     r = engine.predict(_words(text, place_text), channel=channel, lat=lat, lon=lon)
     a = _analysis(r, objects, town)
+    if duplicates is None:
+        duplicates = not embed.available()
+        if not duplicates:
+            a.duplicates = None
     if duplicates:
         a.duplicates = open_duplicates(engine, r, town=town, community=a.community)
     return a

@@ -20,7 +20,7 @@ def assess(code: str) -> str:
 def schedule(code: str) -> None:
     """Queue the second look. With the database queue the task row is written in the caller's
     transaction (it commits or rolls back with the demand); an outside queue gets it after commit."""
-    if not embed.enabled():
+    if not embed.available():
         return
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
         assess.enqueue(code)

@@ -108,6 +108,51 @@ def test_a_wait_longer_than_the_timeout_fails_instead_of_hanging():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_threads_of_one_process_queue_in_turn_and_time_out_too():
+    """Behind another thread of the same process a transaction waits its turn (on the process's own
+    lock), and gives up after the timeout like behind another process."""
+    holding, release = threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def holder():
+        with transaction.atomic():
+            CodeCounter.objects.create(prefix="H", year=2026)
+            holding.set()
+            release.wait(10)
+        connections["default"].close()
+
+    def waiter(timeout: float, prefix: str):
+        conn = connections["default"]
+        conn.settings_dict = {**conn.settings_dict, "OPTIONS": {**conn.settings_dict["OPTIONS"], "timeout": timeout}}
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                CodeCounter.objects.create(prefix=prefix, year=2026)
+            outcome[prefix] = "done"
+        except OperationalError as e:
+            outcome[prefix] = str(e)
+        outcome[prefix + "_waited"] = time.monotonic() - started
+        conn.close()
+
+    h = threading.Thread(target=holder)
+    h.start()
+    assert holding.wait(10)
+    late = threading.Thread(target=waiter, args=(0.3, "L"))
+    late.start()
+    late.join(10)
+    assert "database is locked" in outcome["L"] and 0.3 <= outcome["L_waited"] < 5
+    patient = threading.Thread(target=waiter, args=(10, "P"))
+    patient.start()
+    time.sleep(0.2)
+    release.set()
+    h.join(10)
+    patient.join(10)
+    assert outcome["P"] == "done"
+    assert set(CodeCounter.objects.filter(prefix__in="HLP").values_list("prefix", flat=True)) == {"H", "P"}
+    assert queue_is_free()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_request_that_cannot_get_the_database_answers_503_and_changes_nothing(client, demo_territory):
     from minsheng.demands.models import Demand
 

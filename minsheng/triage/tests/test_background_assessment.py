@@ -29,6 +29,25 @@ def test_assessment_stores_vector_and_verdict(demo_territory):
     assert not d.events.filter(action="assess").exists()  # nothing changed: no event
 
 
+def test_duplicates_are_left_to_the_background_look(demo_territory, bearer, user_client):
+    """With the meaning model on, intake does not search duplicates (the background look does it again
+    seconds later): the answer says so, the demand page says so and refreshes its card until they come."""
+    first = post("采菱家园二期12幢下水道堵了，污水返到厨房里")
+    second = post("二期12幢厨房下水道返水，麻烦尽快疏通", channel="hotline", headers=bearer("demo-cailing"))
+    assert second["duplicate_of"] is None and second["duplicates_pending"] is True
+    d = Demand.objects.get(code=second["code"])
+    assert d.triage["duplicates"] is None
+    page = user_client("demo-cailing").get(f"/desk/demands/{d.code}/").content.decode()
+    assert 'data-testid="duplicates-pending"' in page and 'hx-trigger="every 3s"' in page
+    assess_demand(first["code"])
+    assess_demand(second["code"])
+    d.refresh_from_db()
+    assert d.triage["duplicate_of"] == first["code"]
+    page = user_client("demo-cailing").get(f"/desk/demands/{d.code}/").content.decode()
+    assert 'data-testid="duplicates"' in page and "every 3s" not in page
+    assert "duplicates-pending" not in page
+
+
 def test_raising_to_urgent_alerts_the_community_and_grid(demo_territory):
     code = post("采菱一期3幢楼道灯坏了，晚上黑漆漆的")["code"]
     assert Demand.objects.get(code=code).urgent is False

@@ -30,10 +30,12 @@ def test_point_resolves_grid(demo_territory):
     assert r["community"] == "三勤社区" and r["grid"] == "三勤第二网格"
 
 
-def test_open_duplicate_is_suggested_and_merged_in_one_click(demo_territory, bearer):
+def test_open_duplicate_is_suggested_and_merged_in_one_click(demo_territory, bearer, monkeypatch):
+    # No background look (meaning model off): intake itself searches the open demands.
+    monkeypatch.setenv("MINSHENG_TRIAGE_EMBEDDINGS", "0")
     first = post("采菱家园二期12幢下水道堵了，污水返到厨房里")
     second = post("二期12幢厨房下水道返水，麻烦尽快疏通", channel="hotline", headers=bearer("demo-cailing"))
-    assert second["duplicate_of"] == first["code"]
+    assert second["duplicate_of"] == first["code"] and second["duplicates_pending"] is False
     d = Demand.objects.get(code=second["code"])
     assert d.triage["duplicates"][0]["similarity"] > 0.5
     other_place = post("三勤新苑3幢下水道堵了")
