@@ -322,7 +322,7 @@ def create_demand(request: HttpRequest, payload: DemandIn):
                 "community": demand.community.name if demand.community else None,
                 "grid": demand.grid.name if demand.grid else None,
                 "duplicate_of": (demand.triage.get("duplicate_of") if demand.triage else None),
-                "duplicates_pending": bool(demand.triage) and demand.triage.get("duplicates", []) is None,
+                "duplicates_pending": demand.duplicates_pending,
                 "tracking_token": token,
             }
             if key:

@@ -229,6 +229,12 @@ class Demand(models.Model):
         )
 
     @property
+    def duplicates_pending(self) -> bool:
+        """Intake left the duplicate search to the background look, which has not run yet (the triage
+        record's `duplicates` is null until it has)."""
+        return (self.triage or {}).get("duplicates", []) is None
+
+    @property
     def result_of_merge(self) -> Demand | None:
         """For a report merged into another: that other demand once it has its result (answered, done,
         rated, closed), else None."""

@@ -446,8 +446,7 @@ def _panel_context(request: HttpRequest, d: Demand) -> dict:
         "photo_stage": services.default_stage(d, user), "max_photos": services.MAX_PHOTOS_PER_FORM,
         "triage": d.triage or {},
         # the background look finds duplicates seconds after intake: the card refreshes itself meanwhile
-        "poll_triage": (d.triage or {}).get("duplicates", []) is None
-        and timezone.now() - d.created_at < TRIAGE_POLL_FOR,
+        "poll_triage": d.duplicates_pending and timezone.now() - d.created_at < TRIAGE_POLL_FOR,
         "triage_category_name": dict(Category.choices).get((d.triage or {}).get("category"), ""),
         "complexities": Complexity.choices, "resolutions": Resolution.choices, "satisfactions": Satisfaction.choices,
     }
