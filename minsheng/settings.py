@@ -6,7 +6,8 @@ MINSHENG_DATA_DIR, DATABASE_URL, MINSHENG_SECRET_KEY, MINSHENG_DEBUG, MINSHENG_A
 MINSHENG_CSRF_TRUSTED_ORIGINS, MINSHENG_TASKS_BACKEND, REDIS_URL, MINSHENG_PGBOUNCER_TRANSACTION,
 MINSHENG_MIN_FREE_MB, MINSHENG_HEALTH_PROBE_SECONDS, MINSHENG_REPORTER_CODE_MINUTES,
 MINSHENG_REPORTER_CODE_PER_DEMAND, MINSHENG_REPORTER_CODE_PER_CLIENT, MINSHENG_IDEMPOTENCY_KEEP_HOURS,
-MINSHENG_TRUSTED_PROXIES, MINSHENG_LOGIN_USER_BACKOFF_SECONDS, MINSHENG_TOKEN_DAYS.
+MINSHENG_TRUSTED_PROXIES, MINSHENG_LOGIN_USER_BACKOFF_SECONDS, MINSHENG_TOKEN_DAYS,
+MINSHENG_DISTRICT_NAME.
 """
 
 from __future__ import annotations
@@ -256,6 +257,9 @@ MINSHENG_TRUSTED_PROXIES = _trusted_proxies(os.environ.get("MINSHENG_TRUSTED_PRO
 NINJA_PAGINATION_PER_PAGE = 50
 # API bearer tokens stop answering this many days after they were issued (the expiry is stored on the token).
 MINSHENG_TOKEN_DAYS = int(os.environ.get("MINSHENG_TOKEN_DAYS", "30"))
+# The name of the whole install (the district or city running its towns on it): the dashboard scope
+# and KPI scope of a district administrator, whose figures are the sums of the towns'.
+MINSHENG_DISTRICT_NAME = os.environ.get("MINSHENG_DISTRICT_NAME", "全区").strip() or "全区"
 
 # Anonymous intake: at most this many demands per address per window; tracking look-ups per hour.
 MINSHENG_ANON_INTAKE_LIMIT = int(os.environ.get("MINSHENG_ANON_INTAKE_LIMIT", "20"))

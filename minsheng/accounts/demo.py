@@ -12,6 +12,7 @@ DEMO_PASSWORD = "minsheng-demo"
 
 # username, display name, role, node kind, node name
 DEMO_ACCOUNTS = [
+    ("demo-district", "区民生办（演示）", Role.DISTRICT_ADMIN, "district", ""),
     ("demo-town", "镇民生办（演示）", Role.TOWN_ADMIN, "town", "湖塘镇"),
     ("demo-cailing", "采菱社区工作人员（演示）", Role.COMMUNITY_STAFF, "community", "采菱社区"),
     ("demo-cailing-grid", "采菱第一网格网格员（演示）", Role.GRID_WORKER, "grid", "采菱第一网格"),
@@ -24,7 +25,9 @@ DEMO_ACCOUNTS = [
 def load(*, territory_only: bool = False) -> None:
     town = Town.objects.get(name="湖塘镇")
     for username, display, role, kind, node_name in DEMO_ACCOUNTS:
-        if kind == "town":
+        if kind == "district":
+            node = None
+        elif kind == "town":
             node = town
         elif kind == "community":
             node = Community.objects.get(town=town, name=node_name)
@@ -46,7 +49,7 @@ def describe() -> list[str]:
             .select_related("user", "town", "community", "grid").order_by("user__date_joined", "user__id", "id"))
     seen: dict[str, list[str]] = {}
     for m in rows:
-        node = m.town or m.community or m.grid
+        node = m.node
         seen.setdefault(m.user.username, []).append(f"{Role(m.role).label}（{node.name}）")
     for username, roles in seen.items():
         lines.append(f"{username:<20} {'、'.join(roles)}")

@@ -7,9 +7,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.territory.models import Community, Grid, Town
+from minsheng.territory.selectors import district
 
 
 class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
     TOWN_ADMIN = "town_admin", _("镇级管理员")
     COMMUNITY_SECRETARY = "community_secretary", _("党总支书记")
     COMMUNITY_STAFF = "community_staff", _("社区两委/社工")
@@ -23,14 +25,15 @@ class Role(models.TextChoices):
 
 # Roles that see everything inside their territory node.
 TERRITORIAL_ROLES = frozenset({
-    Role.TOWN_ADMIN, Role.COMMUNITY_SECRETARY, Role.COMMUNITY_STAFF, Role.GRID_WORKER,
+    Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMUNITY_SECRETARY, Role.COMMUNITY_STAFF, Role.GRID_WORKER,
 })
 # Roles that manage demands and projects inside their node (staff of the community or town).
-STAFF_ROLES = frozenset({Role.TOWN_ADMIN, Role.COMMUNITY_SECRETARY, Role.COMMUNITY_STAFF})
+STAFF_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMUNITY_SECRETARY, Role.COMMUNITY_STAFF})
 
 
 class Membership(models.Model):
-    """One role of one user on exactly one territory node."""
+    """One role of one user on exactly one territory node; a district administrator's membership is on
+    no node: it covers the whole install (the district or city that runs its towns on it)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户")
@@ -52,11 +55,18 @@ class Membership(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(town__isnull=False, community__isnull=True, grid__isnull=True)
-                    | models.Q(town__isnull=True, community__isnull=False, grid__isnull=True)
-                    | models.Q(town__isnull=True, community__isnull=True, grid__isnull=False)
+                    ~models.Q(role="district_admin") & (
+                        models.Q(town__isnull=False, community__isnull=True, grid__isnull=True)
+                        | models.Q(town__isnull=True, community__isnull=False, grid__isnull=True)
+                        | models.Q(town__isnull=True, community__isnull=True, grid__isnull=False))
+                    | models.Q(role="district_admin", town__isnull=True, community__isnull=True, grid__isnull=True)
                 ),
                 name="membership_exactly_one_node",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(town__isnull=True, community__isnull=True,
+                                                            grid__isnull=True),
+                name="membership_unique_district",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "town"], condition=models.Q(town__isnull=False), name="membership_unique_town"
@@ -75,11 +85,15 @@ class Membership(models.Model):
 
     @property
     def node(self):
+        if self.level == "district":
+            return district()
         return self.town or self.community or self.grid
 
     @property
     def level(self) -> str:
-        return "town" if self.town_id else "community" if self.community_id else "grid"
+        if self.town_id:
+            return "town"
+        return "community" if self.community_id else "grid" if self.grid_id else "district"
 
 
 class ApiToken(models.Model):

@@ -6,7 +6,8 @@ Two parts, and nothing else decides access to a territorial object:
   roles whose memberships answer it. docs/security.md's access table states the same rows and
   `accounts/tests/test_scope_table.py` reads it back against this dict.
 * `reach_level()`: how one membership reaches an object. A membership on a node covers that node and
-  everything below it. For an object that knows its town, community and grid (the "levels" it has),
+  everything below it; a district administrator's membership (on no node: the whole install) covers
+  everything. For an object that knows its town, community and grid (the "levels" it has),
   the membership is compared at the most specific level the object knows, at or above the
   membership's own level: a grid worker on a community-only object (a project, a survey) answers for
   the community; a town membership on an object with no town level (a roster member) covers nothing.
@@ -23,10 +24,11 @@ from collections.abc import Iterable, Mapping
 from django.db.models import Q
 
 from minsheng.territory.models import Community, Grid, Town
+from minsheng.territory.selectors import District
 
 from .models import STAFF_ROLES, TERRITORIAL_ROLES, Membership, Role
 
-LEVELS = ("grid", "community", "town")
+LEVELS = ("grid", "community", "town", "district")
 
 # A place: the levels an object knows, each with its node id (None: the object has none at that level).
 Place = Mapping[str, "int | None"]
@@ -58,6 +60,8 @@ def reach_level(membership_level: str, known: Iterable[str]) -> str | None:
     """The level at which a membership on `membership_level` is compared with an object knowing
     `known` levels: the most specific known level at or above the membership's. None: no reach."""
     known = set(known)
+    if membership_level == "district":
+        return "district"
     for level in LEVELS[LEVELS.index(membership_level):]:
         if level in known:
             return level
@@ -70,7 +74,9 @@ def node_ids(m: Membership) -> dict[str, int]:
         return {"grid": m.grid_id, "community": m.grid.community_id, "town": m.grid.community.town_id}
     if m.community_id:
         return {"community": m.community_id, "town": m.community.town_id}
-    return {"town": m.town_id}
+    if m.town_id:
+        return {"town": m.town_id}
+    return {}
 
 
 def _roles(roles: str | Iterable[str]) -> set[str]:
@@ -96,6 +102,8 @@ def memberships(user) -> list[Membership]:
 
 def membership_reaches(m: Membership, place: Place) -> bool:
     level = reach_level(m.level, place.keys())
+    if level == "district":
+        return True
     return level is not None and place[level] is not None and place[level] == node_ids(m)[level]
 
 
@@ -132,6 +140,8 @@ def node_place(node) -> dict[str, int | None]:
         return {"town": node.town_id, "community": node.pk, "grid": None}
     if isinstance(node, Grid):
         return {"town": node.community.town_id, "community": node.community_id, "grid": node.pk}
+    if isinstance(node, District):
+        return {}  # knows no level below: only a district membership reaches it
     raise TypeError(f"not a territory node: {node!r}")
 
 
@@ -149,7 +159,7 @@ def may(user, rule: str, obj) -> bool:
 def branches(user, model, roles: str | Iterable[str] = "see") -> list[Q] | None:
     """The user's reach on `model` as separate filters, one per covered node (their OR is `q()`).
 
-    None means "everything" (superuser); an empty list means nothing. Each branch is a plain equality
+    None means "everything" (a superuser, or a district administrator in `roles`); an empty list means nothing. Each branch is a plain equality
     on one node column, so a query per branch can walk that column's index in order.
     """
     if getattr(user, "is_superuser", False):
@@ -161,6 +171,8 @@ def branches(user, model, roles: str | Iterable[str] = "see") -> list[Q] | None:
         if m.role not in wanted:
             continue
         level = reach_level(m.level, paths.keys())
+        if level == "district":
+            return None
         if level is None:
             continue
         node_id = node_ids(m)[level]

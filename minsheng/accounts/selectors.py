@@ -53,7 +53,7 @@ def has_role(user, role_set: Iterable[str]) -> bool:
 # Where each role's work starts after signing in; the first row the user's roles match wins, so a user
 # with several roles lands on the widest work. (URL names only: accounts imports none of those apps.)
 LANDING: list[tuple[frozenset[str], str, str]] = [
-    (frozenset({Role.TOWN_ADMIN}), "dashboard:page", ""),
+    (frozenset({Role.DISTRICT_ADMIN, Role.TOWN_ADMIN}), "dashboard:page", ""),
     (STAFF_ROLES, "demands:desk", ""),
     (frozenset({Role.HANDLER}), "demands:desk", "?queue=in_work"),
     (frozenset({Role.GRID_WORKER}), "collection:visits", ""),

@@ -47,14 +47,21 @@ def ensure_user(*, username: str, password: str, display_name: str = "", email: 
 
 
 @transaction.atomic
-def grant_role(*, user, role: str, node: Town | Community | Grid) -> Membership:
-    """Give `user` the `role` on `node` (idempotent)."""
+def grant_role(*, user, role: str, node: Town | Community | Grid | None) -> Membership:
+    """Give `user` the `role` on `node` (idempotent). A district administrator's role is on no node
+    (`node=None`): the whole install."""
     if role not in Role.values:
         raise InvalidInput(f"role: 未知角色 {role}", field="role")
+    if (role == Role.DISTRICT_ADMIN) != (node is None):
+        raise InvalidInput("role: 区级管理员覆盖全区，不授予具体的镇、社区或网格；其他角色必须指定范围", field="role")
     if role == Role.TOWN_ADMIN and not isinstance(node, Town):
         raise InvalidInput("role: 镇级管理员只能授予镇/街道", field="role")
-    field = {Town: "town", Community: "community", Grid: "grid"}[type(node)]
-    membership, _created = Membership.objects.get_or_create(user=user, role=role, **{field: node})
+    if node is None:
+        membership, _created = Membership.objects.get_or_create(
+            user=user, role=role, town=None, community=None, grid=None)
+    else:
+        field = {Town: "town", Community: "community", Grid: "grid"}[type(node)]
+        membership, _created = Membership.objects.get_or_create(user=user, role=role, **{field: node})
     # Staff roles may open the admin (scoped there too).
     if role in STAFF_ROLES and not user.is_staff:
         user.is_staff = True

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """View for territorial staff in scope; change/add/delete for superusers and town admins."""
+    """View for territorial staff in scope; change/add/delete for superusers and town (or district) admins."""
 
     def get_queryset(self, request):
         from minsheng.accounts.selectors import visible
@@ -20,7 +20,7 @@ class ScopedAdmin(admin.ModelAdmin):
         from minsheng.accounts.models import Role
         from minsheng.accounts.selectors import has_role
 
-        return request.user.is_active and has_role(request.user, {Role.TOWN_ADMIN})
+        return request.user.is_active and has_role(request.user, {Role.TOWN_ADMIN, Role.DISTRICT_ADMIN})
 
     def has_module_permission(self, request):
         return request.user.is_superuser or self._is_staff(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -18,14 +19,31 @@ from minsheng.kpis import periods
 from minsheng.kpis.counters import COUNT_FIELDS
 from minsheng.kpis.engine import Counts, figures
 from minsheng.kpis.models import KpiCounter
-from minsheng.kpis.selectors import counts_from_counters, node_town
+from minsheng.kpis.selectors import counter_filter, counts_from_counters, node_filter, node_town
 from minsheng.projects.models import ENDED, FUNDED, Project
 from minsheng.services_activities.models import Activity, ActivityServed
 from minsheng.territory.models import Community, Grid, Town
-from minsheng.territory.selectors import Node, community_outlines, find_node
+from minsheng.territory.selectors import (
+    District,
+    Node,
+    community_outlines,
+    district,
+    find_node,
+    town_outlines,
+)
 
 MAP_DAYS = 90
 MAP_CAP = 2000
+# The district's parts that read raw rows across every town (the channel mix and the map: a 90-day
+# window of the whole install, the outlines of every grid) are kept this long in the cache; its KPI
+# figures come from the counters and are always current.
+DISTRICT_CACHE_SECONDS = 300
+
+
+def _district_cached(node: Node, part: str, build):
+    if node.level != "district":
+        return build()
+    return cache.get_or_set(f"minsheng:dashboard:district:{part}", build, DISTRICT_CACHE_SECONDS)
 
 
 def may_open_dashboard(user, obj) -> bool:
@@ -36,7 +54,7 @@ def may_open_dashboard(user, obj) -> bool:
 
 
 def node_of(obj) -> Node:
-    level = {Town: "town", Community: "community", Grid: "grid"}[type(obj)]
+    level = {District: "district", Town: "town", Community: "community", Grid: "grid"}[type(obj)]
     return Node(level, obj)
 
 
@@ -48,8 +66,11 @@ def resolve(user, scope: str | None) -> Node:
         return node
     obj = home_node(user)
     if obj is None:
-        if getattr(user, "is_superuser", False) and (town := Town.objects.order_by("id").first()):
-            return Node("town", town)
+        towns = list(Town.objects.order_by("id")[:2]) if getattr(user, "is_superuser", False) else []
+        if len(towns) > 1:  # an install of several towns opens on the district
+            return Node("district", district())
+        if towns:
+            return Node("town", towns[0])
         raise NotFound("您没有工作范围")
     return node_of(obj)
 
@@ -66,12 +87,13 @@ def _month_period(first: date) -> periods.Period:
 
 
 def _counters(node: Node):
-    return KpiCounter.objects.filter(level=node.level, node_id=node.obj.pk, granularity="m")
+    return KpiCounter.objects.filter(counter_filter(node), granularity="m")
 
 
 def trend(node: Node, today: date) -> list[dict]:
     months = [_month_start(today, i) for i in range(11, -1, -1)]
-    rows = {r["day"]: r for r in _counters(node).filter(category="", day__in=months).values("day", *COUNT_FIELDS)}
+    rows = {r["day"]: r for r in _counters(node).filter(category="", day__in=months).values("day")
+            .annotate(**{f: Sum(f) for f in COUNT_FIELDS}).order_by()}  # a district: its towns' rows summed
     out = []
     for m in months:
         r = rows.get(m)
@@ -93,13 +115,17 @@ def category_mix(node: Node, today: date) -> list[dict]:
 
 
 def _demands(node: Node):
-    return Demand.objects.filter(**{f"{node.level}_id": node.obj.pk})
+    return Demand.objects.filter(node_filter(node))
 
 
 def channel_mix(node: Node, since) -> list[dict]:
     labels = dict(Channel.choices)
-    rows = (_demands(node).filter(received_at__gte=since).values("channel").annotate(n=Count("id")).order_by("-n"))
-    return [{"name": str(labels.get(r["channel"], r["channel"])), "value": r["n"]} for r in rows]
+
+    def build():
+        rows = _demands(node).filter(received_at__gte=since).values("channel").annotate(n=Count("id")).order_by("-n")
+        return [(r["channel"], r["n"]) for r in rows]
+
+    return [{"name": str(labels.get(ch, ch)), "value": n} for ch, n in _district_cached(node, "channels", build)]
 
 
 def overdue(node: Node, now) -> list[dict]:
@@ -112,6 +138,8 @@ def overdue(node: Node, now) -> list[dict]:
 
 
 def _communities_q(node: Node, prefix: str = "") -> Q:
+    if node.level == "district":
+        return Q()
     if node.level == "town":
         return Q(**{f"{prefix}town_id": node.obj.pk})
     if node.level == "community":
@@ -138,7 +166,7 @@ def projects(node: Node) -> dict:
 
 
 def facilities(node: Node) -> dict:
-    q = Q(**{f"{node.level}_id": node.obj.pk})
+    q = node_filter(node)
     labels = dict(Condition.choices)
     rows = Facility.objects.filter(q).values("condition").annotate(n=Count("id"))
     points = (Facility.objects.filter(q, place__lat__isnull=False).select_related("place")
@@ -152,6 +180,8 @@ def facilities(node: Node) -> dict:
 def activities(node: Node, today: date) -> dict:
     if node.level == "grid":
         acts = Activity.objects.filter(community_id=node.obj.community_id)
+    elif node.level == "district":
+        acts = Activity.objects.all()
     else:
         acts = Activity.objects.filter(**{f"{node.level}_id": node.obj.pk})
     acts = acts.filter(cancelled=False, date__year=today.year)
@@ -160,7 +190,18 @@ def activities(node: Node, today: date) -> dict:
     return {"year": today.year, "count": agg["n"], "served": served + (agg["extra"] or 0)}
 
 
-def map_data(node: Node, since) -> dict:
+def _map_points(node: Node, since) -> list[tuple]:
+    return list(_demands(node).filter(received_at__gte=since)
+                .filter(Q(lat__isnull=False) | Q(place__lat__isnull=False))
+                .order_by("-received_at")
+                .values_list("code", "status", "category", "lat", "lon", "place__lat", "place__lon")[:MAP_CAP])
+
+
+def _outlines(node: Node) -> tuple[list[dict], list[dict]]:
+    """(grid features, outlines of the node's parts). A district draws its towns' outlines only: its
+    thousands of grids would be unreadable at that zoom and heavy on a phone."""
+    if node.level == "district":
+        return [], town_outlines()
     if node.level == "town":
         grids = Grid.objects.filter(community__town_id=node.obj.pk)
     elif node.level == "community":
@@ -171,10 +212,12 @@ def map_data(node: Node, since) -> dict:
     features = [{"type": "Feature", "geometry": g.polygon,
                  "properties": {"name": g.name, "community": g.community.name, "kind": g.kind}}
                 for g in located]
-    pts = (_demands(node).filter(received_at__gte=since)
-           .filter(Q(lat__isnull=False) | Q(place__lat__isnull=False))
-           .order_by("-received_at")
-           .values_list("code", "status", "category", "lat", "lon", "place__lat", "place__lon")[:MAP_CAP])
+    return features, community_outlines(located)
+
+
+def map_data(node: Node, since) -> dict:
+    features, outlines = _district_cached(node, "outlines", lambda: _outlines(node))
+    pts = _district_cached(node, "points", lambda: _map_points(node, since))
     # labels translated once, not per point (up to MAP_CAP of them)
     statuses = {k: str(v) for k, v in Status.choices}
     categories = {k: str(v) for k, v in Category.choices}
@@ -185,12 +228,14 @@ def map_data(node: Node, since) -> dict:
         demands.append({"code": code, "open": status in OPEN_STATES, "status": statuses.get(status, status),
                         "category": categories.get(category, category), "lat": round(lat, 5), "lon": round(lon, 5)})
     return {"grids": {"type": "FeatureCollection", "features": features},
-            "communities": {"type": "FeatureCollection", "features": community_outlines(located)},
+            "communities": {"type": "FeatureCollection", "features": outlines},
             "demands": demands}
 
 
 def children(user, node: Node) -> list[dict]:
-    if node.level == "town":
+    if node.level == "district":
+        objs = Town.objects.order_by("id")
+    elif node.level == "town":
         objs = Community.objects.filter(town_id=node.obj.pk).order_by("id")
     elif node.level == "community":
         objs = Grid.objects.filter(community_id=node.obj.pk).select_related("community").order_by("id")
@@ -200,7 +245,8 @@ def children(user, node: Node) -> list[dict]:
 
 
 def parent(user, node: Node) -> str | None:
-    up = node.obj.town if node.level == "community" else (node.obj.community if node.level == "grid" else None)
+    up = {"town": district, "community": lambda: node.obj.town, "grid": lambda: node.obj.community}.get(
+        node.level, lambda: None)()
     return up.name if up is not None and may_open_dashboard(user, up) else None
 
 

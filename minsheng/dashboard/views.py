@@ -20,7 +20,7 @@ def script_labels() -> dict[str, str]:
     """The words dashboard.js writes, in the active language (handed over with json_script; the script
     keeps the Chinese as its fallback). %(name)s marks a value the script fills in."""
     return {
-        "parent": _("上级："), "communities": _("社区："), "grids": _("网格："),
+        "parent": _("上级："), "towns": _("镇/街道："), "communities": _("社区："), "grids": _("网格："),
         "response_rate": _("响应率"), "resolution_rate": _("解决率"), "satisfaction_rate": _("满意率"),
         "composite": _("综合得分"), "kpi_card": _("%(kpi)s（%(period)s）"),
         "last_month": _("上月 %(period)s：%(value)s"), "demands": _("诉求数"), "projects": _("项目数"),

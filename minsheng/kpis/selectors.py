@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from minsheng.demands.models import Demand
+from minsheng.territory.models import Town
 from minsheng.territory.selectors import Node, find_node
 
 from . import periods
@@ -17,10 +18,24 @@ from .models import KpiCounter
 
 
 def node_filter(node: Node) -> Q:
+    """The node's demands (a district: every demand of the install)."""
+    if node.level == "district":
+        return Q()
     return Q(**{f"{node.level}_id": node.obj.pk})
 
 
+def counter_filter(node: Node) -> Q:
+    """The node's KPI counter rows. A district has none of its own — its figures are the sums of its
+    towns' rows — so intake writes no more counter rows for it."""
+    if node.level == "district":  # each town named, so the lookup index walks each town's rows
+        return Q(level="town", node_id__in=list(Town.objects.values_list("pk", flat=True)))
+    return Q(level=node.level, node_id=node.obj.pk)
+
+
 def node_town(node: Node):
+    """The node's town, whose clock its days and months keep (a district keeps its first town's)."""
+    if node.level == "district":
+        return Town.objects.order_by("id").first() or Town(time_zone="Asia/Shanghai")
     if node.level == "town":
         return node.obj
     if node.level == "community":
@@ -89,7 +104,7 @@ def _counts(values: dict) -> Counts:
 
 def counts_from_counters(node: Node, p: periods.Period, *, category: str = "") -> Counts:
     """The same counts from the counters: whole months read monthly rows, the rest daily rows."""
-    agg = KpiCounter.objects.filter(_counter_rows(p, category), level=node.level, node_id=node.obj.pk,
+    agg = KpiCounter.objects.filter(_counter_rows(p, category), counter_filter(node),
                                     category=category).aggregate(**{f: Sum(f) for f in COUNT_FIELDS})
     return _counts(agg)
 

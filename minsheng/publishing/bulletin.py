@@ -21,7 +21,7 @@ from minsheng.core.pdf_fonts import font_file, font_for
 from minsheng.demands.models import Channel, Demand
 from minsheng.kpis import periods
 from minsheng.kpis.engine import figures
-from minsheng.kpis.selectors import counts_from_counters, node_town
+from minsheng.kpis.selectors import counts_from_counters, node_filter, node_town
 from minsheng.projects.models import Project
 from minsheng.projects.models import Status as PStatus
 from minsheng.services_activities.models import Activity
@@ -114,6 +114,8 @@ def _items(p: Project) -> str:
 
 
 def _communities(node: Node):
+    if node.level == "district":
+        return list(Community.objects.order_by("town_id", "id"))
     if node.level == "town":
         return list(Community.objects.filter(town=node.obj).order_by("id"))
     if node.level == "community":
@@ -132,13 +134,16 @@ def _structure(node: Node) -> str:
     text = f"有{groups}个居民小组，设置{grids['basic']}个基础网格、{grids['dedicated']}个专属网格。"
     if node.level == "town":
         return f"{node.name}下辖{len(comms)}个社区，共{text}"
+    if node.level == "district":
+        towns = len({c.town_id for c in comms})
+        return f"{node.name}下辖{towns}个镇（街道）、{len(comms)}个社区，共{text}"
     return f"{node.name}{text}"
 
 
 def _demand_qs(node: Node, p: periods.Period):
     tz = ZoneInfo(node_town(node).time_zone)
     start, end = p.bounds(tz)
-    return Demand.objects.filter(**{f"{node.level}_id": node.obj.pk}, received_at__gte=start, received_at__lt=end)
+    return Demand.objects.filter(node_filter(node), received_at__gte=start, received_at__lt=end)
 
 
 def _channels(node: Node, p: periods.Period) -> str:
@@ -161,7 +166,7 @@ def _projects(node: Node, p: periods.Period) -> list[str]:
           .select_related("community").prefetch_related("items").order_by("community_id", "created_at", "id"))
     out = []
     for pr in qs:
-        who = pr.community.name if node.level == "town" else "社区"
+        who = pr.community.name if node.level in ("town", "district") else "社区"
         items = _items(pr)
         what = f"{pr.title}（{items}）" if items else pr.title
         if pr.status in DONE and pr.started_at and pr.completed_at:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Prefetch
 
 from minsheng.core.errors import InvalidInput, NotFound
@@ -12,11 +13,24 @@ from .models import Community, Grid, Place, Town
 
 
 @dataclass(frozen=True)
+class District:
+    """The whole install: the district (or city) whose towns run on it. Not a table: there is one, and
+    its figures are the sums of its towns'."""
+
+    name: str
+    pk: None = None
+
+
+def district() -> District:
+    return District(getattr(settings, "MINSHENG_DISTRICT_NAME", "") or "全区")
+
+
+@dataclass(frozen=True)
 class Node:
     """A territory node: a town, a community or a grid."""
 
-    level: str  # "town" | "community" | "grid"
-    obj: Town | Community | Grid
+    level: str  # "district" | "town" | "community" | "grid"
+    obj: District | Town | Community | Grid
 
     @property
     def name(self) -> str:
@@ -37,6 +51,8 @@ def find_node(name: str) -> Node:
     name = (name or "").strip()
     if not name:
         raise InvalidInput("scope: 不能为空", field="scope")
+    if name == district().name:
+        return Node("district", district())
     if town := Town.objects.filter(name=name).first():
         return Node("town", town)
     matches = list(Community.objects.filter(name=name).select_related("town"))
@@ -71,16 +87,25 @@ def grid_for_point(lon: float, lat: float, *, community: Community | None = None
     return None
 
 
-def community_outlines(grids) -> list[dict]:
-    """GeoJSON features, one per community: the union of its grids' polygons (from `grids`, which
-    carry `community` and `polygon`), named — so a map without a base layer still shows whose area is
-    whose."""
+def outlines(named_polygons) -> list[dict]:
+    """GeoJSON features, one per name: the union of the polygons given under that name, from (name,
+    polygon) pairs — so a map without a base layer still shows whose area is whose."""
     from shapely.geometry import mapping, shape
     from shapely.ops import unary_union
 
     parts: dict[str, list] = {}
-    for grid in grids:
-        if grid.polygon:
-            parts.setdefault(grid.community.name, []).append(shape(grid.polygon).buffer(0))
+    for name, polygon in named_polygons:
+        if polygon:
+            parts.setdefault(name, []).append(shape(polygon).buffer(0))
     return [{"type": "Feature", "geometry": mapping(unary_union(shapes)), "properties": {"name": name}}
             for name, shapes in parts.items()]
+
+
+def community_outlines(grids) -> list[dict]:
+    """One outline per community, from `grids` (which carry `community` and `polygon`)."""
+    return outlines((g.community.name, g.polygon) for g in grids)
+
+
+def town_outlines() -> list[dict]:
+    """One outline per town, the union of its grids (the district's map)."""
+    return outlines(Grid.objects.exclude(polygon=None).order_by("pk").values_list("community__town__name", "polygon"))

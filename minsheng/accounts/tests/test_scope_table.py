@@ -1,7 +1,8 @@
 """docs/security.md's access tables say what `accounts.scope` answers.
 
 Both tables are read from the markdown file. For the rules table, users are built like the demo's (a
-town administrator on the town, community roles on 采菱社区, a grid worker on 采菱第一网格) and every
+district administrator on no node, a town administrator on the town, community roles on 采菱社区, a grid
+worker on 采菱第一网格) and every
 role is asked every rule about a place in their own grid, in another community and in another town.
 """
 
@@ -52,7 +53,7 @@ def test_the_rules_table_names_every_rule_and_its_roles():
 
 def test_the_reach_table_is_reach_level():
     header, *body = _table_after("Reach (a membership on a node")
-    assert len(body) == 3
+    assert len(body) == 4
     for row in body:
         level = row[0]
         for column, cell in zip(header[1:], row[1:], strict=True):
@@ -68,7 +69,8 @@ def demo_like_users(demo_territory):
     grid = Grid.objects.get(community=cailing, name="采菱第一网格")
     users = {}
     for role in Role.values:
-        node = town if role == Role.TOWN_ADMIN else grid if role == Role.GRID_WORKER else cailing
+        node = (None if role == Role.DISTRICT_ADMIN else town if role == Role.TOWN_ADMIN
+                else grid if role == Role.GRID_WORKER else cailing)
         user, _ = ensure_user(username=f"table-{role}", password="x-very-long-pass")
         grant_role(user=user, role=role, node=node)
         users[role] = get_user_model().objects.get(pk=user.pk)
@@ -88,10 +90,13 @@ def test_every_role_gets_what_the_rules_table_says(demo_like_users, demo_territo
         for role, user in demo_like_users.items():
             allowed = role in roles
             assert scope.may(user, rule, own) == allowed, (rule, role, "own grid")
-            # Only a town membership reaches another community of the town.
-            assert scope.may(user, rule, other_community) == (allowed and role == Role.TOWN_ADMIN), (rule, role)
-            assert not scope.may(user, rule, far), (rule, role, "another town")
+            # Only a town (or district) membership reaches another community of the town.
+            assert scope.may(user, rule, other_community) == (
+                allowed and role in (Role.TOWN_ADMIN, Role.DISTRICT_ADMIN)), (rule, role)
+            # Only the district's reaches another town.
+            assert scope.may(user, rule, far) == (allowed and role == Role.DISTRICT_ADMIN), (rule, role, "far")
             # The SQL filter says the same.
             q = scope.q(user, Place, rule)
-            assert set(Place.objects.filter(q, pk__in=[own.pk, other_community.pk, far.pk])) == {
+            places = Place.objects.all() if q is None else Place.objects.filter(q)  # None: everything
+            assert set(places.filter(pk__in=[own.pk, other_community.pk, far.pk])) == {
                 p for p in (own, other_community, far) if scope.may(user, rule, p)}, (rule, role)

@@ -45,7 +45,8 @@
     var nav = document.getElementById("crumbs");
     if (d.parent) { nav.appendChild(el("span", t("parent", "上级："))); nav.appendChild(link(d.parent)); }
     if (d.children.length) {
-      nav.appendChild(el("span", d.level === "town" ? t("communities", "社区：") : t("grids", "网格：")));
+      nav.appendChild(el("span", d.level === "district" ? t("towns", "镇/街道：")
+        : d.level === "town" ? t("communities", "社区：") : t("grids", "网格：")));
       d.children.forEach(function (c) { nav.appendChild(link(c.name)); });
     }
   }
@@ -79,7 +80,7 @@
         data: d.trend.map(function (r) { return r[key] === null ? null : +(r[key] * 100).toFixed(1); }) };
     }
     chart("chart-trend", {
-      tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { left: 40, right: 40, bottom: 50 },
+      tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 }, grid: { left: 40, right: 40, bottom: 50 },
       xAxis: { type: "category", data: months },
       yAxis: [{ type: "value", name: t("demands", "诉求数") }, { type: "value", name: "%", max: 100 }],
       series: [{ name: t("demands", "诉求数"), type: "bar", data: d.trend.map(function (r) { return r.received; }) },
@@ -151,7 +152,8 @@
         layer.bindPopup(tip(f.properties.community, name));
       }
     });
-    var bounds = grids.getBounds();
+    var outlines = window.L.geoJSON(m.communities);  // a district sends its towns' outlines, no grids
+    var bounds = m.grids.features.length ? grids.getBounds() : outlines.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds); else map.setView([31.72, 119.95], 13);
     grids.addTo(map);
     // A grid's name shows only when it fits inside the grid at this zoom (zoom in to read the rest).
