@@ -12,40 +12,30 @@ to `--towns` towns, each with its own `--per-town` demands (`bench-data --towns 
 times the same reads again, plus the district's (dashboard data as bench-district, KPIs of
 MINSHENG_DISTRICT_NAME). Town 1 holds the same demands at both sizes: what grows is the rest of the
 install. Goal: each town/community read within 1.5× of its one-town time, and the district dashboard
-under 2× a town's (also printed "cold": with its cached parts rebuilt for every request). Prints a markdown table (median ms of `--runs`), the open counts, and the district
-dashboard ÷ town dashboard ratio. A district read that does not answer 200 (the district level not yet
-installed) is reported and left out. Reads go through Django's test client, so routing, auth, templates
-and JSON are included. `--measure-only` measures the database as it is (one column).
+under 2× a town's (also printed "cold": with its cached parts rebuilt for every request). Prints a
+markdown table (median ms of `--runs`), the open counts, and the district dashboard ÷ town dashboard
+ratio. Reads go through `read_scaling.measure` (Django's test client: routing, auth, templates and JSON
+included). `--measure-only` measures the database as it is (one column).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minsheng.settings")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import django  # noqa: E402
-
-django.setup()
-
+import read_scaling as rs  # noqa: E402  (sets up Django)
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from minsheng.demands import bench_towns  # noqa: E402
 
-settings.ALLOWED_HOSTS = ["*"]
-
 TOWN_USER, COMMUNITY_USER = "bench-t01-town", "bench-t01-c01"
-DISTRICT_READS = ("district dashboard data", "district dashboard data (cold)", "kpis district year")
 
 
 def reads() -> dict[str, tuple[str, str]]:
@@ -56,7 +46,7 @@ def reads() -> dict[str, tuple[str, str]]:
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     town = bench_towns.town_name(1)
     community = Community.objects.get(code=bench_towns.community_code(1, 1)).name
-    district = getattr(settings, "MINSHENG_DISTRICT_NAME", "全区")
+    district = settings.MINSHENG_DISTRICT_NAME
     return {
         "worklist town (default)": (TOWN_USER, "/desk/"),
         "worklist town overdue": (TOWN_USER, "/desk/?queue=overdue"),
@@ -73,38 +63,9 @@ def reads() -> dict[str, tuple[str, str]]:
     }
 
 
-def measure(runs: int) -> tuple[dict[str, float], dict[str, int], dict[str, int]]:
-    """Median ms per read, the rows each list read's first page shows, and the status of each district
-    read that did not answer 200 (left out of the times)."""
-    clients: dict[str, Client] = {}
-    User = get_user_model()
-    results, shown, refused = {}, {}, {}
-    for name, (username, path) in reads().items():
-        if username not in clients:
-            c = Client()
-            if username:
-                c.force_login(User.objects.get(username=username))
-            clients[username] = c
-        c = clients[username]
-        r = c.get(path)
-        if r.status_code != 200:
-            if name in DISTRICT_READS:
-                refused[name] = r.status_code
-                continue
-            raise SystemExit(f"{name}: {path} answered {r.status_code}")
-        if path.startswith("/api/v1/demands"):
-            shown[name] = len(r.json()["items"])
-        elif path.startswith("/desk/"):
-            shown[name] = r.content.decode().count('name="codes"')
-        times = []
-        for _ in range(runs):
-            if name.endswith("(cold)"):
-                cache.clear()
-            t = time.perf_counter()
-            c.get(path)
-            times.append(time.perf_counter() - t)
-        results[name] = statistics.median(times) * 1000
-    return results, shown, refused
+def measure(runs: int) -> tuple[dict[str, float], dict[str, int]]:
+    """`read_scaling.measure` of these reads; a "(cold)" read empties the cache before each run."""
+    return rs.measure(runs, reads, before=lambda name: cache.clear() if name.endswith("(cold)") else None)
 
 
 def counts() -> dict[str, int]:
@@ -137,47 +98,38 @@ def main() -> None:
     from django.db import connection
 
     if a.measure_only:
-        analyze(connection)
+        rs.analyze(connection)
         n = counts()
-        column, shown, refused = measure(a.runs)
+        column, shown = measure(a.runs)
         print(f"| read ({connection.vendor}) | ms at {n['towns']} towns, {n['demands']:,} demands "
               f"({n['open demands']:,} open) | first-page rows |\n|---|---|---|")
         for name, ms in column.items():
             print(f"| {name} | {ms:.2f} | {shown.get(name, '')} |")
-        for name, status in refused.items():
-            print(f"| {name} | answered {status} | |")
-        if "district dashboard data" in column:
-            print(f"\ndistrict dashboard ÷ town dashboard: "
-                  f"{column['district dashboard data'] / column['dashboard data town']:.2f} "
-                  f"(cold: {column['district dashboard data (cold)'] / column['dashboard data town']:.2f})")
+        print(f"\ndistrict dashboard ÷ town dashboard: {district_ratios(column)}")
         return
 
     call_command("migrate", interactive=False, verbosity=0)
     load(a, 1, 1, seed=1)
     small_n = counts()
-    small, small_shown, small_refused = measure(a.runs)
+    small, small_shown = measure(a.runs)
     load(a, a.towns, 2, seed=7)
     large_n = counts()
-    large, large_shown, large_refused = measure(a.runs)
+    large, large_shown = measure(a.runs)
 
     print(f"\n| read ({connection.vendor}) | ms at 1 town | ms at {a.towns} towns | ratio | first-page rows |")
     print("|---|---|---|---|---|")
     for name in reads():
-        one = f"{small[name]:.2f}" if name in small else f"answered {small_refused.get(name, '?')}"
-        many = f"{large[name]:.2f}" if name in large else f"answered {large_refused.get(name, '?')}"
-        ratio = f"{large[name] / small[name]:.2f}" if name in small and name in large else ""
         rows = f"{small_shown[name]} / {large_shown[name]}" if name in small_shown else ""
-        print(f"| {name} | {one} | {many} | {ratio} | {rows} |")
+        print(f"| {name} | {small[name]:.2f} | {large[name]:.2f} | {large[name] / small[name]:.2f} | {rows} |")
     for key in ("demands", "open demands", "town 1 demands", "town 1 open"):
         print(f"| {key} | {small_n[key]:,} | {large_n[key]:,} | | |")
-    if "district dashboard data" in large:
-        ratio = large["district dashboard data"] / large["dashboard data town"]
-        cold = large["district dashboard data (cold)"] / large["dashboard data town"]
-        print(f"\ndistrict dashboard ÷ town dashboard ({a.towns} towns): {ratio:.2f} (cold: {cold:.2f})")
-    else:
-        print(f"\ndistrict dashboard ÷ town dashboard ({a.towns} towns): not measured "
-              f"(the district dashboard answered {large_refused.get('district dashboard data', '?')})")
+    print(f"\ndistrict dashboard ÷ town dashboard ({a.towns} towns): {district_ratios(large)}")
 
+
+def district_ratios(column: dict[str, float]) -> str:
+    town = column["dashboard data town"]
+    return (f"{column['district dashboard data'] / town:.2f} "
+            f"(cold: {column['district dashboard data (cold)'] / town:.2f})")
 
 QUIET = {"verbosity": 0, "stdout": open(os.devnull, "w"), "stderr": open(os.devnull, "w")}
 
@@ -193,15 +145,7 @@ def load(a, towns: int, first: int, *, seed: int) -> None:
                  "--open", str(a.open_per_town * added), "--seed", str(seed), **QUIET)
     print(f"# {connection.vendor}: {towns} town(s), {a.per_town * added:,} demands added in "
           f"{time.perf_counter() - t:.1f} s", flush=True)
-    analyze(connection)
-
-
-def analyze(connection) -> None:
-    """PostgreSQL: fresh planner statistics after a bulk load, as autovacuum would gather them. Not on
-    SQLite: minsheng never runs ANALYZE there (see bench/read_scaling.py and docs/performance.md)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    rs.analyze(connection)
 
 
 if __name__ == "__main__":

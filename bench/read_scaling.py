@@ -65,8 +65,9 @@ def reads() -> dict[str, tuple[str, str]]:
     return out
 
 
-def measure(runs: int, which=None) -> tuple[dict[str, float], dict[str, int]]:
-    """Median ms per read (of `which()`, default `reads()`), and the rows each read's first page shows."""
+def measure(runs: int, which=None, before=None) -> tuple[dict[str, float], dict[str, int]]:
+    """Median ms per read (of `which()`, default `reads()`), and the rows each read's first page shows.
+    `before(name)`, if given, runs before each timed read (outside the time)."""
     clients: dict[str, Client] = {}
     User = get_user_model()
     results, shown = {}, {}
@@ -86,6 +87,8 @@ def measure(runs: int, which=None) -> tuple[dict[str, float], dict[str, int]]:
             shown[name] = r.content.decode().count('name="codes"')
         times = []
         for _ in range(runs):
+            if before is not None:
+                before(name)
             t = time.perf_counter()
             c.get(path)
             times.append(time.perf_counter() - t)

@@ -56,12 +56,9 @@ def grant_role(*, user, role: str, node: Town | Community | Grid | None) -> Memb
         raise InvalidInput("role: 区级管理员覆盖全区，不授予具体的镇、社区或网格；其他角色必须指定范围", field="role")
     if role == Role.TOWN_ADMIN and not isinstance(node, Town):
         raise InvalidInput("role: 镇级管理员只能授予镇/街道", field="role")
-    if node is None:
-        membership, _created = Membership.objects.get_or_create(
-            user=user, role=role, town=None, community=None, grid=None)
-    else:
-        field = {Town: "town", Community: "community", Grid: "grid"}[type(node)]
-        membership, _created = Membership.objects.get_or_create(user=user, role=role, **{field: node})
+    # The district role is on no node (the check constraint keeps it so): user and role find it.
+    where = {} if node is None else {{Town: "town", Community: "community", Grid: "grid"}[type(node)]: node}
+    membership, _created = Membership.objects.get_or_create(user=user, role=role, **where)
     # Staff roles may open the admin (scoped there too).
     if role in STAFF_ROLES and not user.is_staff:
         user.is_staff = True

@@ -180,10 +180,8 @@ def facilities(node: Node) -> dict:
 def activities(node: Node, today: date) -> dict:
     if node.level == "grid":
         acts = Activity.objects.filter(community_id=node.obj.community_id)
-    elif node.level == "district":
-        acts = Activity.objects.all()
     else:
-        acts = Activity.objects.filter(**{f"{node.level}_id": node.obj.pk})
+        acts = Activity.objects.filter(node_filter(node))
     acts = acts.filter(cancelled=False, date__year=today.year)
     agg = acts.aggregate(n=Count("id"), extra=Sum("extra_headcount"))
     served = ActivityServed.objects.filter(activity__in=acts).count()
@@ -245,9 +243,15 @@ def children(user, node: Node) -> list[dict]:
 
 
 def parent(user, node: Node) -> str | None:
-    up = {"town": district, "community": lambda: node.obj.town, "grid": lambda: node.obj.community}.get(
-        node.level, lambda: None)()
-    return up.name if up is not None and may_open_dashboard(user, up) else None
+    if node.level == "town":
+        up = district()
+    elif node.level == "community":
+        up = node.obj.town
+    elif node.level == "grid":
+        up = node.obj.community
+    else:
+        return None
+    return up.name if may_open_dashboard(user, up) else None
 
 
 def dashboard(user, scope: str | None) -> dict:

@@ -10,8 +10,7 @@ demand code's prefix — and its CodeCounter row — is the community's code, or
     community k    the town's code + two letters of k-1   BAAAA, BAAAB, … (676 per town)
 
 Each town gets a town administrator `bench-tNN-town` and a community staff member `bench-tNN-c01` for
-its first community; the install gets `bench-district`, a district administrator (once that role
-exists). All share BENCH_PASSWORD. Building is idempotent: only missing towns, communities, grids,
+its first community; the install gets `bench-district`, a district administrator. All share BENCH_PASSWORD. Building is idempotent: only missing towns, communities, grids,
 accounts and roles are created.
 """
 
@@ -21,7 +20,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from minsheng.accounts.models import Role
+from minsheng.accounts.services import ensure_user, grant_role
 from minsheng.territory.models import Community, Grid, Town
+from minsheng.territory.services import upsert_community, upsert_grid, upsert_town
 
 BENCH_PASSWORD = "minsheng-bench"
 DISTRICT_USER = "bench-district"
@@ -144,10 +146,6 @@ class Built:
 def build(n: int, *, communities: int = 40, grids: int = 6) -> Built:
     """Ensure synthetic towns 1..n exist with their communities, grids and accounts; create only what
     is missing (a town built earlier with fewer communities or grids is completed). All or nothing."""
-    from minsheng.accounts.models import Role
-    from minsheng.accounts.services import ensure_user, grant_role
-    from minsheng.territory.services import upsert_community, upsert_grid, upsert_town
-
     check(n, communities, grids)
     if clashes := _clashes(n, communities):
         raise ValueError("合成镇的名称或代码已被占用：" + "、".join(clashes[:5]))
@@ -189,16 +187,8 @@ def build(n: int, *, communities: int = 40, grids: int = 6) -> Built:
         user, created = ensure_user(username=DISTRICT_USER, password=BENCH_PASSWORD, display_name="区级管理员（压测）",
                                     validate=False)
         out.created_users += created
-        if "district_admin" in Role.values:  # the district level may not be installed yet
-            grant_role(user=user, role="district_admin", node=None)
+        grant_role(user=user, role=Role.DISTRICT_ADMIN, node=None)
     return out
-
-
-def towns(first: int = 1, last: int | None = None) -> list[Town]:
-    """The synthetic towns first..last that exist (by code), in order."""
-    last = last or MAX_TOWNS
-    by_code = {t.code: t for t in Town.objects.filter(code__in=[town_code(i) for i in range(first, last + 1)])}
-    return [by_code[town_code(i)] for i in range(first, last + 1) if town_code(i) in by_code]
 
 
 def grids_of(selected: list[Town]) -> list[Grid]:

@@ -22,7 +22,7 @@ class District:
 
 
 def district() -> District:
-    return District(getattr(settings, "MINSHENG_DISTRICT_NAME", "") or "全区")
+    return District(settings.MINSHENG_DISTRICT_NAME)
 
 
 @dataclass(frozen=True)

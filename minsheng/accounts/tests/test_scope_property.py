@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from minsheng.accounts import scope
 from minsheng.accounts.models import Membership, Role
+from minsheng.accounts.selectors import visible
 from minsheng.services_activities.models import Household, Member
 from minsheng.territory import services
 from minsheng.territory.models import Building, Community, Grid, Place, ResidentGroup, Town
@@ -54,9 +55,6 @@ def _membership(role: str, node) -> Membership:
     return Membership(role=role, **{kind: node})
 
 
-def _filter(model, q):
-    return model.objects.all() if q is None else model.objects.filter(q)
-
 
 def _user(memberships: list[Membership], superuser: bool = False):
     return SimpleNamespace(is_authenticated=True, is_active=True, is_superuser=superuser, pk=None,
@@ -76,7 +74,7 @@ def test_sql_filter_and_object_check_agree(tree, data):
     roles = data.draw(ROLE_SETS, label="rule or roles")
     obj = data.draw(st.sampled_from(tree.objects), label="object")
 
-    in_sql = _filter(type(obj), scope.q(user, type(obj), roles)).filter(pk=obj.pk).exists()
+    in_sql = visible(user, type(obj).objects.filter(pk=obj.pk), role_set=roles).exists()  # scope.q in SQL
     in_memory = scope.reaches(user, scope.place_of(obj), roles)
     assert in_sql == in_memory, (grants, roles, obj, scope.place_of(obj))
 
@@ -88,10 +86,9 @@ def test_every_row_agrees_for_every_single_membership(tree, model):
     for node in tree.nodes:
         for role in Role.values:
             user = _user([_membership(role, node)])
-            q = scope.q(user, model, "see" if role != Role.RESIDENT else "resident")
-            seen = set(_filter(model, q).values_list("pk", flat=True))
+            rule = "see" if role != Role.RESIDENT else "resident"
+            seen = set(visible(user, model.objects.all(), role_set=rule).values_list("pk", flat=True))
             for obj in rows:
-                rule = "see" if role != Role.RESIDENT else "resident"
                 assert (obj.pk in seen) == scope.reaches(user, scope.place_of(obj), rule), (role, node, obj)
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 
 from minsheng.accounts import scope
 from minsheng.accounts.models import Role
+from minsheng.accounts.selectors import visible
 from minsheng.accounts.services import ensure_user, grant_role
 from minsheng.territory import services
 from minsheng.territory.models import Community, Grid, Place
@@ -96,7 +97,6 @@ def test_every_role_gets_what_the_rules_table_says(demo_like_users, demo_territo
             # Only the district's reaches another town.
             assert scope.may(user, rule, far) == (allowed and role == Role.DISTRICT_ADMIN), (rule, role, "far")
             # The SQL filter says the same.
-            q = scope.q(user, Place, rule)
-            places = Place.objects.all() if q is None else Place.objects.filter(q)  # None: everything
-            assert set(places.filter(pk__in=[own.pk, other_community.pk, far.pk])) == {
+            places = visible(user, Place.objects.filter(pk__in=[own.pk, other_community.pk, far.pk]), role_set=rule)
+            assert set(places) == {
                 p for p in (own, other_community, far) if scope.may(user, rule, p)}, (rule, role)
