@@ -167,6 +167,19 @@ def test_a_saved_visit_waits_while_the_session_has_expired(demo_territory, live_
     context.close()
 
 
+def test_a_tap_on_send_while_still_offline_ends_saying_the_visit_waits(demo_territory, live_server, browser):
+    """The status line never stays on 正在发送… once the sending is over, whatever it came to."""
+    from playwright.sync_api import expect
+
+    context, page, errors = _saved_offline(browser, live_server)
+    page.click("[data-outbox-send]")
+    expect(page.locator("[data-testid=outbox-status]")).to_have_text("已保存在手机上，有网络时自动发送")
+    expect(page.locator("[data-testid=outbox-badge]")).to_have_text("待发送 1")
+    assert not Visit.objects.exists()
+    assert [e for e in errors if "net::ERR_INTERNET_DISCONNECTED" not in e] == []
+    context.close()
+
+
 def test_a_saved_visit_the_server_refuses_waits_with_its_reason_until_deleted(demo_territory, live_server, browser):
     from playwright.sync_api import expect
 

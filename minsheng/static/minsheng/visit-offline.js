@@ -67,16 +67,19 @@
     });
   }
 
+  /* What the last sending came to, in words ("" when there was nothing to say). */
+  var outcome = "";
   function report(summary) {
     needsLogin = summary.login;
-    if (summary.login) { say(d.tLogin); } else if (summary.sent) { say(d.tSent); }
+    outcome = summary.login ? d.tLogin : summary.sent ? d.tSent : summary.offline ? d.tStored : "";
+    if (outcome) { say(outcome); }
     return refresh();
   }
 
   var sending = null;
   function sendNow() {
     if (sending) { return sending; }
-    sending = Outbox.sendAll(ctx).then(report, function () { return refresh(); })
+    sending = Outbox.sendAll(ctx).then(report, function () { outcome = d.tStored; return refresh(); })
       .then(function () { sending = null; }, function () { sending = null; });
     return sending;
   }
@@ -166,7 +169,11 @@
   if (form) { form.addEventListener("submit", submitted); }
   app.addEventListener("click", function (event) {
     var t = event.target;
-    if (t.hasAttribute("data-outbox-send")) { say(d.tSending); sendNow(); }
+    if (t.hasAttribute("data-outbox-send")) {
+      /* A tap may join a sending already under way and reported: say its outcome, not "sending", at the end. */
+      say(d.tSending);
+      sendNow().then(function () { say(outcome); });
+    }
     var key = t.getAttribute("data-outbox-drop");
     if (key && window.confirm(d.tDropConfirm)) { Outbox.remove(key).then(refresh); }
   });
