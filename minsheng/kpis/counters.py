@@ -75,12 +75,21 @@ def _add(acc: dict, s: dict, sign: int) -> None:
             row[i] += sign * v
 
 
+# From this many rows a PostgreSQL write goes through COPY into a scratch table and one upsert from it:
+# about five times faster for a bulk load's tens of thousands of rows, slower for a demand's nine.
+BULK_ROWS = 1000
+COLUMNS = ["key", "level", "node_id", "granularity", "day", "category", *COUNT_FIELDS]
+
+
 def _write(acc: dict) -> None:
     rows = sorted((b, v) for b, v in acc.items() if any(v))  # one lock order for every writer (no deadlock)
     if not rows:
         return
+    if connection.vendor == "postgresql" and len(rows) >= BULK_ROWS:
+        _copy_upsert(rows)
+        return
     table = KpiCounter._meta.db_table
-    cols = ["key", "level", "node_id", "granularity", "day", "category", *COUNT_FIELDS]
+    cols = COLUMNS
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
     # One short statement run for every row: the drivers prepare it once (psycopg pipelines the rows),
     # where one long multi-row statement would be re-parsed for every batch.
@@ -88,6 +97,22 @@ def _write(acc: dict) -> None:
            f"ON CONFLICT (key) DO UPDATE SET {updates}")
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(*b, *v) for b, v in rows])
+
+
+def _copy_upsert(rows: list) -> None:
+    """The same upsert as _write's, for many rows: COPY them into a scratch table (created and dropped
+    in this transaction, so concurrent writers never share it), then one INSERT … SELECT in key order."""
+    table = KpiCounter._meta.db_table
+    cols = ", ".join(COLUMNS)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE kpi_counter_in AS SELECT {cols} FROM {table} WITH NO DATA")
+        with cursor.copy(f"COPY kpi_counter_in ({cols}) FROM STDIN") as copy:
+            for b, v in rows:
+                copy.write_row((*b, *v))
+        cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM kpi_counter_in ORDER BY key "
+                       f"ON CONFLICT (key) DO UPDATE SET {updates}")
+        cursor.execute("DROP TABLE kpi_counter_in")
 
 
 def record_change(old: dict | None, new: dict | None) -> None:
