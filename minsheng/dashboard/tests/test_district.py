@@ -42,7 +42,9 @@ def test_the_district_dashboard_sums_its_towns(two_towns, user_client):
     assert overdue and d["overdue"][0]["days"] == max(overdue)  # the longest overdue of any town first
     md = c.get("/dashboard/report", {"scope": "全区", "period": year, "format": "md"}).content.decode()
     assert "全区下辖2个镇（街道）" in md
-    assert c.get("/dashboard/").status_code == 200
+    page = c.get("/dashboard/").content.decode()
+    assert "各镇范围" in page and "地图（网格" not in page  # the district's map draws towns, not grids
+    assert "地图（网格" in c.get("/dashboard/", {"scope": "牛塘镇"}).content.decode()
 
 
 def test_the_district_administrator_sees_every_town_and_a_town_only_its_own(two_towns, user_client):
