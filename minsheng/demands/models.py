@@ -104,9 +104,10 @@ MERGE_RESULT_STATES = frozenset({Status.ANSWERED, Status.REPLIED, Status.CALLBAC
 # so each branch of the scope's OR (community, handler, reporter) is an index range on (…, status): the
 # cost follows the open workload, not the history, which grows without bound.
 ACTIVE_STATES_LIST = tuple(sorted(set(Status.values) - ENDED_STATES))
-# `status IN (the active states)` as literal SQL, to add to a query beside the usual filter: SQLite
-# matches a partial index's condition (the open-workload indexes below) only against a term written
-# exactly like it, never against parameters. The values are the constants above, not input.
+# `status IN (the active states)` as literal SQL, in place of the usual filter: SQLite matches a partial
+# index's condition (the open-workload indexes below) only against a term written exactly like it, never
+# against parameters. Once only: PostgreSQL multiplies the selectivities of repeated terms and, expecting
+# almost no rows, walks every town's open demands instead. The values are the constants above, not input.
 ACTIVE_TERM = RawSQL(
     f'"demands_demand"."status" IN ({", ".join(repr(str(v)) for v in ACTIVE_STATES_LIST)})', (),
     output_field=models.BooleanField())

@@ -165,9 +165,8 @@ def filtered(user, f: Filters, *, active_by_default: bool = False, base: QuerySe
     qs = visible_demands(user) if base is None else base
     if only_active(f, active_by_default=active_by_default):
         # Also when a queue or status narrows further: the term names the open-workload indexes (partial,
-        # on the active states) to the planner — in literal SQL, for SQLite matches a partial index's
-        # condition only against a term written exactly as the condition is, never against parameters.
-        qs = qs.filter(status__in=ACTIVE_STATES_LIST).filter(ACTIVE_TERM)
+        # on the active states) to the planner — in literal SQL (models.ACTIVE_TERM says why, and why once).
+        qs = qs.filter(ACTIVE_TERM)
     if f.community:
         qs = qs.filter(community__name=f.community)
     if f.grid:
@@ -311,7 +310,7 @@ def queue_counts(user) -> dict[str, int | None]:
     # one count over the OR of the branches would read the table rows.
     counts = dict.fromkeys(aggregates, 0)
     for branch in disjoint(node_branches(user)):
-        part = (Demand.objects.filter(branch, status__in=ACTIVE_STATES_LIST).filter(ACTIVE_TERM)
+        part = (Demand.objects.filter(branch).filter(ACTIVE_TERM)
                 .aggregate(**aggregates))
         for key, n in part.items():
             counts[key] += n or 0
