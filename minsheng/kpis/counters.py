@@ -81,6 +81,11 @@ BULK_ROWS = 1000
 COLUMNS = ["key", "level", "node_id", "granularity", "day", "category", *COUNT_FIELDS]
 
 
+def _on_conflict_add(table: str) -> str:
+    """The upsert's tail both write paths share: an existing bucket adds the new counts."""
+    return "ON CONFLICT (key) DO UPDATE SET " + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
+
+
 def _write(acc: dict) -> None:
     rows = sorted((b, v) for b, v in acc.items() if any(v))  # one lock order for every writer (no deadlock)
     if not rows:
@@ -89,12 +94,10 @@ def _write(acc: dict) -> None:
         _copy_upsert(rows)
         return
     table = KpiCounter._meta.db_table
-    cols = COLUMNS
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
     # One short statement run for every row: the drivers prepare it once (psycopg pipelines the rows),
     # where one long multi-row statement would be re-parsed for every batch.
-    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-           f"ON CONFLICT (key) DO UPDATE SET {updates}")
+    sql = (f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+           + _on_conflict_add(table))
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(*b, *v) for b, v in rows])
 
@@ -104,14 +107,13 @@ def _copy_upsert(rows: list) -> None:
     in this transaction, so concurrent writers never share it), then one INSERT … SELECT in key order."""
     table = KpiCounter._meta.db_table
     cols = ", ".join(COLUMNS)
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_FIELDS)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE kpi_counter_in AS SELECT {cols} FROM {table} WITH NO DATA")
         with cursor.copy(f"COPY kpi_counter_in ({cols}) FROM STDIN") as copy:
             for b, v in rows:
                 copy.write_row((*b, *v))
         cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM kpi_counter_in ORDER BY key "
-                       f"ON CONFLICT (key) DO UPDATE SET {updates}")
+                       + _on_conflict_add(table))
         cursor.execute("DROP TABLE kpi_counter_in")
 
 
