@@ -53,6 +53,9 @@ _ANSWER_RE = re.compile(r"^(在|是的|是|不是|可以|要|不用|一般|大�
 _UNPLACED = "（本群）"
 _FOLLOW_CHARS = set("没人修弄理管催天礼拜星期今明昨早晚又再呢啦")
 _FUNCTION_CHARS = set("的了是在有我你他她们吗呢啊吧呀什么几点要不会能可以怎么请问一下这那个哪里还就都也和跟到去来说")
+# "Me too" beyond doubt; a looser agreement ("我也看到了", "也不安全") goes to the model.
+_SAME_HERE_RE = re.compile(r"^\s*[+＋]\s*1|同问|附议|(我|我们|俺|阿拉)(家|屋里|楼|单元|这边|那边|这里)?也(是|一样|这样|有|没|坏|停|漏|堵)"
+                           r"|也是这样|也一样|同样的问题")
 _STRONG_COMMIT_RE = re.compile(r"已(经)?(安排|通知|联系|上报|报给|派单|派人|反映给|反馈给|记下|登记)|马上(安排|联系|通知|派)|"
                                r"列入|派单|[我我们]+(下午|明天|马上|这就)(去|来|过来)")
 
@@ -265,7 +268,7 @@ class ChatExtractor:
         negative = any(k in hits for k in ("resolved", "greeting", "ad", "laugh", "ack", "lost_found", "notice",
                                            "neighbour_ask")) or ("thanks" in hits and "request" not in hits)
         negative = negative and "followup" not in hits
-        target, how = None, ""
+        target, how, weak = None, "", False
         answer_like = bool(_ANSWER_RE.search(c.text)) and "followup" not in hits
         if c.quote_text is not None and not negative and not answer_like and "commit" not in hits and (
                 n_han <= 6 or any(k in hits for k in ("followup", "again", "metoo", "problem", "danger", "duration"))):
@@ -281,7 +284,7 @@ class ChatExtractor:
             target = self._followup_target(m, specific, again=True, tri=tri)
             how = "跟进"
         if target is None and "metoo" in hits and (n_han <= 8 or n_han <= 16 and not specific) and not negative:
-            target, how = self._previous_topic(m), "附和"
+            target, how, weak = self._previous_topic(m), "附和", not _SAME_HERE_RE.search(c.text)
         if target is None and not negative and n_han <= 25:
             prev = self._adjacent_demand(m)
             deictic = re.search(r"那边|这边|那里|这里|那个|这个|门口|楼下|楼上", c.text)
@@ -293,7 +296,7 @@ class ChatExtractor:
             if prev is not None and prev.sender == m.sender and (detailish or quick):
                 target, how = prev, "补充"
             elif prev is not None and agree and "advice" not in hits:
-                target, how = prev, "附和"
+                target, how, weak = prev, "附和", not _SAME_HERE_RE.search(c.text)
         if target is None:
             return None
         if target.cluster is None and target.thread is not None:
@@ -310,8 +313,20 @@ class ChatExtractor:
                 theirs = set().union(*(set(r.concepts) for r in cl.results)) if cl is not None else set()
                 if theirs and not (specific & theirs):
                     return None              # "电梯又停了" right after another report is a report of its own
+            p = 1.0
+            if weak:
+                # Right after a report, with no words of agreement: concern, advice, an argument or a
+                # report of its own. The model decides, told that the message follows a report.
+                f = features(c, m, tri, staff_seen=False, hits=hits)
+                f["after_report"] = 1.0
+                if self.record is not None:
+                    self.record.append((m.line, f))
+                p, _contrib = self.model.score(f)
+                if p < self.model.threshold:
+                    return Decision(m, c.text, False, p, f"否：紧接第 {target.line} 行的诉求，但不是同一诉求的附和",
+                                    "chat", follows=target.line, cleaned=c, result=tri)
             kind = {"引用": "follow_up", "跟进": "follow_up", "附和": "me_too", "补充": "detail"}[how]
-            d = Decision(m, c.text, True, 1.0, f"是：{how}第 {target.line} 行的诉求（同一问题）", kind,
+            d = Decision(m, c.text, True, p, f"是：{how}第 {target.line} 行的诉求（同一问题）", kind,
                          category=target.category, urgent=target.urgent, cluster=target.cluster,
                          follows=target.line, cleaned=c, result=tri)
             cl = self._cluster_by_id(target.cluster)

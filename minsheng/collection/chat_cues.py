@@ -106,6 +106,7 @@ EXTRA_LABELS = {
     "type_help": "求助", "multiline": "多行", "q_service": "办事提问", "q_plain": "普通提问",
     "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
     "leader_nick": "楼道长/楼长", "leader_problem": "楼道长转述问题", "urgency": "涉及安全",
+    "after_report": "紧接他人诉求",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from datetime import datetime
 
 from django.conf import settings
@@ -307,8 +308,10 @@ def create_demand(request: HttpRequest, payload: DemandIn):
     analysis = services.analyse_intake(text=payload.text, channel=payload.channel, community=community, grid=grid,
                                        place_text=payload.place or "", lat=payload.lat, lon=payload.lon)
     reporter_user = user if user and not selectors_is_staff(user) else None
+    # With a key, its record commits with the demand; without one, register's own transaction is the
+    # only one (an outer block would turn it into a savepoint: two more round trips per demand).
     try:
-        with transaction.atomic():
+        with transaction.atomic() if key else nullcontext():
             if key and (existing := IdempotencyRecord.objects.filter(caller=caller, key=key).first()):
                 return replay(existing)
             demand, token = services.register(
