@@ -4,7 +4,10 @@ fault, at the same place.
 A pair of triaged reports is described by comparable evidence (``pair_features``): where (same place,
 building, grid; a building on one side only), what (shared lexicon concepts weighted by rarity,
 shared and unshared content words, character n-gram overlap, the two category distributions, the
-situation of harm each names), and — in the full assessment — how close their meaning vectors are.
+situation of harm each names), and — in the full assessment — how close their meaning vectors are, both
+as a plain cosine and as a learned reading of the two vectors (``meaning_pair``: a logistic model over
+their element-wise product and distance, fitted on the same groups, which learns which directions of
+meaning tell one problem from its neighbour at the same place).
 A gradient-boosted tree model over these (``PairModel``, fitted by ``train.fit_pairs`` on duplicate
 groups and same-place near misses written by several hands) answers p(same problem). Hard rules on
 top: an urgent report is never a duplicate of a routine one; reports of different communities never
@@ -35,12 +38,12 @@ FAST_FEATURES = ("place", "same_place", "same_building", "diff_building", "one_b
                  "trigrams", "words", "shared_words", "unshared_words", "aspect_mismatch", "hazard_same",
                  "hazard_mismatch", "length_ratio", "type_mismatch", "urgency_gap", "specific_disjoint",
                  "faults_shared", "faults_disjoint")
-FULL_FEATURES = FAST_FEATURES + ("meaning",)
+FULL_FEATURES = FAST_FEATURES + ("meaning", "meaning_pair")
 # +1: more of it never makes a duplicate less likely; -1: never more likely; 0: free
 MONOTONE = {"place": 1, "same_place": 1, "same_building": 1, "diff_building": -1, "same_category": 1,
             "category_dot": 1, "concepts": 1, "specific_concepts": 1, "bigrams": 1, "trigrams": 1, "words": 1,
             "shared_words": 1, "aspect_mismatch": -1, "hazard_same": 1, "hazard_mismatch": -1,
-            "type_mismatch": -1, "urgency_gap": -1, "specific_disjoint": -1, "meaning": 1,
+            "type_mismatch": -1, "urgency_gap": -1, "specific_disjoint": -1, "meaning": 1, "meaning_pair": 1,
             "faults_shared": 1, "faults_disjoint": -1}
 
 
@@ -277,6 +280,19 @@ def pair_features(a, b, full: bool = False) -> list[float]:
     return f
 
 
+def meaning_inputs(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """What ``meaning_pair`` reads of two rows of meaning vectors: their element-wise product and
+    distance (both symmetric, so the order of a pair does not matter)."""
+    return np.hstack([A * B, np.abs(A - B)])
+
+
+def meaning_pair(head: dict | None, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """The learned meaning score (log-odds of the same problem) of each row pair; NaN without a head."""
+    if head is None or not len(A):
+        return np.full(len(A), np.nan)
+    return meaning_inputs(A, B) @ head["coef"] + head["intercept"]
+
+
 class PairModel:
     """p(same problem) for pairs of reports; the fast trees without meaning vectors (intake), the full
     ones with them (after intake, batch)."""
@@ -285,6 +301,7 @@ class PairModel:
         params = params or {}
         self.fast = params.get("fast")
         self.full = params.get("full")
+        self.meaning = params.get("meaning_pair")
         self.threshold = {"fast": params.get("threshold_fast", DEFAULT_THRESHOLD),
                           "full": params.get("threshold_full", DEFAULT_THRESHOLD)}
 
@@ -308,8 +325,12 @@ class PairModel:
             mode = self.mode(a, b)
             rows[mode].append(pair_features(a, b, full=mode == "full"))
             ix[mode].append(i)
+        if rows["full"]:
+            A = np.stack([pairs[i][0].vector for i in ix["full"]])
+            B = np.stack([pairs[i][1].vector for i in ix["full"]])
+            rows["full"] = np.column_stack([np.array(rows["full"]), meaning_pair(self.meaning, A, B)])
         for mode, trees in (("fast", self.fast), ("full", self.full)):
-            if rows[mode] and trees:
+            if len(rows[mode]) and trees:
                 out[ix[mode]] = treeset.predict(trees, np.array(rows[mode]))
         return out
 

@@ -33,7 +33,7 @@ from .lexicon import CATEGORY_NAMES
 from .segment import Segmenter
 
 DEFAULT_MODEL = DATA_DIR / "model.joblib"
-MODEL_VERSION = 4
+MODEL_VERSION = 5
 EMBED_SCALE = 0.6  # weight of the meaning vector beside the unit-norm sparse vector (chosen across hands)
 
 TYPE_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉", "suggestion": "建议", "praise": "表扬"}

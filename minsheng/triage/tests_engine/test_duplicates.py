@@ -158,3 +158,21 @@ def test_the_neighbour_search_keeps_only_the_neighbours(tri):
     rows = _neighbours(M, V, np.arange(len(rs)), k=10, chunk=64)
     assert len(rows) == len(rs)
     assert all((r.base if r.base is not None else r).size <= 64 * 11 for r in rows)
+
+
+def test_the_learned_meaning_reading_tells_a_reworded_report_from_its_neighbour(tri):
+    """The meaning head reads two vectors together: the same fault told in other words scores above
+    another fault of the same object at the same place, and a pair scores the same either way round."""
+    from minsheng.triage.engine.duplicates import meaning_pair
+
+    same_a, same_b, other = results(tri, ["夏雷篮球场的篮网破了一个大洞，投进去球直接漏下来",
+                                          "夏雷社区篮球场篮网破损，需更换", "夏雷篮球场晚上灯不亮，黑乎乎的"])
+    head = tri.pairs.meaning
+    assert head is not None and head["coef"].shape == (2 * same_a.vector.shape[0],)
+
+    def reading(a, b):
+        return float(meaning_pair(head, a.vector[None, :], b.vector[None, :])[0])
+
+    assert reading(same_a, same_b) > reading(same_a, other)
+    assert reading(same_a, same_b) == pytest.approx(reading(same_b, same_a))
+    assert similarity(same_a, same_b, tri.pairs) == similarity(same_b, same_a, tri.pairs)
