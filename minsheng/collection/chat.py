@@ -183,10 +183,7 @@ class ChatExtractor:
             return Decision(m, text, False, 0.0, f"否：广告（“{'、'.join(dict.fromkeys(hits['ad']))[:16]}”）", "ad",
                             cleaned=c, result=tri)
 
-        f = features(c, m, tri, staff_seen=staff, hits=hits)
-        if self.record is not None:
-            self.record.append((m.line, f))
-        p, contrib = self.model.score(f)
+        p, contrib = self._score(m, features(c, m, tri, staff_seen=staff, hits=hits))
         demand = p >= self.model.threshold
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)
@@ -317,11 +314,8 @@ class ChatExtractor:
             if weak:
                 # Right after a report, with no words of agreement: concern, advice, an argument or a
                 # report of its own. The model decides, told that the message follows a report.
-                f = features(c, m, tri, staff_seen=False, hits=hits)
-                f["after_report"] = 1.0
-                if self.record is not None:
-                    self.record.append((m.line, f))
-                p, _contrib = self.model.score(f)
+                p, _contrib = self._score(m, {**features(c, m, tri, staff_seen=False, hits=hits),
+                                              "after_report": 1.0})
                 if p < self.model.threshold:
                     return Decision(m, c.text, False, p, f"否：紧接第 {target.line} 行的诉求，但不是同一诉求的附和",
                                     "chat", follows=target.line, cleaned=c, result=tri)
@@ -338,6 +332,12 @@ class ChatExtractor:
             return Decision(m, c.text, False, 0.0, f"否：{how}第 {target.line} 行，该消息不是诉求", "chat",
                             follows=target.line, cleaned=c, result=tri)
         return None
+
+    def _score(self, m: Message, f: dict) -> tuple[float, dict]:
+        """The model's p(demand) for one message's features (kept in ``record`` when training)."""
+        if self.record is not None:
+            self.record.append((m.line, f))
+        return self.model.score(f)
 
     def _own_last(self, m: Message, within: timedelta = timedelta(hours=6)) -> Decision | None:
         """The sender's own last substantive message (not a greeting, thanks, media…)."""

@@ -286,11 +286,17 @@ def meaning_inputs(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.hstack([A * B, np.abs(A - B)])
 
 
+def meaning_score(head: dict | None, inputs: np.ndarray) -> np.ndarray:
+    """The learned meaning score (log-odds of the same problem) of rows of ``meaning_inputs``; NaN
+    without a head."""
+    if head is None or not len(inputs):
+        return np.full(len(inputs), np.nan)
+    return inputs @ head["coef"] + head["intercept"]
+
+
 def meaning_pair(head: dict | None, A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """The learned meaning score (log-odds of the same problem) of each row pair; NaN without a head."""
-    if head is None or not len(A):
-        return np.full(len(A), np.nan)
-    return meaning_inputs(A, B) @ head["coef"] + head["intercept"]
+    """``meaning_score`` of each row pair of meaning vectors."""
+    return meaning_score(head, meaning_inputs(A, B))
 
 
 class PairModel:

@@ -26,7 +26,7 @@ from .duplicates import (
     comparable,
     link,
     meaning_inputs,
-    meaning_pair,
+    meaning_score,
     pair_f1,
     pair_features,
     pair_scores,
@@ -49,8 +49,17 @@ def _hgb(mode: str = "full"):
                                           random_state=SEED)
 
 
-def _meaning_head(sets: dict, hands: list[str]) -> dict | None:
-    """The logistic meaning head over the pairs of ``hands`` (balanced: duplicates are rare)."""
+def _meaning_head(sets: dict, hands: list[str], heads: dict) -> dict | None:
+    """The logistic meaning head over the pairs of ``hands`` (balanced: duplicates are rare), fitted once
+    per set of writers and kept in ``heads``: the nested fits of ``_choose`` meet each pair of left-out
+    writers twice."""
+    key = frozenset(hands)
+    if key not in heads:
+        heads[key] = _fit_meaning_head(sets, hands)
+    return heads[key]
+
+
+def _fit_meaning_head(sets: dict, hands: list[str]) -> dict | None:
     from sklearn.linear_model import LogisticRegression
 
     X = [sets[h]["meaning"] for h in hands if len(sets[h]["y"])]
@@ -62,15 +71,15 @@ def _meaning_head(sets: dict, hands: list[str]) -> dict | None:
     return {"coef": m.coef_[0].astype(np.float32), "intercept": float(m.intercept_[0])}
 
 
-def _full_rows(sets: dict, hands: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _full_rows(sets: dict, hands: list[str], heads: dict) -> tuple[np.ndarray, np.ndarray]:
     """The full rows of ``hands``, each writer's meaning score from a head fitted on the others."""
     X, y = [], []
     for h in hands:
         s = sets[h]
         if not len(s["y"]):
             continue
-        head = _meaning_head(sets, [o for o in hands if o != h])
-        X.append(np.column_stack([s["full"], meaning_pair(head, s["A"], s["B"])]))
+        head = _meaning_head(sets, [o for o in hands if o != h], heads)
+        X.append(np.column_stack([s["full"], meaning_score(head, s["meaning"])]))
         y.append(s["y"])
     return np.concatenate(X), np.concatenate(y)
 
@@ -106,17 +115,17 @@ def fit_pairs(tri, items: list[dict], E: np.ndarray | None) -> dict:
         if E is not None:
             sets[h]["full"] = np.array([pair_features(rs[i], rs[j], full=True) for i, j in prs]).reshape(
                 len(prs), -1)
-            sets[h]["A"] = np.array([rs[i].vector for i, _j in prs]).reshape(len(prs), -1)
-            sets[h]["B"] = np.array([rs[j].vector for _i, j in prs]).reshape(len(prs), -1)
-            sets[h]["meaning"] = meaning_inputs(sets[h]["A"], sets[h]["B"])
+            sets[h]["meaning"] = meaning_inputs(np.array([rs[i].vector for i, _j in prs]).reshape(len(prs), -1),
+                                                np.array([rs[j].vector for _i, j in prs]).reshape(len(prs), -1))
     out: dict = {}
     modes = ("fast", "full") if E is not None else ("fast",)
     out["fast"] = treeset.export(_hgb("fast").fit(np.concatenate([s["fast"] for s in sets.values()]),
                                                   np.concatenate([s["y"] for s in sets.values()])))
+    heads: dict = {}  # meaning heads by the writers they were fitted on
     if E is not None:
-        out["full"] = treeset.export(_hgb("full").fit(*_full_rows(sets, hands)))
-        out["meaning_pair"] = _meaning_head(sets, hands)
-    out["thresholds"], out["cross_hand"] = _choose(sets, modes)
+        out["full"] = treeset.export(_hgb("full").fit(*_full_rows(sets, hands, heads)))
+        out["meaning_pair"] = _meaning_head(sets, hands, heads)
+    out["thresholds"], out["cross_hand"] = _choose(sets, modes, heads)
     out["threshold_fast"] = out["thresholds"]["fast"]
     out["threshold_full"] = out["thresholds"].get("full", out["threshold_fast"])
     out["hands"] = hands
@@ -127,7 +136,7 @@ def _f_half(p: float, r: float) -> float:
     return 1.25 * p * r / (0.25 * p + r) if p + r else 0.0
 
 
-def _choose(sets: dict, modes: tuple[str, ...]) -> tuple[dict, dict]:
+def _choose(sets: dict, modes: tuple[str, ...], heads: dict) -> tuple[dict, dict]:
     """Per mode, the threshold with the best pooled pair F1 over writers (each clustered by trees
     fitted without it), among those with precision ≥ DUP_MIN_PRECISION when any reaches it."""
     chosen, report = {}, {}
@@ -138,9 +147,9 @@ def _choose(sets: dict, modes: tuple[str, ...]) -> tuple[dict, dict]:
             if not others:
                 continue
             if mode == "full":
-                X, y = _full_rows(sets, others)
+                X, y = _full_rows(sets, others, heads)
                 model = PairModel({mode: treeset.export(_hgb(mode).fit(X, y)),
-                                   "meaning_pair": _meaning_head(sets, others)})
+                                   "meaning_pair": _meaning_head(sets, others, heads)})
             else:
                 X = np.concatenate([sets[o][mode] for o in others])
                 y = np.concatenate([sets[o]["y"] for o in others])
