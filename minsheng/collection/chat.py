@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from minsheng.triage.engine import load_default
+from minsheng.triage.engine import embed, load_default
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
 from .chat_cues import (
@@ -83,7 +83,7 @@ class ChatExtractor:
     """
 
     def __init__(self, engine=None, model: DemandModel | None = None, *, group: str | None = None,
-                 lookahead: int = LOOKAHEAD):
+                 lookahead: int = LOOKAHEAD, meaning: Callable[[Message, str], float | None] | None = None):
         if engine is None:
 
             engine = load_default()
@@ -92,6 +92,10 @@ class ChatExtractor:
         self.group = group
         self.lookahead = lookahead
         self.record: list | None = None        # (line, features) of model decisions, for training
+        # p(demand) from meaning vectors: the model's head over the embedder, or readings made before
+        # (background work on an uploaded export; training's out-of-fold readings), by (message, text)
+        self.meaning = meaning
+        self._embedder = embed.get() if meaning is None and self.model.meaning else None
         self.next_cluster = 0
         self._cleaned: dict[int, Cleaned] = {}
         self._section: int | None = None
@@ -183,7 +187,7 @@ class ChatExtractor:
             return Decision(m, text, False, 0.0, f"否：广告（“{'、'.join(dict.fromkeys(hits['ad']))[:16]}”）", "ad",
                             cleaned=c, result=tri)
 
-        p, contrib = self._score(m, features(c, m, tri, staff_seen=staff, hits=hits))
+        p, contrib = self._score(m, c, features(c, m, tri, staff_seen=staff, hits=hits))
         demand = p >= self.model.threshold
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)
@@ -314,8 +318,8 @@ class ChatExtractor:
             if weak:
                 # Right after a report, with no words of agreement: concern, advice, an argument or a
                 # report of its own. The model decides, told that the message follows a report.
-                p, _contrib = self._score(m, {**features(c, m, tri, staff_seen=False, hits=hits),
-                                              "after_report": 1.0})
+                p, _contrib = self._score(m, c, {**features(c, m, tri, staff_seen=False, hits=hits),
+                                                 "after_report": 1.0})
                 if p < self.model.threshold:
                     return Decision(m, c.text, False, p, f"否：紧接第 {target.line} 行的诉求，但不是同一诉求的附和",
                                     "chat", follows=target.line, cleaned=c, result=tri)
@@ -333,11 +337,22 @@ class ChatExtractor:
                             follows=target.line, cleaned=c, result=tri)
         return None
 
-    def _score(self, m: Message, f: dict) -> tuple[float, dict]:
-        """The model's p(demand) for one message's features (kept in ``record`` when training)."""
+    def _score(self, m: Message, c: Cleaned, f: dict) -> tuple[float, list]:
+        """The model's p(demand) for one message's features and meaning (kept in ``record`` when
+        training); without a meaning reading, the model's fast twin decides."""
+        p_meaning = self._meaning(m, c.text)
+        if p_meaning is not None:
+            f["meaning"] = p_meaning
         if self.record is not None:
             self.record.append((m.line, f))
-        return self.model.score(f)
+        return self.model.for_features(f).score(f)
+
+    def _meaning(self, m: Message, text: str) -> float | None:
+        if self.meaning is not None:
+            return self.meaning(m, text)
+        if self._embedder is None:
+            return None
+        return self.model.meaning_p(self._embedder.encode_one(text))
 
     def _own_last(self, m: Message, within: timedelta = timedelta(hours=6)) -> Decision | None:
         """The sender's own last substantive message (not a greeting, thanks, media…)."""
@@ -561,6 +576,8 @@ class ChatExtractor:
         for name, value in contrib:
             if (value > 0) != demand or abs(value) < 0.3:
                 continue
+            if name.startswith("type_") and not demand:
+                continue                      # "否：求助" explains nothing
             label = CUE_LABELS.get(name) or EXTRA_LABELS.get(name, name)
             words = hits.get(name)
             parts.append(f"{label}“{'、'.join(dict.fromkeys(words))[:16]}”" if words else label)
@@ -570,9 +587,24 @@ class ChatExtractor:
 
 
 def extract(messages: Iterable[Message], *, engine=None, model: DemandModel | None = None,
-            group: str | None = None) -> Iterator[Decision]:
-    """Every message's decision, in file order (streaming)."""
-    return ChatExtractor(engine, model, group=group).run(messages)
+            group: str | None = None, meaning: Callable[[Message, str], float | None] | None = None
+            ) -> Iterator[Decision]:
+    """Every message's decision, in file order (streaming). ``meaning`` gives readings made before
+    (by line); without it the model's meaning head reads each message as it comes."""
+    return ChatExtractor(engine, model, group=group, meaning=meaning).run(messages)
+
+
+def reads_meaning() -> bool:
+    """Whether messages get a meaning reading here: the model has its head and an embedder runs."""
+    return bool(default_model().meaning) and embed.available()
+
+
+def meaning_reading(text: str, model: DemandModel | None = None) -> float | None:
+    """A message's p(demand) read from its meaning vector (its cleaned text), or None when no
+    embedder runs or the model has no meaning head."""
+    model = model or default_model()
+    emb = embed.get() if model.meaning else None
+    return model.meaning_p(emb.encode_one(text)) if emb is not None else None
 
 
 def extract_text(text: str, **kw) -> list[Decision]:

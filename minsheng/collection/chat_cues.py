@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CATEGORY_NAMES, CONCEPTS
 
 from .chat_export import Cleaned, Message
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_PATH = DATA_DIR / "chat_model.joblib"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ EXTRA_LABELS = {
     "type_help": "求助", "multiline": "多行", "q_service": "办事提问", "q_plain": "普通提问",
     "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
     "leader_nick": "楼道长/楼长", "leader_problem": "楼道长转述问题", "urgency": "涉及安全",
-    "after_report": "紧接他人诉求",
+    "after_report": "紧接他人诉求", "meaning": "语义像诉求",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -178,10 +180,17 @@ def features(c: Cleaned, msg: Message, tri, *, staff_seen: bool, hits: dict | No
 
 
 class DemandModel:
-    """A linear model over ``FEATURE_NAMES``: p(demand) = σ(w·x + b). Weights are plain floats."""
+    """A linear model over ``FEATURE_NAMES``: p(demand) = σ(w·x + b). Weights are plain floats.
 
-    def __init__(self, weights: dict[str, float], bias: float, threshold: float = 0.5, meta: dict | None = None):
+    ``meaning`` is a logistic head over a message's meaning vector (``triage.engine.embed``): what it
+    says, beyond the cue words, read as p(demand); that p is the ``meaning`` feature. ``fast`` is the
+    same model fitted without that feature, for when no embedder runs (turned off, wheel missing)."""
+
+    def __init__(self, weights: dict[str, float], bias: float, threshold: float = 0.5, meta: dict | None = None,
+                 *, meaning: dict | None = None, fast: DemandModel | None = None):
         self.weights, self.bias, self.threshold, self.meta = weights, bias, threshold, meta or {}
+        self.meaning, self.fast = meaning, fast
+        self._coef = None if meaning is None else np.asarray(meaning["coef"], dtype=np.float64)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> DemandModel:
@@ -190,15 +199,40 @@ class DemandModel:
         d = joblib.load(path or MODEL_PATH)
         if d.get("version") != MODEL_VERSION:
             raise ValueError(f"chat model version {d.get('version')} != {MODEL_VERSION}; retrain")
-        return cls(d["weights"], d["bias"], d.get("threshold", 0.5), d.get("meta"))
+        return cls._from(d)
+
+    @classmethod
+    def _from(cls, d: dict) -> DemandModel:
+        fast = cls._from(d["fast"]) if d.get("fast") else None
+        return cls(d["weights"], d["bias"], d.get("threshold", 0.5), d.get("meta"), meaning=d.get("meaning"),
+                   fast=fast)
+
+    def _as_dict(self) -> dict:
+        return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "meta": self.meta,
+                "meaning": self.meaning, "fast": self.fast._as_dict() if self.fast is not None else None}
 
     def save(self, path: str | Path | None = None) -> Path:
         import joblib
 
         p = Path(path or MODEL_PATH)
-        joblib.dump({"version": MODEL_VERSION, "weights": self.weights, "bias": self.bias,
-                     "threshold": self.threshold, "meta": self.meta}, p, compress=3)
+        joblib.dump({"version": MODEL_VERSION, **self._as_dict()}, p, compress=3)
         return p
+
+    def set_threshold(self, t: float) -> None:
+        self.threshold = t
+        if self.fast is not None:
+            self.fast.threshold = t
+
+    def meaning_p(self, vector) -> float | None:
+        """p(demand) read from a message's meaning vector, or None without a meaning head."""
+        if self._coef is None or vector is None:
+            return None
+        z = float(np.asarray(vector, dtype=np.float64) @ self._coef) + float(self.meaning["bias"])
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def for_features(self, f: dict[str, float]) -> DemandModel:
+        """The model that scores ``f``: this one, or its fast twin when ``f`` has no meaning reading."""
+        return self if "meaning" in f or self.fast is None else self.fast
 
     def score(self, f: dict[str, float]) -> tuple[float, list[tuple[str, float]]]:
         contrib = [(k, v * self.weights.get(k, 0.0)) for k, v in f.items()]

@@ -425,6 +425,9 @@ class ChatMessage(models.Model):
     is_demand = models.BooleanField(_("是诉求"), default=False)
     demand = models.ForeignKey("demands.Demand", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="chat_messages", verbose_name=_("诉求"))
+    # p(demand) read from the message's meaning vector by background work (``read_meaning``); the
+    # extractor uses it as one feature. Null until read.
+    meaning = models.FloatField(_("语义判断"), null=True, blank=True)
 
     scope_paths = {"town": "community__town", "community": "community"}
 

@@ -1,8 +1,11 @@
-"""Background work for the collection channels: ledger imports too big for a request, and meeting
-reminders (a periodic job, `minsheng.core.periodic.JOBS`)."""
+"""Background work for the collection channels: ledger imports too big for a request, the meaning
+reading of an uploaded WeChat export's messages, and meeting reminders (a periodic job,
+`minsheng.core.periodic.JOBS`)."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import transaction
 from django_tasks import task
 
 
@@ -20,3 +23,19 @@ def remind_meetings() -> int:
 
     extend_all()
     return remind_due()
+
+
+@task()
+def read_meaning(export_id: int) -> int:
+    from .services.chat import read_meaning as read
+
+    return read(export_id)
+
+
+def schedule_reading(export_id: int) -> None:
+    """Queue the meaning reading of an export's messages. With the database queue the task row is
+    written in the caller's transaction; an outside queue gets it after commit."""
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        read_meaning.enqueue(export_id)
+    else:
+        transaction.on_commit(lambda: read_meaning.enqueue(export_id))

@@ -51,4 +51,5 @@ urlpatterns = [
     path("desk/intake/chat/", chat.chat_upload, name="chat_upload"),
     path("desk/intake/chat/<int:pk>/", chat.chat_preview, name="chat_preview"),
     path("desk/intake/chat/<int:pk>/register", chat.chat_register, name="chat_register"),
+    path("desk/intake/chat/<int:pk>/reading", chat.chat_reading, name="chat_reading"),
 ]

@@ -14,6 +14,7 @@ thresholds (how ``THRESHOLD`` is chosen); ``--cv`` prints a 5-fold cross-validat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -27,7 +28,7 @@ from minsheng.collection import chat_cues, chat_eval  # noqa: E402
 from minsheng.collection.chat import ChatExtractor  # noqa: E402
 from minsheng.collection.chat_cues import FEATURE_NAMES, DemandModel  # noqa: E402
 from minsheng.collection.chat_eval import score  # noqa: E402
-from minsheng.collection.chat_export import parse_text  # noqa: E402
+from minsheng.collection.chat_export import clean, parse_text  # noqa: E402
 from minsheng.triage.engine.evaluate import prf  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "chat_corpus.jsonl"
@@ -91,11 +92,12 @@ def labels_of(rows: list[dict]) -> list[dict]:
             for r in rows if r.get("demand")]
 
 
-def collect(exports: dict[str, list[dict]], model: DemandModel, engine) -> tuple[list, list, list]:
+def collect(exports: dict[str, list[dict]], model: DemandModel, engine,
+            meaning: dict[str, float] | None = None) -> tuple[list, list, list]:
     X, y, groups = [], [], []
     for eid, rows in exports.items():
         gold = {r["line"]: bool(r.get("demand")) for r in rows}
-        ex = ChatExtractor(engine, model)
+        ex = ChatExtractor(engine, model, meaning=(lambda _m, text: meaning.get(text)) if meaning is not None else None)
         ex.record = []
         for _ in ex.run(parse_text(export_text(rows))):
             pass
@@ -106,25 +108,85 @@ def collect(exports: dict[str, list[dict]], model: DemandModel, engine) -> tuple
     return X, y, groups
 
 
-def fit(X: list[dict], y: list[int]) -> DemandModel:
+def fit(X: list[dict], y: list[int], names: list[str] = FEATURE_NAMES) -> DemandModel:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    A = np.array([[f.get(k, 0.0) for k in FEATURE_NAMES] for f in X])
+    A = np.array([[f.get(k, 0.0) for k in names] for f in X])
     lr = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000)
     lr.fit(A, np.array(y))
-    w = {k: round(float(v), 4) for k, v in zip(FEATURE_NAMES, lr.coef_[0], strict=True) if abs(v) > 1e-6}
+    w = {k: round(float(v), 4) for k, v in zip(names, lr.coef_[0], strict=True) if abs(v) > 1e-6}
     return DemandModel(w, round(float(lr.intercept_[0]), 4), THRESHOLD,
                        {"trained_on": len(y), "positives": int(sum(y)), "C": C})
 
 
+# --- the meaning head: p(demand) from a message's meaning vector --------------------------------
+
+MEANING_C = 1.0
+MEANING_FOLDS = 5
+
+
+def messages_of(exports: dict[str, list[dict]]) -> list[tuple[str, str, int]]:
+    """(export, cleaned text, is a demand) of every message that is not a system line."""
+    out = []
+    for eid, rows in exports.items():
+        gold = {r["line"]: bool(r.get("demand")) for r in rows}
+        for m in parse_text(export_text(rows)):
+            if not m.system:
+                out.append((eid, clean(m.raw).text, int(gold.get(m.line, False))))
+    return out
+
+
+def _vectors(texts: list[str]):
+    from minsheng.triage.engine.train import vectors
+
+    return vectors(texts)
+
+
+def fit_meaning(msgs: list[tuple[str, str, int]], V) -> dict:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=MEANING_C, class_weight="balanced", max_iter=3000)
+    lr.fit(V, np.array([y for _e, _t, y in msgs]))
+    return {"coef": [round(float(v), 6) for v in lr.coef_[0]], "bias": round(float(lr.intercept_[0]), 6),
+            "trained_on": len(msgs)}
+
+
+def meaning_readings(exports: dict[str, list[dict]]) -> tuple[dict | None, dict[str, float]]:
+    """The meaning head fitted on ``exports``, and each of their messages' p(demand) read by a head
+    fitted without the message's export (folds by export), so the linear model learns how far to
+    trust the reading on text it has not seen. (None, {}) without an embedder."""
+    msgs = messages_of(exports)
+    V = _vectors([t for _e, t, _y in msgs]) if msgs else None
+    if V is None:
+        return None, {}
+    eids = sorted(exports)
+    fold = {e: int(hashlib.md5(e.encode()).hexdigest(), 16) % MEANING_FOLDS for e in eids}
+    oof: dict[str, float] = {}
+    for k in range(MEANING_FOLDS):
+        inside = [i for i, (e, _t, _y) in enumerate(msgs) if fold[e] != k]
+        outside = [i for i, (e, _t, _y) in enumerate(msgs) if fold[e] == k]
+        if not outside:
+            continue
+        head = DemandModel({}, 0.0, meaning=fit_meaning([msgs[i] for i in inside], V[inside]))
+        for i in outside:
+            oof[msgs[i][1]] = head.meaning_p(V[i])
+    return fit_meaning(msgs, V), oof
+
+
 def fit_rounds(exports: dict[str, list[dict]], engine, rounds: int = 2) -> DemandModel:
-    """The model fitted on `exports`, in rounds (each round's decisions shape the next one's input)."""
+    """The model fitted on `exports`, in rounds (each round's decisions shape the next one's input),
+    with its meaning head and its fast twin (the same features but the meaning reading)."""
+    head, oof = meaning_readings(exports)
     model = PRIOR
     for _ in range(rounds):
-        X, y, _g = collect(exports, model, engine)
-        model = fit(X, y)
-    return model
+        X, y, _g = collect(exports, model, engine, meaning=oof)
+        fast = fit(X, y, [k for k in FEATURE_NAMES if k != "meaning"])
+        model = fit(X, y) if head is not None else fast
+    if head is None:
+        return model
+    return DemandModel(model.weights, model.bias, model.threshold, model.meta, meaning=head, fast=fast)
 
 
 def train(engine=None, rounds: int = 2) -> DemandModel:
@@ -147,8 +209,6 @@ def evaluate_exports(exports: dict[str, list[dict]], model: DemandModel, engine)
 
 
 def cross_validate(engine, folds: int = 5) -> dict:
-    import hashlib
-
     exports = load_all()
     parts: list[dict] = [dict() for _ in range(folds)]
     for eid, rows in exports.items():
@@ -178,7 +238,7 @@ def across_writers(engine, thresholds=WRITER_THRESHOLDS) -> dict[float, dict]:
     for keys in writers.values():
         model = fit_rounds({e: r for e, r in exports.items() if e not in keys}, engine)
         for t in thresholds:
-            model.threshold = t
+            model.set_threshold(t)
             s = evaluate_exports({e: exports[e] for e in keys}, model, engine)
             for k in ("tp", "fp", "fn"):
                 totals[t][k] += s[k]

@@ -2,6 +2,9 @@
 
 1. ``create_export`` stores the export and one fingerprint per message (time to the minute, a hash of
    the nickname, a hash of the text — within the community).
+   Background work then reads each message's meaning (``read_meaning``: one meaning vector a message,
+   ≈ 20 ms each, too slow for a request when an export has thousands); until it has, the extractor
+   decides with its cue model alone, and the page says how far the reading is.
 2. ``preview`` runs the extractor (``minsheng.collection.chat``) over it with the town's gazetteer and says,
    per message, whether an earlier registered export already had it.
 3. ``register_export`` turns the messages staff kept ticked into demands — one per problem (cluster):
@@ -32,6 +35,7 @@ from minsheng.triage.services import engine_for
 
 from .. import chat, chat_export
 from ..models import ChatExport, ChatMessage, fingerprint
+from ..tasks import schedule_reading
 
 MAX_CHARS = 2_000_000
 MAX_MESSAGES = 5000
@@ -97,7 +101,54 @@ def create_export(*, community: Community, user, text: str, group_name: str = ""
             rows.append(ChatMessage(export=export, community=community, line=m.line, time=_aware(m.time, tz),
                                     sender_hash=sh, text_hash=th, fingerprint=fp))
         ChatMessage.objects.bulk_create(rows, batch_size=500)
+        if chat.reads_meaning():
+            schedule_reading(export.pk)
     return export
+
+
+READ_CHUNK = 50
+
+
+def read_meaning(export_id: int) -> int:
+    """Read the meaning of each message of an export not read yet (the background task), a chunk at a
+    time so the page can show progress. Returns how many were read; 0 when none can be (no embedder)."""
+    if not chat.reads_meaning():
+        return 0
+    export = ChatExport.objects.filter(pk=export_id).first()
+    if export is None:
+        return 0
+    todo = list(export.messages.filter(meaning__isnull=True).order_by("line"))
+    by_line = {m.line: m for m in chat_export.parse_text(export.text) if not m.system}
+    done = 0
+    for start in range(0, len(todo), READ_CHUNK):
+        chunk = []
+        for cm in todo[start:start + READ_CHUNK]:
+            m = by_line.get(cm.line)
+            p = chat.meaning_reading(chat_export.clean(m.raw).text) if m is not None else None
+            if p is not None:
+                cm.meaning = round(p, 4)
+                chunk.append(cm)
+        ChatMessage.objects.bulk_update(chunk, ["meaning"])
+        done += len(chunk)
+    return done
+
+
+@dataclass
+class Reading:
+    read: int
+    total: int
+
+    @property
+    def done(self) -> bool:
+        return self.read >= self.total
+
+
+def reading(export: ChatExport) -> Reading | None:
+    """How far the meaning reading of an export is, or None when none runs (no embedder, no head)."""
+    if not chat.reads_meaning():
+        return None
+    total = export.messages.count()
+    return Reading(total - export.messages.filter(meaning__isnull=True).count(), total)
 
 
 @dataclass
@@ -146,15 +197,17 @@ def _hint(export: ChatExport) -> str:
 
 def preview(export: ChatExport) -> Preview:
     community = export.community
+    own = {cm.line: cm for cm in export.messages.select_related("demand", "export")}
+    read = {line: cm.meaning for line, cm in own.items() if cm.meaning is not None}
     decisions = [d for d in chat.extract(chat_export.parse_text(export.text), engine=_engine(community),
-                                         group=_hint(export)) if d.kind != "system"]
+                                         group=_hint(export), meaning=lambda m, _text: read.get(m.line))
+                 if d.kind != "system"]
     fps = {d.line: message_fingerprint(community.pk, d.message)[2] for d in decisions}
     earlier: dict[str, ChatMessage] = {}
     for cm in (ChatMessage.objects.filter(community=community, fingerprint__in=set(fps.values()),
                                           export__registered_at__isnull=False)
                .exclude(export=export).select_related("demand", "export").order_by("export__registered_at", "id")):
         earlier.setdefault(cm.fingerprint, cm)
-    own = {cm.line: cm for cm in export.messages.select_related("demand", "export")}
     out = Preview(export)
     for d in decisions:
         fp = fps[d.line]

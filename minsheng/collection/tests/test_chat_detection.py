@@ -33,6 +33,25 @@ def test_blind_export_targets():
     assert s["f1"] >= 0.85 and s["category_accuracy"] >= 0.75, s
 
 
+def test_the_meaning_reading_is_a_feature_and_the_fast_twin_decides_without_it(tmp_path, monkeypatch):
+    model = chat_cues.default_model()
+    assert model.meaning is not None and model.fast is not None and "meaning" not in model.fast.weights
+    assert model.weights["meaning"] > 0
+    # saved and loaded whole
+    again = chat_cues.DemandModel.load(model.save(tmp_path / "chat.joblib"))
+    f = {"problem": 0.8, "place": 0.6, "meaning": 0.9}
+    assert again.score(f)[0] == model.score(f)[0]
+    assert again.for_features({"problem": 0.8}) is again.fast
+    # a message's reasons may name the reading
+    lines = decide("2024-05-01 08:00 张三: 5幢楼道的灯坏了一个礼拜了，晚上老人上下楼摸黑，麻烦物业来换一下")
+    assert lines[1].demand and "语义像诉求" in lines[1].reason
+    # without an embedder (turned off, wheel missing) the fast twin still meets the held-out floor
+    monkeypatch.setattr(chat.embed, "get", lambda: None)
+    text, labels = chat_eval.load_heldout()
+    s = chat_eval.score(chat.extract_text(text), labels)
+    assert s["f1"] >= 0.85, s
+
+
 def test_training_corpus_is_large_and_varied():
     rows = [json.loads(line) for line in open(chat_cues.DATA_DIR / "chat_corpus.jsonl", encoding="utf-8")]
     msgs = [r for r in rows if r["kind"] not in ("title", "system")]

@@ -93,13 +93,32 @@ def chat_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if not chat_services.chat_communities(request.user).exists():
         return _refused(request)
     export = _export_for(request, pk)
+    registered = export.registered_at is not None
+    reading = None if registered else chat_services.reading(export)   # before preview: what it uses
     pv = chat_services.preview(export)
     return render(request, "collection/chat_preview.html", {
-        "export": export, "pv": pv, "rows": pv.rows,
-        "registered": export.registered_at is not None,
+        "export": export, "pv": pv, "rows": pv.rows, "reading": reading, "shown": reading,
+        "registered": registered,
         "created": list(export.messages.filter(is_demand=True, demand__isnull=False)
                         .select_related("demand").order_by("line")),
     })
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET"])
+def chat_reading(request: HttpRequest, pk: int) -> HttpResponse:
+    """How far the meaning reading of an export is (the preview page polls it; ``shown`` is how many
+    readings the page itself was decided with, to offer a refresh once there are more)."""
+    if not chat_services.chat_communities(request.user).exists():
+        return _refused(request)
+    export = _export_for(request, pk)
+    try:
+        shown = int(request.GET.get("shown") or 0)
+    except ValueError:
+        shown = 0
+    return render(request, "collection/_chat_reading.html", {
+        "export": export, "reading": chat_services.reading(export), "shown_read": shown, "polled": True})
 
 
 @never_cache

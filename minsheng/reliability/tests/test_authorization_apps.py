@@ -597,6 +597,9 @@ PAGES: dict[str, Case] = {
         effect=lambda w, r: _chats().exists()),
     "desk/intake/chat/<int:pk>/": case("GET", lambda w: f"/desk/intake/chat/{w.chat.pk}/",
                                        by_role("302>login", "403", "403", "200", "200", "404", "200"), world={"chat": True}),
+    "desk/intake/chat/<int:pk>/reading": case("GET", lambda w: f"/desk/intake/chat/{w.chat.pk}/reading",
+                                              by_role("302>login", "403", "403", "200", "200", "404", "200"),
+                                              world={"chat": True}),
     "desk/intake/chat/<int:pk>/register": case(
         "POST", lambda w: f"/desk/intake/chat/{w.chat.pk}/register",
         by_role("302>login", "403", "403", "302*", "302*", "404", "302*"), world={"chat": True},
