@@ -198,6 +198,13 @@ class ChatExtractor:
                     self.record.pop()
                 return Decision(m, text, False, p, f"否：询问第 {notice.line} 行通知的细节", "question",
                                 cleaned=c, result=tri, follows=notice.line)
+        if demand and "thanks" in hits and "resolved" in hits and not tri.urgent and not any(
+                k in hits for k in ("request", "question", "followup", "again")):
+            # "楼道灯换好了…谢谢物业": news that a problem is over, with thanks, asks nothing
+            if self.record:
+                self.record.pop()
+            self._mark_resolved(m, c)
+            return Decision(m, text, False, p, "否：说问题已解决并致谢", "resolved", cleaned=c, result=tri)
         if demand and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and "question" in hits
                        and not tri.urgent):
             ans = self._answered(m, ahead)

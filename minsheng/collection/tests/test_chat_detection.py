@@ -107,6 +107,16 @@ def test_staff_without_a_telling_nickname_are_recognised_by_their_words():
     assert [line for line, d in ds.items() if d.demand] == [3]
 
 
+def test_a_village_group_leader_speaks_as_staff_and_news_of_a_fix_with_thanks_is_no_demand():
+    ds = decide("""2026-06-01 07:30 杨家北组长 杨建华: 各位乡亲注意：秸秆一律不准烧，镇里今年查得严，还田的去村口登记
+2026-06-01 08:10 秀珍: 村口那盏路灯坏了半个月了，晚上走路黑咕隆咚的，麻烦社区派人修一下
+2026-06-03 19:00 秀珍: 路灯换好了，亮堂多了，谢谢社区谢谢杨组长
+2026-06-03 19:05 杨家北组长 杨建华: 我家门口那段沟渠堵了好几天了，下雨就漫到路上，麻烦社区安排人清一清
+""")
+    assert [line for line, d in ds.items() if d.demand] == [2, 4]     # the leader's own report is one
+    assert ds[1].kind == "notice" and ds[3].kind == "resolved" and "已解决" in ds[3].reason
+
+
 def test_urgent_and_multi_line_and_quoted_follow_up():
     ds = decide("""2026-06-26 07:30 阿根: 二期12幢2单元的下水管又弗通了，
 一楼老太太家卫生间往上翻脏水，已经漫到房间里了，快点派人来！
