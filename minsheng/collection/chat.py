@@ -25,7 +25,13 @@ from minsheng.triage.engine import embed, load_default
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
 from .chat_cues import (
+    _ANSWER_RE,
+    _FOLLOW_CHARS,
+    _FUNCTION_BIGRAMS,
+    _FUNCTION_CHARS,
     _HAN_RE,
+    _SAME_HERE_RE,
+    _STRONG_COMMIT_RE,
     CUE_LABELS,
     EXTRA_LABELS,
     LEADER_NICK_RE,
@@ -47,17 +53,7 @@ DETAIL_WINDOW = timedelta(minutes=30)
 ANSWER_WINDOW = timedelta(hours=2)
 CLUSTER_WINDOW = timedelta(days=10)
 LOOKAHEAD = 5
-_ANSWER_RE = re.compile(r"^(在|是的|是|不是|可以|要|不用|一般|大概|有的|没有|应该|好像|可能|去|带|到|坐|就在|对面|旁边|这个要|不要"
-                        r"|我(帮|来|有|去|知道|家有|也不知道))"
-                        r"|\d+\s*点|左右|就行|就可以|就好")
 _UNPLACED = "（本群）"
-_FOLLOW_CHARS = set("没人修弄理管催天礼拜星期今明昨早晚又再呢啦")
-_FUNCTION_CHARS = set("的了是在有我你他她们吗呢啊吧呀什么几点要不会能可以怎么请问一下这那个哪里还就都也和跟到去来说")
-# "Me too" beyond doubt; a looser agreement ("我也看到了", "也不安全") goes to the model.
-_SAME_HERE_RE = re.compile(r"^\s*[+＋]\s*1|同问|附议|(我|我们|俺|阿拉)(家|屋里|楼|单元|这边|那边|这里)?也(是|一样|这样|有|没|坏|停|漏|堵)"
-                           r"|也是这样|也一样|同样的问题")
-_STRONG_COMMIT_RE = re.compile(r"已(经)?(安排|通知|联系|上报|报给|派单|派人|反映给|反馈给|记下|登记)|马上(安排|联系|通知|派)|"
-                               r"列入|派单|[我我们]+(下午|明天|马上|这就)(去|来|过来)")
 
 
 @dataclass
@@ -69,10 +65,6 @@ class _Cluster:
     last: datetime | None = None
     resolved: bool = False
     consult: bool = False           # a question (nothing to repair: "还没人来修" is not about it)
-
-
-_FUNCTION_BIGRAMS = {"请问", "问一", "一下", "什么", "时候", "怎么", "是不", "不是", "可以", "我们", "大家", "社区",
-                     "今天", "明天", "有没", "没有", "需要", "要不", "几点", "哪里", "的话", "一个", "这个", "那个"}
 
 
 class ChatExtractor:
@@ -599,19 +591,6 @@ def extract(messages: Iterable[Message], *, engine=None, model: DemandModel | No
     """Every message's decision, in file order (streaming). ``meaning`` gives readings made before
     (by line); without it the model's meaning head reads each message as it comes."""
     return ChatExtractor(engine, model, group=group, meaning=meaning).run(messages)
-
-
-def reads_meaning() -> bool:
-    """Whether messages get a meaning reading here: the model has its head and an embedder runs."""
-    return bool(default_model().meaning) and embed.available()
-
-
-def meaning_reading(text: str, model: DemandModel | None = None) -> float | None:
-    """A message's p(demand) read from its meaning vector (its cleaned text), or None when no
-    embedder runs or the model has no meaning head."""
-    model = model or default_model()
-    emb = embed.get() if model.meaning else None
-    return model.meaning_p(emb.encode_one(text)) if emb is not None else None
 
 
 def extract_text(text: str, **kw) -> list[Decision]:

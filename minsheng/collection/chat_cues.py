@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minsheng.triage.engine import embed
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CATEGORY_NAMES, CONCEPTS
 
 from .chat_export import Cleaned, Message
@@ -101,6 +102,21 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
         r"体检|义诊|家庭医生|配药|健康证|托班|暑托|尊老金|高龄|法律|就业|培训|招聘信息|助浴|护理|上门服务|老年卡|公交卡",
         r"图书室|图书馆|阅览室|开不开|开放时间|几点开门|上班时间|老年大学|书法班|四点半|课堂|活动室")),
 }
+# Words and patterns the extractor's rules use (``chat.py``): answers, follow-ups, "me too", staff
+# commitments, and what a question shares with a notice.
+_ANSWER_RE = re.compile(r"^(在|是的|是|不是|可以|要|不用|一般|大概|有的|没有|应该|好像|可能|去|带|到|坐|就在|对面|旁边|这个要|不要"
+                        r"|我(帮|来|有|去|知道|家有|也不知道))"
+                        r"|\d+\s*点|左右|就行|就可以|就好")
+_FOLLOW_CHARS = set("没人修弄理管催天礼拜星期今明昨早晚又再呢啦")
+_FUNCTION_CHARS = set("的了是在有我你他她们吗呢啊吧呀什么几点要不会能可以怎么请问一下这那个哪里还就都也和跟到去来说")
+# "Me too" beyond doubt; a looser agreement ("我也看到了", "也不安全") goes to the model.
+_SAME_HERE_RE = re.compile(r"^\s*[+＋]\s*1|同问|附议|(我|我们|俺|阿拉)(家|屋里|楼|单元|这边|那边|这里)?也(是|一样|这样|有|没|坏|停|漏|堵)"
+                           r"|也是这样|也一样|同样的问题")
+_STRONG_COMMIT_RE = re.compile(r"已(经)?(安排|通知|联系|上报|报给|派单|派人|反映给|反馈给|记下|登记)|马上(安排|联系|通知|派)|"
+                               r"列入|派单|[我我们]+(下午|明天|马上|这就)(去|来|过来)")
+_FUNCTION_BIGRAMS = {"请问", "问一", "一下", "什么", "时候", "怎么", "是不", "不是", "可以", "我们", "大家", "社区",
+                     "今天", "明天", "有没", "没有", "需要", "要不", "几点", "哪里", "的话", "一个", "这个", "那个"}
+
 CUE_LABELS = {k: v[0] for k, v in CUES.items()}
 EXTRA_LABELS = {
     "staff_nick": "工作人员昵称", "staff_seen": "此前发过通知/答复", "concepts": "诉求关键词",
@@ -292,3 +308,19 @@ class Decision:
         return {"line": self.line, "text": self.text, "category": self.category, "urgent": bool(self.urgent),
                 "cluster": self.cluster, "time": self.time.strftime("%Y-%m-%d %H:%M") if self.time else None,
                 "sender": self.sender}
+
+
+# ---------------------------------------------------------------------------------------------
+# The meaning reading of one message (``DemandModel.meaning``)
+
+def reads_meaning() -> bool:
+    """Whether messages get a meaning reading here: the model has its head and an embedder runs."""
+    return bool(default_model().meaning) and embed.available()
+
+
+def meaning_reading(text: str, model: DemandModel | None = None) -> float | None:
+    """A message's p(demand) read from its meaning vector (its cleaned text), or None when no
+    embedder runs or the model has no meaning head."""
+    model = model or default_model()
+    emb = embed.get() if model.meaning else None
+    return model.meaning_p(emb.encode_one(text)) if emb is not None else None

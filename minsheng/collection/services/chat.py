@@ -33,7 +33,7 @@ from minsheng.demands.rules import MAX_TEXT
 from minsheng.territory.models import Community
 from minsheng.triage.services import engine_for
 
-from .. import chat, chat_export
+from .. import chat, chat_cues, chat_export
 from ..models import ChatExport, ChatMessage, fingerprint
 from ..tasks import schedule_reading
 
@@ -101,7 +101,7 @@ def create_export(*, community: Community, user, text: str, group_name: str = ""
             rows.append(ChatMessage(export=export, community=community, line=m.line, time=_aware(m.time, tz),
                                     sender_hash=sh, text_hash=th, fingerprint=fp))
         ChatMessage.objects.bulk_create(rows, batch_size=500)
-        if chat.reads_meaning():
+        if chat_cues.reads_meaning():
             schedule_reading(export.pk)
     return export
 
@@ -112,7 +112,7 @@ READ_CHUNK = 50
 def read_meaning(export_id: int) -> int:
     """Read the meaning of each message of an export not read yet (the background task), a chunk at a
     time so the page can show progress. Returns how many were read; 0 when none can be (no embedder)."""
-    if not chat.reads_meaning():
+    if not chat_cues.reads_meaning():
         return 0
     export = ChatExport.objects.filter(pk=export_id).first()
     if export is None:
@@ -124,7 +124,7 @@ def read_meaning(export_id: int) -> int:
         chunk = []
         for cm in todo[start:start + READ_CHUNK]:
             m = by_line.get(cm.line)
-            p = chat.meaning_reading(chat_export.clean(m.raw).text) if m is not None else None
+            p = chat_cues.meaning_reading(chat_export.clean(m.raw).text) if m is not None else None
             if p is not None:
                 cm.meaning = round(p, 4)
                 chunk.append(cm)
@@ -145,7 +145,7 @@ class Reading:
 
 def reading(export: ChatExport) -> Reading | None:
     """How far the meaning reading of an export is, or None when none runs (no embedder, no head)."""
-    if not chat.reads_meaning():
+    if not chat_cues.reads_meaning():
         return None
     total = export.messages.count()
     return Reading(total - export.messages.filter(meaning__isnull=True).count(), total)
