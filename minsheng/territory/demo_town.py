@@ -99,8 +99,9 @@ PLACES: list[dict] = [
     {"name": "采菱公园", "aliases": ["采菱小公园"],
      "community": "采菱社区", "grid": "采菱第七网格", "kind": "park"},
     # 华家社区
+    # the town's one market: a bare "市场" is it (a weak alias: a place named beside it wins)
     {"name": "华家综合消费品市场", "aliases": ["华家市场", "华家菜场", "华家农贸市场", "华家综合市场",
-                                      "华家消费品市场"],
+                                      "华家消费品市场", "市场"],
      "community": "华家社区", "grid": "华家综合消费品市场专属网格", "kind": "market"},
     {"name": "华家综合消费品市场公厕", "aliases": ["华家市场公厕", "华家市场厕所", "华家菜场公厕",
                                         "华家菜场厕所", "市场公厕"],

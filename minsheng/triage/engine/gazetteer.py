@@ -48,6 +48,8 @@ _GENERIC_PREFIX = ("社区", "卫生", "二期", "一期", "市场", "北门", "
 # stripped aliases too generic to name one place even in a small town
 _STRIP_STOP = {"健身路径", "健身场地", "新苑小区", "农贸市场", "消费品市场", "综合市场", "小区一期",
                "小区二期", "服务中心", "北门停车场", "停车场", "篮球场", "小公园", "新苑", "花苑"}
+# a two-character alias that is also a common word (市场) is not a place inside a longer word
+_COMPOUND_AFTER = re.compile(r"监管|监督|价|化|经济|行情|营销|份额|主体|准入|调研|需求|部门|规律")
 # after a short alias heard with a homophone (常岛, 华佳村) we need a place-like continuation
 _SHORT_CTX = re.compile(r"\d|小区|家园|新村|北门|大门|门口|里面|这边|那边|[东南西北]门")
 
@@ -151,7 +153,7 @@ class Gazetteer:
             if p.get("kind") == "compound" and not a.endswith("小区"):
                 extra.append(a + "小区")
             for old, new in (("家园", "小区"), ("新苑", "小区"), ("新村", "小区"), ("花苑", "小区"),
-                             ("公厕", "厕所"), ("公厕", "卫生间"), ("北门", "北大门")):
+                             ("公厕", "厕所"), ("公厕", "卫生间"), ("北门", "北大门"), ("党群服务中心", "党群中心")):
                 if old in a:
                     extra.append(a.replace(old, new))
             # a station is called by its village name and "站": 塘坊站, 杨家北站
@@ -292,6 +294,8 @@ class Gazetteer:
     def _matches(self, te: str, ts: str, raw: str = "") -> list[tuple[int, int, _Entry, str]]:
         found = {}
         for s, e, _kw, ent in self._exact.find(te):
+            if e - s <= 2 and _COMPOUND_AFTER.match(te, e):
+                continue                      # 市场监管所, 市场价: not the market
             found[(s, e, ent.target)] = (s, e, ent, "exact")
         for s, e, _kw, ent in self._sound.find(ts):
             if (s, e, ent.target) not in found:

@@ -22,6 +22,8 @@ def gaz():
     ("新城长岛北门那块空地", "新城长岛北门", "夏雷社区"),
     ("夏雷篮球场篮筐坏了", "夏雷社区篮球场", "夏雷社区"),
     ("我们二期13号楼下水管又堵了", "采菱家园二期", "采菱社区"),
+    ("市场门口三轮车乱停", "华家综合消费品市场", "华家社区"),      # the town's one market
+    ("党群中心图书室周末不开门", "采菱社区党群服务中心", "采菱社区"),  # 党群服务中心, said short
 ])
 def test_aliases(gaz, text, place, community):
     m = gaz.resolve(text)
@@ -55,6 +57,11 @@ def test_community_only(gaz):
     assert gaz.resolve("三勤这边垃圾没人收").community == "三勤社区"
 
 
+def test_a_place_named_beside_the_bare_market_wins(gaz):
+    assert gaz.resolve("采菱二期门口的市场摊位占道").community == "采菱社区"
+    assert gaz.resolve("夏雷社区的党群中心什么时候开门").community == "夏雷社区"
+
+
 def test_explicit_community_beats_generic_alias(gaz):
     # 社区卫生服务站 is a generic alias of 采菱's clinic; 三勤社区 named explicitly wins
     assert gaz.resolve("三勤社区卫生服务站能打疫苗吗").community == "三勤社区"
@@ -63,7 +70,7 @@ def test_explicit_community_beats_generic_alias(gaz):
 
 @pytest.mark.parametrize("text", [
     "路灯不亮好几天了", "经常倒垃圾的人太多了", "张家长李家短的事情", "这一期培训班什么时候开",
-    "下水道堵了", "",
+    "下水道堵了", "", "市场监管所来查过了还是卖过期食品", "现在菜的市场价太高了", "养老服务市场化",
 ])
 def test_no_place_is_none(gaz, text):
     m = gaz.resolve(text)
