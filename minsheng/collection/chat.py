@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from minsheng.triage.engine import embed, load_default
+from minsheng.triage.engine import load_default
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
 from .chat_cues import (
@@ -41,6 +41,7 @@ from .chat_cues import (
     default_model,
     features,
     is_staff_nick,
+    meaning_reading,
 )
 from .chat_export import Cleaned, Message, clean, parse_text
 
@@ -87,7 +88,6 @@ class ChatExtractor:
         # p(demand) from meaning vectors: the model's head over the embedder, or readings made before
         # (background work on an uploaded export; training's out-of-fold readings), by (message, text)
         self.meaning = meaning
-        self._embedder = embed.get() if meaning is None and self.model.meaning else None
         self.next_cluster = 0
         self._cleaned: dict[int, Cleaned] = {}
         self._section: int | None = None
@@ -349,9 +349,7 @@ class ChatExtractor:
     def _meaning(self, m: Message, text: str) -> float | None:
         if self.meaning is not None:
             return self.meaning(m, text)
-        if self._embedder is None:
-            return None
-        return self.model.meaning_p(self._embedder.encode_one(text))
+        return meaning_reading(text, self.model)
 
     def _own_last(self, m: Message, within: timedelta = timedelta(hours=6)) -> Decision | None:
         """The sender's own last substantive message (not a greeting, thanks, media…)."""

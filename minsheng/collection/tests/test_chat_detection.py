@@ -46,7 +46,7 @@ def test_the_meaning_reading_is_a_feature_and_the_fast_twin_decides_without_it(t
     lines = decide("2024-05-01 08:00 张三: 5幢楼道的灯坏了一个礼拜了，晚上老人上下楼摸黑，麻烦物业来换一下")
     assert lines[1].demand and "语义像诉求" in lines[1].reason
     # without an embedder (turned off, wheel missing) the fast twin still meets the held-out floor
-    monkeypatch.setattr(chat.embed, "get", lambda: None)
+    monkeypatch.setattr(chat_cues.embed, "get", lambda: None)
     text, labels = chat_eval.load_heldout()
     s = chat_eval.score(chat.extract_text(text), labels)
     assert s["f1"] >= 0.85, s
