@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Aggregate, CharField, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,14 +82,30 @@ def issue_token(*, user) -> str:
     return raw
 
 
+class _RoleList(Aggregate):
+    """A user's role codes joined by commas (codes hold none), on SQLite and PostgreSQL alike."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s, ',')",
+                           **extra)
+
+
 def token_for(raw: str) -> ApiToken | None:
     """The live token row for this bearer token (not expired, its user active), or None."""
     if not raw or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    # The holder's roles come in the same query: nearly every API call asks them next.
+    held = Membership.objects.filter(user_id=OuterRef("user_id")).values("user_id").annotate(
+        roles=_RoleList("role")).values("roles")
+    token = (ApiToken.objects.select_related("user").annotate(held_roles=Subquery(held))
+             .filter(digest=_digest(raw)).first())
     now = timezone.now()
     if token is None or not token.user.is_active or token.expires_at <= now:
         return None
+    token.user._minsheng_roles = set(filter(None, (token.held_roles or "").split(",")))
     # Touch at most once a minute: no write per request.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

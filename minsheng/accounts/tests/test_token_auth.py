@@ -65,3 +65,28 @@ def test_login_page_signs_in_and_redirects_only_to_own_site(demo_territory):
     client = Client()
     r = client.post("/login/", {"username": "demo-town", "password": "minsheng-demo", "next": "https://evil.example/"})
     assert r.status_code == 302 and r["Location"] == "/dashboard/"  # the town admin's landing, not the foreign next
+
+
+def test_the_token_lookup_brings_the_holders_roles_in_the_same_query(demo_territory, django_user_model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from minsheng.accounts.models import Role
+    from minsheng.accounts.selectors import is_staff_member, roles
+    from minsheng.accounts.services import grant_role, issue_token, token_for
+
+    staff = django_user_model.objects.get(username="demo-cailing")
+    raw = issue_token(user=staff)
+    with CaptureQueriesContext(connection) as q:
+        row = token_for(raw)
+        assert is_staff_member(row.user)
+    assert not any("accounts_membership" in x["sql"] and "accounts_apitoken" not in x["sql"]
+                   for x in q.captured_queries)
+    assert Role.COMMUNITY_STAFF in roles(row.user)
+
+    # A user without any role: an empty set, not None; a role granted later is seen on the next call.
+    plain = django_user_model.objects.create_user("no-role-yet", password="x-Very-long-pw-1")
+    raw = issue_token(user=plain)
+    assert roles(token_for(raw).user) == set()
+    grant_role(user=plain, role=Role.HANDLER, node=demo_territory)
+    assert Role.HANDLER in roles(token_for(raw).user)
