@@ -1,0 +1,236 @@
+"""How a WeChat message joins an earlier problem (part of ``chat.ChatExtractor``).
+
+A quoted reply, a follow-up ("还没人来修啊"), a "+1 / 我家也是", a neighbour's short agreement right after a
+report, or the reporter's own next detail continues that problem and is a demand exactly when it is.
+``ThreadRules`` holds these rules and the lookups they use over the extractor's history and clusters;
+``ChatExtractor`` mixes it in (its ``history``, ``clusters``, ``model`` and ``_score``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
+
+from .chat_cues import _ANSWER_RE, _FOLLOW_CHARS, _FUNCTION_CHARS, _HAN_RE, _SAME_HERE_RE, Decision, features
+from .chat_export import Cleaned, Message, clean
+
+FOLLOW_WINDOW = timedelta(days=7)
+ME_TOO_WINDOW = timedelta(hours=6)
+
+
+@dataclass
+class _Cluster:
+    id: int
+    first: Decision
+    results: list = field(default_factory=list)
+    senders: set = field(default_factory=set)
+    last: datetime | None = None
+    resolved: bool = False
+    consult: bool = False           # a question (nothing to repair: "还没人来修" is not about it)
+
+
+class ThreadRules:
+    """The follow-up rules of ``ChatExtractor`` (see the module's docstring)."""
+
+    def _follow(self, m: Message, c: Cleaned, hits: dict, tri, n_han: int) -> Decision | None:
+        """A message that continues an earlier problem joins it (and is a demand exactly when that
+        problem is): a quoted reply, a follow-up ("还没人来修啊"), a "+1 / 我家也是", a neighbour's
+        short agreement right after a report, or the reporter's own next detail."""
+
+        specific = {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
+        negative = any(k in hits for k in ("resolved", "greeting", "ad", "laugh", "ack", "lost_found", "notice",
+                                           "neighbour_ask")) or ("thanks" in hits and "request" not in hits)
+        negative = negative and "followup" not in hits
+        target, how, weak = None, "", False
+        answer_like = bool(_ANSWER_RE.search(c.text)) and "followup" not in hits
+        if c.quote_text is not None and not negative and not answer_like and "commit" not in hits and (
+                n_han <= 6 or any(k in hits for k in ("followup", "again", "metoo", "problem", "danger", "duration"))):
+            target, how = self._target_by_quote(c), "引用"
+        if target is None and "followup" in hits and (n_han <= 30 or not specific) and not negative:
+            own = self._own_last(m)
+            if own is not None and not own.demand and own.kind == "neighbour":
+                target = own                       # "还是没人知道吗" after one's own question to neighbours
+            else:
+                target = self._followup_target(m, specific, tri=tri)
+            how = "跟进"
+        if target is None and "again" in hits and n_han <= 30 and not negative:
+            target = self._followup_target(m, specific, again=True, tri=tri)
+            how = "跟进"
+        if target is None and "metoo" in hits and (n_han <= 8 or n_han <= 16 and not specific) and not negative:
+            target, how, weak = self._previous_topic(m), "附和", not _SAME_HERE_RE.search(c.text)
+        if target is None and not negative and n_han <= 25:
+            prev = self._adjacent_demand(m)
+            deictic = re.search(r"那边|这边|那里|这里|那个|这个|门口|楼下|楼上", c.text)
+            agree = any(k in hits for k in ("metoo", "again", "danger")) or "problem" in hits and (
+                deictic or "first_person" in hits or "duration" in hits)
+            detailish = any(k in hits for k in ("place", "duration", "problem", "first_person", "request", "again",
+                                                 "metoo", "danger")) or c.mentions or re.search(r"\d", c.text)
+            quick = prev is not None and prev.time and m.time and m.time - prev.time <= timedelta(minutes=5)
+            if prev is not None and prev.sender == m.sender and (detailish or quick):
+                target, how = prev, "补充"
+            elif prev is not None and agree and "advice" not in hits:
+                target, how, weak = prev, "附和", not _SAME_HERE_RE.search(c.text)
+        if target is None:
+            return None
+        if target.cluster is None and target.thread is not None:
+            first = self._cluster_by_id(target.thread)
+            if first is not None:
+                target = first.first
+        if target.demand and target.cluster is not None:
+            # a new, different problem in the reply stands on its own
+            if specific and target.result is not None and tri.category != target.category \
+                    and tri.category_confidence > 0.6 and n_han > 12:
+                return None
+            if specific and how in ("附和", "补充") and n_han > 12 and "request" in hits:
+                cl = self._cluster_by_id(target.cluster)
+                theirs = set().union(*(set(r.concepts) for r in cl.results)) if cl is not None else set()
+                if theirs and not (specific & theirs):
+                    return None              # "电梯又停了" right after another report is a report of its own
+            p = 1.0
+            if weak:
+                # Right after a report, with no words of agreement: concern, advice, an argument or a
+                # report of its own. The model decides, told that the message follows a report.
+                p, _contrib = self._score(m, c, {**features(c, m, tri, staff_seen=False, hits=hits),
+                                                 "after_report": 1.0})
+                if p < self.model.threshold:
+                    return Decision(m, c.text, False, p, f"否：紧接第 {target.line} 行的诉求，但不是同一诉求的附和",
+                                    "chat", follows=target.line, cleaned=c, result=tri)
+            kind = {"引用": "follow_up", "跟进": "follow_up", "附和": "me_too", "补充": "detail"}[how]
+            d = Decision(m, c.text, True, p, f"是：{how}第 {target.line} 行的诉求（同一问题）", kind,
+                         category=target.category, urgent=target.urgent, cluster=target.cluster,
+                         follows=target.line, cleaned=c, result=tri)
+            cl = self._cluster_by_id(target.cluster)
+            if cl is not None:
+                cl.senders.add(m.sender)
+                cl.last = m.time or cl.last
+            return d
+        if how in ("附和", "引用", "跟进") and not (specific and how != "跟进"):
+            return Decision(m, c.text, False, 0.0, f"否：{how}第 {target.line} 行，该消息不是诉求", "chat",
+                            follows=target.line, cleaned=c, result=tri)
+        return None
+
+
+    def _own_last(self, m: Message, within: timedelta = timedelta(hours=6)) -> Decision | None:
+        """The sender's own last substantive message (not a greeting, thanks, media…)."""
+        for d in reversed(self.history):
+            if d.time and m.time and m.time - d.time > within:
+                return None
+            if d.sender == m.sender and d.kind not in ("system", "media", "ack", "greeting", "thanks"):
+                return d
+        return None
+
+    def _adjacent_demand(self, m: Message, within: timedelta = timedelta(minutes=60)) -> Decision | None:
+        """The demand this message directly follows (only staff replies, system lines and media may
+        come between), or None."""
+        for d in reversed(self.history):
+            if d.time and m.time and m.time - d.time > within:
+                return None
+            if d.kind in ("system", "media", "staff"):
+                continue
+            if not d.demand and d.cleaned is not None and (d.cleaned.quote_sender == m.sender or any(
+                    n and (m.sender.startswith(n) or n.startswith(m.sender)) for n in d.cleaned.mentions)):
+                continue                      # someone asked me something: my answer continues my report
+            return d if d.demand and d.cluster is not None else None
+        return None
+
+    def _cluster_by_id(self, cid: int | None) -> _Cluster | None:
+        for cl in self.clusters:
+            if cl.id == cid:
+                return cl
+        return None
+
+    def _target_by_quote(self, c: Cleaned) -> Decision | None:
+        """The earlier message a quoted reply 「张三：…」 quotes (sender and the start of the text)."""
+        def norm(t: str) -> str:
+            return re.sub(r"[\s，,。.!！?？…~、]+", "", t)
+
+        qt = norm(clean(c.quote_text or "").text)[:10]
+        best = None
+        for d in reversed(self.history):
+            if d.kind == "system":
+                continue
+            body = norm(d.text)
+            same_sender = bool(c.quote_sender) and d.sender == c.quote_sender
+            same_text = len(qt) >= 2 and len(body) >= 2 and (qt[:8] in body or body[:8] in qt)
+            if same_sender and same_text:
+                return d
+            if best is None and same_text and len(qt) >= 4:
+                best = d
+        return best
+
+    def _target_by_mention(self, c: Cleaned) -> Decision | None:
+        for name in c.mentions:
+            for d in reversed(self.history):
+                if d.demand and d.sender and (d.sender == name or d.sender.startswith(name)
+                                              or name.startswith(d.sender)):
+                    return d
+        return None
+
+    def _followup_target(self, m: Message, concepts: set, *, again: bool = False, tri=None) -> Decision | None:
+        """The problem a follow-up is about: one this sender reported or joined, else the most
+        recently active one still open (for "又坏了" also a solved one), matching its words if any."""
+        live = [cl for cl in self.clusters if not (cl.last and m.time and m.time - cl.last > FOLLOW_WINDOW)
+                and not cl.consult]
+        if concepts:
+            related = [cl for cl in live if any(set(r.concepts) & concepts for r in cl.results)]
+            if not related and again:
+                return None                  # "电梯又停了" names a problem of its own
+            if not related and tri is not None:
+                related = [cl for cl in live if cl.first.category == tri.category]
+            if not related and tri is not None:
+                # no shared concept: the one sharing the most content characters ("灯还是不亮" → 楼道灯)
+                mine = set(_HAN_RE.findall(tri.text)) - _FUNCTION_CHARS - _FOLLOW_CHARS
+                scored = [(len(mine & set(_HAN_RE.findall(cl.first.text))), cl) for cl in live]
+                top = max((k for k, _cl in scored), default=0)
+                related = [cl for k, cl in scored if k == top] if top else []
+            live = related or ([] if again else live)
+        if not again:
+            live = [cl for cl in live if not cl.resolved] or live
+        own = [cl for cl in live if m.sender in cl.senders]
+        pool = own or ([] if again and not concepts else live)
+        if not pool:
+            return None
+        return max(pool, key=lambda cl: (cl.last or datetime.min, cl.id)).first
+
+    def _mark_resolved(self, m: Message, c: Cleaned) -> None:
+        """"修好了，谢谢" closes the problem it answers (quoted, or the most recently active one)."""
+        target = self._target_by_quote(c) if c.quote_text else None
+        cid = target.cluster if target is not None and target.cluster is not None else \
+            (target.thread if target is not None else None)
+        if cid is None:
+            recent = [cl for cl in self.clusters if cl.last and m.time and m.time - cl.last <= timedelta(days=2)]
+            if recent:
+                cid = max(recent, key=lambda cl: (cl.last, cl.id)).id
+        cl = self._cluster_by_id(cid)
+        if cl is not None:
+            cl.resolved = True
+
+    def _recent_demand(self, m: Message, *, within: timedelta) -> Decision | None:
+        """The latest demand within ``within`` (what a staff reply without @ is about)."""
+        for d in reversed(self.history):
+            if d.time and m.time and m.time - d.time > within:
+                return None
+            if d.demand and d.cluster is not None:
+                return d
+        return None
+
+    def _previous_topic(self, m: Message) -> Decision | None:
+        """What a short "+1 / 我家也是" agrees with: the last message worth agreeing with (a report, a
+        notice, a question to neighbours); chit-chat in between is passed over when a report came
+        shortly before it."""
+        passed = None
+        for d in reversed(self.history):
+            if d.time and m.time and m.time - d.time > ME_TOO_WINDOW:
+                return passed
+            if d.kind in ("system", "media", "ack", "greeting", "staff") or d.sender == m.sender and not d.demand:
+                continue
+            if d.demand or d.kind in ("notice", "neighbour", "question", "answered", "ad"):
+                return d
+            if passed is None:
+                passed = d                    # chit-chat: agree with it unless a report comes before it
+            if d.time and m.time and m.time - d.time > timedelta(hours=1):
+                return passed
+        return passed
