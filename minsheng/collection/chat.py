@@ -30,9 +30,11 @@ from .chat_cues import (
     _FUNCTION_BIGRAMS,
     _HAN_RE,
     _STRONG_COMMIT_RE,
+    ADDRESSED_ROLE_RE,
     CUE_LABELS,
     EXTRA_LABELS,
     LEADER_NICK_RE,
+    SELF_INTRO_RE,
     Decision,
     DemandModel,
     cue_hits,
@@ -40,6 +42,7 @@ from .chat_cues import (
     features,
     is_staff_nick,
     meaning_reading,
+    nick_surname_fits,
 )
 from .chat_export import Cleaned, Message, clean, parse_text
 from .chat_threads import ThreadRules, _Cluster
@@ -84,6 +87,7 @@ class ChatExtractor(ThreadRules):
         self.history: deque[Decision] = deque(maxlen=400)
         self.clusters: list[_Cluster] = []
         self.staff_senders: set[str] = set()
+        self.addressed: dict[str, Message] = {}     # surname → the last message addressing "杨网格"
         self.community_votes: Counter = Counter()
         self.hint = None
         if self.group:
@@ -148,6 +152,11 @@ class ChatExtractor(ThreadRules):
         low = text.lower()
         hits = cue_hits(low, c.emoji)
         staff = is_staff_nick(m.sender) or m.sender in self.staff_senders
+        if not staff and self._addressed_as_staff(m):
+            self.staff_senders.add(m.sender)
+            staff = True
+        for surname, _role in ADDRESSED_ROLE_RE.findall(text):
+            self.addressed[surname] = m
         tri = self.engine.predict(text, channel="wechat_group")
         if tri.community:
             self.community_votes[tri.community] += 1
@@ -220,9 +229,21 @@ class ChatExtractor(ThreadRules):
             return True
         return bool(c.mentions or c.quote_text) and "request" not in hits and not tri.urgent
 
+    def _addressed_as_staff(self, m: Message) -> bool:
+        """Residents just addressed "杨网格" and "小杨🌻" speaks: the one addressed (within 3 hours)."""
+        for surname, asked in self.addressed.items():
+            if asked.sender == m.sender or not nick_surname_fits(m.sender, surname):
+                continue
+            if asked.time is None or m.time is None or m.time - asked.time <= timedelta(hours=3):
+                return True
+        return False
+
     def _looks_staff(self, m: Message, c: Cleaned, hits: dict) -> bool:
         """A sender whose nickname says nothing, writing as staff do: a notice ("各位居民：…请在群里接龙"),
-        or a reply that reports action taken ("@张三 收到，已通知物业")."""
+        a reply that reports action taken ("@张三 收到，已通知物业"), or introducing themselves as staff
+        ("大家好，我是二网格的网格员唐宁")."""
+        if SELF_INTRO_RE.search(c.text):
+            return True
         if "@所有人" in m.raw or c.text.startswith(("【", "[通知]")) or len(set(hits.get("notice", ()))) >= 2:
             return "first_person" not in hits
         if _STRONG_COMMIT_RE.search(c.text) and (c.mentions or c.quote_text or c.text.startswith("收到")):

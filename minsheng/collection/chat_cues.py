@@ -140,9 +140,28 @@ def is_staff_nick(sender: str) -> bool:
     return bool(STAFF_NICK_RE.search(sender or "")) and not _RESIDENT_NICK_RE.search(sender or "")
 
 
+# "大家好，我是二网格的网格员唐宁": whoever introduces themselves so speaks as staff from then on.
+SELF_INTRO_RE = re.compile(r"我是[^，。,！!？?\n]{0,14}?(网格员|网格长|社工|社区工作人员|社区的|居委会?的|村委会?的|"
+                           r"物业(的|经理|管家|客服)|管家|楼道长|楼长|单元长|书记|主任|民警|片警|警官)")
+# Residents address staff by surname and role ("杨网格", "周书记"); the sender whose nickname is that
+# surname ("小杨🌻", "杨伟") and who speaks next is the one addressed.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+             "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤华")
+ADDRESSED_ROLE_RE = re.compile(rf"([{_SURNAMES}])(网格|书记|主任|社工|警官)")
+
+
+def nick_surname_fits(sender: str, surname: str) -> bool:
+    """Whether a nickname is that surname as people write it: 小杨, 老周🌻, 杨伟, 阿陈."""
+    han = "".join(_HAN_RE.findall(sender or ""))
+    return bool(re.fullmatch(rf"[小老阿]?{surname}[\u4e00-\u9fff]{{0,2}}", han)) and len(han) <= 3
+
+
 _EMOJI_CUES = {"laugh_emoji": ("😂", "🤣", "😄", "😆", "[偷笑]", "[破涕为笑]", "[呲牙]", "😁"),
                "thanks": ("👍", "🙏", "[强]", "[抱拳]", "[合十]", "[玫瑰]", "🌹", "👏", "💐", "[鼓掌]"),
                "greeting": ("☀️", "🌞", "🌙", "[太阳]", "[月亮]")}
+
+
+_BUT_STILL_RE = re.compile(r"(但是?|可是|不过|就是)[^。！!？?]{0,10}(没|不|还|又|坏|漏|堵|停)")
 
 
 def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
@@ -157,6 +176,8 @@ def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
         for name, marks in _EMOJI_CUES.items():
             if any(mk in e for mk in marks):
                 out.setdefault(name, []).append(e)
+    if "resolved" in out and _BUT_STILL_RE.search(text, text.rfind(out["resolved"][-1])):
+        del out["resolved"]                  # "来电了但是没水": one thing fixed, another not
     return out
 
 

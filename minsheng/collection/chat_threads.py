@@ -43,7 +43,11 @@ class ThreadRules:
         specific = {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
         negative = any(k in hits for k in ("resolved", "greeting", "ad", "laugh", "ack", "lost_found", "notice",
                                            "neighbour_ask")) or ("thanks" in hits and "request" not in hits)
-        negative = negative and "followup" not in hits
+        # A chase ("还没人来修") outweighs thanks or news; "说好的/等到" beside news that it is fixed does not
+        # ("来电了！比说好的早半小时").
+        chase = "followup" in hits and not ("resolved" in hits and "question" not in hits
+                                           and not set(hits["followup"]) - {"说好的", "等到"})
+        negative = negative and not chase
         target, how, weak = None, "", False
         answer_like = bool(_ANSWER_RE.search(c.text)) and "followup" not in hits
         if c.quote_text is not None and not negative and not answer_like and "commit" not in hits and (

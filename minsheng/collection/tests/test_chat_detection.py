@@ -107,6 +107,27 @@ def test_staff_without_a_telling_nickname_are_recognised_by_their_words():
     assert [line for line, d in ds.items() if d.demand] == [3]
 
 
+def test_staff_who_introduce_themselves_or_are_addressed_by_role_speak_as_staff():
+    ds = decide("""2026-05-03 08:00 Sunny: 大家好 我是二网格的网格员唐宁 以后小区里有啥事可以直接在群里说
+2026-05-03 08:30 Sunny: 我跟派出所一起到篮球场了 狗已经被围在角落 正在找主人
+2026-05-03 09:00 阿芬: 三勤新苑12幢的单元门锁坏了半个多月了，门一推就开，晚上有陌生人进来睡楼道
+2026-05-03 09:05 夜班保安老周: 杨网格 5幢401你们去过了伐 昨天晚上又吵到三点 我今天上班一直打瞌睡
+2026-05-03 09:20 小杨🌻: 去过了 房东说月底清退一半人 我也跟租户当面说了十点以后不准喧哗 我这边也报派出所备案了
+""")
+    assert not ds[1].demand and not ds[2].demand      # her greeting, then her progress news
+    assert ds[3].demand and ds[4].demand
+    assert not ds[5].demand and "昵称" in ds[5].reason  # the one addressed as 杨网格 answers
+
+
+def test_news_that_one_thing_is_fixed_but_another_is_not_stays_a_demand():
+    ds = decide("""2026-07-01 18:00 26-1-1801 Kevin: 26幢停电两个多小时了，电梯也停了，家里老人下不了楼，物业赶紧处理一下
+2026-07-01 18:40 26-1-1801 Kevin: 来电了但是没水！1801水龙头一滴都没有
+2026-07-01 18:50 海阔天空: 来电了！比说好的早半小时
+""")
+    assert ds[1].demand and ds[2].demand and ds[2].cluster == ds[1].cluster
+    assert not ds[3].demand and ds[3].kind == "resolved"
+
+
 def test_a_village_group_leader_speaks_as_staff_and_news_of_a_fix_with_thanks_is_no_demand():
     ds = decide("""2026-06-01 07:30 杨家北组长 杨建华: 各位乡亲注意：秸秆一律不准烧，镇里今年查得严，还田的去村口登记
 2026-06-01 08:10 秀珍: 村口那盏路灯坏了半个月了，晚上走路黑咕隆咚的，麻烦社区派人修一下
