@@ -55,6 +55,7 @@ ANSWER_WINDOW = timedelta(hours=2)
 CLUSTER_WINDOW = timedelta(days=10)
 LOOKAHEAD = 5
 _UNPLACED = "（本群）"
+_CHAIN_RE = re.compile(r"\s*#接龙")
 
 
 class ChatExtractor(ThreadRules):
@@ -151,6 +152,10 @@ class ChatExtractor(ThreadRules):
         text = c.text
         low = text.lower()
         hits = cue_hits(low, c.emoji)
+        if _CHAIN_RE.match(text):
+            # "#接龙" + the organiser's notice + the list so far + one's own line: signing up, neither a
+            # demand nor a sign that the one signing is staff
+            return Decision(m, text, False, 0.0, "否：接龙报名", "notice", cleaned=c)
         staff = is_staff_nick(m.sender) or m.sender in self.staff_senders
         if not staff and self._addressed_as_staff(m):
             self.staff_senders.add(m.sender)
@@ -219,8 +224,10 @@ class ChatExtractor(ThreadRules):
         reports = leader or relay or "problem" in hits or "danger" in hits or tri.urgent or bool(specific)
         if not reports or any(k in hits for k in ("greeting", "ack", "ad")):
             return True
-        if "notice" in hits or "@所有人" in m.raw or "resolved" in hits:
-            return True
+        if ("notice" in hits or "@所有人" in m.raw) and not (leader and tri.urgent):
+            return True                  # not "各位邻居，301王奶奶的牛奶两天没拿进去了，敲门没人应"
+        if "resolved" in hits and not (leader and "request" in hits):
+            return True                  # not "王奶奶手术做好了…社区的助餐能不能送上门"
         if relay:
             return False
         if "thanks" in hits:

@@ -111,12 +111,24 @@ def test_staff_who_introduce_themselves_or_are_addressed_by_role_speak_as_staff(
     ds = decide("""2026-05-03 08:00 Sunny: 大家好 我是二网格的网格员唐宁 以后小区里有啥事可以直接在群里说
 2026-05-03 08:30 Sunny: 我跟派出所一起到篮球场了 狗已经被围在角落 正在找主人
 2026-05-03 09:00 阿芬: 三勤新苑12幢的单元门锁坏了半个多月了，门一推就开，晚上有陌生人进来睡楼道
-2026-05-03 09:05 夜班保安老周: 杨网格 5幢401你们去过了伐 昨天晚上又吵到三点 我今天上班一直打瞌睡
+2026-05-03 09:05 5幢402 老周: 杨网格 5幢401你们去过了伐 昨天晚上又吵到三点 我今天上班一直打瞌睡
 2026-05-03 09:20 小杨🌻: 去过了 房东说月底清退一半人 我也跟租户当面说了十点以后不准喧哗 我这边也报派出所备案了
 """)
     assert not ds[1].demand and not ds[2].demand      # her greeting, then her progress news
     assert ds[3].demand and ds[4].demand
     assert not ds[5].demand and "昵称" in ds[5].reason  # the one addressed as 杨网格 answers
+
+
+def test_signing_a_chain_is_no_notice_and_the_signer_stays_a_resident():
+    ds = decide("""2026-07-01 08:30 三勤社区-小汤（社工）: 【活动报名】7月4日上午镇医院专家到社区党群服务中心义诊，需要的居民在群里接龙
+2026-07-01 08:41 老王头: #接龙
+【活动报名】7月4日上午镇医院专家到社区党群服务中心义诊，需要的居民在群里接龙
+
+1. 王建英 三勤新苑3幢
+2026-07-02 19:00 老王头: 三勤新苑12幢停电了，什么时候来电啊，家里老人热得受不了
+""")
+    assert not ds[2].demand and "接龙" in ds[2].reason
+    assert ds[6].demand                                # 老王头 did not become staff by signing
 
 
 def test_news_that_one_thing_is_fixed_but_another_is_not_stays_a_demand():
