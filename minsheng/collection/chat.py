@@ -7,11 +7,10 @@
 Reading the export is ``chat_export`` (``parse_lines``, ``clean``); what one message says is
 ``chat_cues`` (cues, features, the linear model). Here, ``ChatExtractor`` decides for each message
 whether it is a demand: the model decides messages that stand on their own; follow-ups ("还没人来修啊",
-"我家也是", a quoted reply) join the problem they follow and are demands only when it is (those rules are
-``chat_threads``). Category and
-urgency come from the triage engine on the cleaned text; ``cluster`` groups messages that report the
-same problem (the engine's duplicate similarity, incrementally, with the group's own place filled in
-where a message names none).
+"我家也是", a quoted reply) join the problem they follow and are demands only when it is (those rules
+are ``chat_threads``). Category and urgency come from the triage engine on the cleaned text;
+``cluster`` groups messages that report the same problem (the engine's duplicate similarity,
+incrementally, with the group's own place filled in where a message names none).
 """
 
 from __future__ import annotations
