@@ -26,6 +26,7 @@ from minsheng.accounts.models import TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import users_with_role
 from minsheng.attachments import services as attachments
 from minsheng.core.errors import Conflict, InvalidInput
+from minsheng.territory import selectors as territory_selectors
 from minsheng.territory.models import Community, Grid, Town
 from minsheng.triage.services import analyse
 from minsheng.triage.tasks import schedule
@@ -95,9 +96,8 @@ def _resolve_town(community: Community | None, grid: Grid | None, town: Town | N
         return community.town
     if town is not None:
         return town
-    towns = list(Town.objects.all()[:2])
-    if len(towns) == 1:
-        return towns[0]
+    if (only := territory_selectors.sole_town()) is not None:
+        return only
     raise InvalidInput("community: 请指明社区或地点", field="community")
 
 

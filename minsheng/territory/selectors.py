@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch
 
 from minsheng.core.errors import InvalidInput, NotFound
@@ -35,6 +36,27 @@ class Node:
     @property
     def name(self) -> str:
         return self.obj.name
+
+
+SOLE_TOWN_KEY = "territory:sole-town"
+SOLE_TOWN_SECONDS = 5
+
+
+def sole_town() -> Town | None:
+    """The install's town when it has exactly one (a demand that names no place then belongs to it),
+    else None. Every registration asks, so the answer is kept a few seconds per process, as the
+    gazetteer is: a town added elsewhere counts within seconds, one added here at once."""
+    hit = cache.get(SOLE_TOWN_KEY)
+    if hit is None:
+        towns = list(Town.objects.all()[:2])
+        hit = (towns[0],) if len(towns) == 1 else ()
+        cache.set(SOLE_TOWN_KEY, hit, SOLE_TOWN_SECONDS)
+    return hit[0] if hit else None
+
+
+def forget_sole_town(**_signal) -> None:
+    """A town saved or deleted in this process: ask again (connected in apps.py)."""
+    cache.delete(SOLE_TOWN_KEY)
 
 
 def territory_tree() -> list[Town]:

@@ -87,3 +87,19 @@ def test_demo_places_lie_inside_their_grid_polygons(demo_territory):
     for place in Place.objects.select_related("grid"):
         assert shape(place.grid.polygon).covers(Point(place.lon, place.lat)), place.name
     assert Town.objects.count() == 1
+
+
+def test_a_demand_naming_no_place_goes_to_the_only_town_and_a_second_town_is_seen_at_once(demo_territory):
+    from minsheng.core.errors import InvalidInput
+    from minsheng.demands import services as demands
+    from minsheng.territory.selectors import sole_town
+    from minsheng.territory.services import upsert_town
+
+    assert sole_town() == demo_territory
+    d, _token = demands.register(text="路灯不亮好几天了", channel="online", run_triage=False)
+    assert d.town == demo_territory
+    upsert_town(name="邹区镇", code="ZQ")
+    assert sole_town() is None
+    with pytest.raises(InvalidInput) as e:
+        demands.register(text="路灯不亮好几天了", channel="online", run_triage=False)
+    assert e.value.field == "community"
