@@ -36,6 +36,7 @@ C = 1.0
 # p(demand) above which a message the model decides is a demand. Chosen across writers (``--writers``:
 # each hand-writer's exports judged by a model trained without them): F1 0.887 at 0.5, 0.897 at 0.65,
 # a plateau to 0.75 (2026-12-02, writers t4, t8, t12, t13) — the middle-low end of it, recall first.
+# Still a plateau with ten writers and the meaning reading (2026-12-04): 0.888-0.891 from 0.60 to 0.75.
 THRESHOLD = 0.65
 WRITER_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 PRIOR = DemandModel({
