@@ -18,6 +18,7 @@ from .chat_cues import _ANSWER_RE, _FOLLOW_CHARS, _FUNCTION_CHARS, _HAN_RE, _SAM
 from .chat_export import Cleaned, Message, clean
 
 FOLLOW_WINDOW = timedelta(days=7)
+_PLACE_CHARS = set("幢栋楼层号室单元期区门口")   # "12幢" shared with another report says nothing of the problem
 ME_TOO_WINDOW = timedelta(hours=6)
 
 
@@ -173,6 +174,10 @@ class ThreadRules:
                     return d
         return None
 
+    @staticmethod
+    def _content_chars(text: str) -> set[str]:
+        return set(_HAN_RE.findall(text)) - _FUNCTION_CHARS - _FOLLOW_CHARS - _PLACE_CHARS
+
     def _followup_target(self, m: Message, concepts: set, *, again: bool = False, tri=None) -> Decision | None:
         """The problem a follow-up is about: one this sender reported or joined, else the most
         recently active one still open (for "又坏了" also a solved one), matching its words if any."""
@@ -186,11 +191,20 @@ class ThreadRules:
                 related = [cl for cl in live if cl.first.category == tri.category]
             if not related and tri is not None:
                 # no shared concept: the one sharing the most content characters ("灯还是不亮" → 楼道灯)
-                mine = set(_HAN_RE.findall(tri.text)) - _FUNCTION_CHARS - _FOLLOW_CHARS
+                mine = self._content_chars(tri.text)
                 scored = [(len(mine & set(_HAN_RE.findall(cl.first.text))), cl) for cl in live]
                 top = max((k for k, _cl in scored), default=0)
-                related = [cl for k, cl in scored if k == top] if top else []
-            live = related or ([] if again else live)
+                related = [cl for k, cl in scored if k == top] if top >= 2 else []   # one "人" is no match
+            if not related:
+                return None                  # "12幢停电了，什么时候来电" names a problem of its own
+            live = related
+        elif tri is not None and len(mine := self._content_chars(tri.text)) >= 8:
+            # a chase that says what is wrong ("12幢停电了，什么时候来电啊"): only a problem it shares words with
+            scored = [(len(mine & set(_HAN_RE.findall(cl.first.text))), cl) for cl in live]
+            top = max((k for k, _cl in scored), default=0)
+            live = [cl for k, cl in scored if k == top] if top >= 2 else []
+            if not live:
+                return None
         if not again:
             live = [cl for cl in live if not cl.resolved] or live
         own = [cl for cl in live if m.sender in cl.senders]

@@ -131,6 +131,14 @@ def test_signing_a_chain_is_no_notice_and_the_signer_stays_a_resident():
     assert ds[6].demand                                # 老王头 did not become staff by signing
 
 
+def test_a_chase_that_names_a_problem_of_its_own_joins_no_other_problem():
+    ds = decide("""2026-07-01 09:05 5幢402 老周: 5幢401昨天晚上又吵到三点，群租的人太多了，麻烦社区管一管
+2026-07-02 19:00 老王头: 采菱二期12幢停电了，什么时候来电啊，家里老人热得受不了
+""")
+    assert ds[1].demand and ds[2].demand
+    assert ds[2].cluster != ds[1].cluster and ds[2].kind != "follow_up"
+
+
 def test_news_that_one_thing_is_fixed_but_another_is_not_stays_a_demand():
     ds = decide("""2026-07-01 18:00 26-1-1801 Kevin: 26幢停电两个多小时了，电梯也停了，家里老人下不了楼，物业赶紧处理一下
 2026-07-01 18:40 26-1-1801 Kevin: 来电了但是没水！1801水龙头一滴都没有
