@@ -174,8 +174,10 @@ class ThreadRules:
                     return d
         return None
 
-    @staticmethod
-    def _content_chars(text: str) -> set[str]:
+    def _content_chars(self, text: str) -> set[str]:
+        """What a message says is wrong, as characters: its place words ("采菱二期12幢") and function
+        words aside."""
+        text = self.engine.gazetteer.problem_text(text)
         return set(_HAN_RE.findall(text)) - _FUNCTION_CHARS - _FOLLOW_CHARS - _PLACE_CHARS
 
     def _followup_target(self, m: Message, concepts: set, *, again: bool = False, tri=None) -> Decision | None:
@@ -192,7 +194,7 @@ class ThreadRules:
             if not related and tri is not None:
                 # no shared concept: the one sharing the most content characters ("灯还是不亮" → 楼道灯)
                 mine = self._content_chars(tri.text)
-                scored = [(len(mine & set(_HAN_RE.findall(cl.first.text))), cl) for cl in live]
+                scored = [(len(mine & self._content_chars(cl.first.text)), cl) for cl in live]
                 top = max((k for k, _cl in scored), default=0)
                 related = [cl for k, cl in scored if k == top] if top >= 2 else []   # one "人" is no match
             if not related:
@@ -200,7 +202,7 @@ class ThreadRules:
             live = related
         elif tri is not None and len(mine := self._content_chars(tri.text)) >= 8:
             # a chase that says what is wrong ("12幢停电了，什么时候来电啊"): only a problem it shares words with
-            scored = [(len(mine & set(_HAN_RE.findall(cl.first.text))), cl) for cl in live]
+            scored = [(len(mine & self._content_chars(cl.first.text)), cl) for cl in live]
             top = max((k for k, _cl in scored), default=0)
             live = [cl for k, cl in scored if k == top] if top >= 2 else []
             if not live:
