@@ -196,7 +196,7 @@ class ThreadRules:
                 mine = self._content_chars(tri.text)
                 scored = [(len(mine & self._content_chars(cl.first.text)), cl) for cl in live]
                 top = max((k for k, _cl in scored), default=0)
-                related = [cl for k, cl in scored if k == top] if top >= 2 else []   # one "人" is no match
+                related = [cl for k, cl in scored if k == top] if top else []
             if not related:
                 return None                  # "12幢停电了，什么时候来电" names a problem of its own
             live = related
