@@ -180,6 +180,12 @@ class ThreadRules:
         text = self.engine.gazetteer.problem_text(text)
         return set(_HAN_RE.findall(text)) - _FUNCTION_CHARS - _FOLLOW_CHARS - _PLACE_CHARS
 
+    def _sharing_most(self, mine: set[str], clusters: list[_Cluster], *, at_least: int) -> list[_Cluster]:
+        """The clusters whose first message shares the most of ``mine`` (at least ``at_least`` characters)."""
+        scored = [(len(mine & self._content_chars(cl.first.text)), cl) for cl in clusters]
+        top = max((k for k, _cl in scored), default=0)
+        return [cl for k, cl in scored if k == top] if top >= at_least else []
+
     def _followup_target(self, m: Message, concepts: set, *, again: bool = False, tri=None) -> Decision | None:
         """The problem a follow-up is about: one this sender reported or joined, else the most
         recently active one still open (for "又坏了" also a solved one), matching its words if any."""
@@ -193,18 +199,13 @@ class ThreadRules:
                 related = [cl for cl in live if cl.first.category == tri.category]
             if not related and tri is not None:
                 # no shared concept: the one sharing the most content characters ("灯还是不亮" → 楼道灯)
-                mine = self._content_chars(tri.text)
-                scored = [(len(mine & self._content_chars(cl.first.text)), cl) for cl in live]
-                top = max((k for k, _cl in scored), default=0)
-                related = [cl for k, cl in scored if k == top] if top else []
+                related = self._sharing_most(self._content_chars(tri.text), live, at_least=1)
             if not related:
                 return None                  # "12幢停电了，什么时候来电" names a problem of its own
             live = related
         elif tri is not None and len(mine := self._content_chars(tri.text)) >= 8:
             # a chase that says what is wrong ("12幢停电了，什么时候来电啊"): only a problem it shares words with
-            scored = [(len(mine & self._content_chars(cl.first.text)), cl) for cl in live]
-            top = max((k for k, _cl in scored), default=0)
-            live = [cl for k, cl in scored if k == top] if top >= 2 else []
+            live = self._sharing_most(mine, live, at_least=2)
             if not live:
                 return None
         if not again:
