@@ -36,6 +36,7 @@ from .chat_cues import (
     SELF_INTRO_RE,
     Decision,
     DemandModel,
+    address_of_staff,
     cue_hits,
     default_model,
     features,
@@ -87,6 +88,7 @@ class ChatExtractor(ThreadRules):
         self.history: deque[Decision] = deque(maxlen=400)
         self.clusters: list[_Cluster] = []
         self.staff_senders: set[str] = set()
+        self.staff_names: set[str] = set()       # nicknames and self-introduced names of staff
         self.addressed: dict[str, Message] = {}     # surname → the last message addressing "杨网格"
         self.community_votes: Counter = Counter()
         self.hint = None
@@ -169,6 +171,8 @@ class ChatExtractor(ThreadRules):
         if not staff and self._looks_staff(m, c, hits):
             self.staff_senders.add(m.sender)
             staff = True
+        if staff:
+            self._know_staff(m, c)
         if staff and self._staff_talk(m, c, hits, tri):
             return self._staff(m, c, hits, tri)
         joined = None if staff else self._follow(m, c, hits, tri, n_han)
@@ -182,6 +186,14 @@ class ChatExtractor(ThreadRules):
         demand = p >= self.model.threshold
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)
+        asked = None if staff else address_of_staff(text, self.staff_names)
+        if asked is not None and not self._asks_staff(text[len(asked) + 1:], hits):
+            asked = None
+        if asked is not None and not demand:
+            if self.record:
+                self.record.pop()        # decided by the rule, not the model
+            demand, p, kind = True, max(p, self.model.threshold), "report"
+            reason = f"是：向工作人员提出（称呼“{asked}”）"
         if demand and "question" in hits and "problem" not in hits and "danger" not in hits and not tri.urgent:
             notice = self._recent_notice(m, c)
             if notice is not None:
@@ -196,7 +208,7 @@ class ChatExtractor(ThreadRules):
                 self.record.pop()
             self._mark_resolved(m, c)
             return Decision(m, text, False, p, "否：说问题已解决并致谢", "resolved", cleaned=c, result=tri)
-        if demand and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and "question" in hits
+        if demand and asked is None and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and "question" in hits
                        and not tri.urgent):
             ans = self._answered(m, ahead)
             if ans is not None:
@@ -211,6 +223,23 @@ class ChatExtractor(ThreadRules):
         elif kind == "resolved":
             self._mark_resolved(m, c)
         return d
+
+    def _know_staff(self, m: Message, c: Cleaned) -> None:
+        """Remember the names residents may call this staff member by: the nickname, and the name
+        after a self-introduction ("我是社区的小钱" → 小钱)."""
+        self.staff_names.add(m.sender or "")
+        intro = SELF_INTRO_RE.search(c.text)
+        if intro is not None:
+            name = re.match(r"[\u4e00-\u9fff]{2,4}", c.text[intro.end():])
+            if name is not None:
+                self.staff_names.add(name.group(0))
+
+    @staticmethod
+    def _asks_staff(rest: str, hits: dict) -> bool:
+        """After "周网格，": a matter of its own, not a greeting, thanks or "好的"."""
+        if len(_HAN_RE.findall(rest)) < 6 or any(k in hits for k in ("greeting", "ack")):
+            return False
+        return "thanks" not in hits or any(k in hits for k in ("request", "question", "followup", "again"))
 
     def _staff_talk(self, m: Message, c: Cleaned, hits: dict, tri) -> bool:
         """What staff and 楼道长 say as staff: notices, replies, progress, thanks, greetings, questions to

@@ -181,3 +181,25 @@ def test_reasons_are_given_and_personal_data_stays_out_of_the_text():
     ds = decide("2026-05-03 08:00 5-302王阿姨: @网格员小王 「李四：楼道灯」 5幢电梯坏了\n")
     assert ds[1].demand and "王阿姨" not in ds[1].text and "小王" not in ds[1].text and "李四" not in ds[1].text
     assert ds[1].reason.startswith("是：")
+
+
+def test_a_message_that_opens_by_addressing_staff_asks_them_for_something():
+    ds = decide("""2026-08-25 16:10 向日葵: 大家好，我是社区的小钱，以后活动的事找我
+2026-08-25 16:20 三勤社区 沈洁: 明天上午九点体检，带好医保卡
+2026-08-25 17:00 Lily: 周网格，我想办居住证，孩子明年要在这边上小学，要准备什么材料？
+2026-08-25 17:02 阿杰: 周网格好
+2026-08-25 17:05 夕阳红: 小钱，我晕车晕得厉害，明天能不能给我排在前面几排
+2026-08-25 17:10 老顾: 沈洁姐，我家老头子腿脚不便，体检能不能上门来做
+2026-08-25 17:20 胖虎爸爸: 周网格来得比物业还快
+""")
+    assert [line for line, d in ds.items() if d.demand] == [3, 5, 6]
+    assert not ds[4].demand and not ds[7].demand          # a greeting; praise, no address
+    assert ds[5].reason == "是：向工作人员提出（称呼“小钱”）"
+
+
+def test_agreeing_with_a_proposal_right_after_it_joins_it():
+    ds = decide("""2026-05-03 08:00 老杨: 北门那段车开得太快了，建议装两条减速带
+2026-05-03 08:05 知足常乐: 赞成！
+2026-05-03 08:06 一帆风顺: 支持装减速带
+""")
+    assert ds[2].demand and ds[3].demand and ds[2].cluster == ds[3].cluster == ds[1].cluster
