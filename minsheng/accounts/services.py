@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from django.db import transaction
-from django.db.models import Aggregate, CharField, Max, OuterRef, Q, Subquery
+from django.db import connections, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,32 +82,44 @@ def issue_token(*, user) -> str:
     return raw
 
 
-class _RoleList(Aggregate):
-    """A user's role codes joined by commas (codes hold none), on SQLite and PostgreSQL alike."""
+_TOKEN_SQL: dict[str, str] = {}
 
-    function = "GROUP_CONCAT"
-    output_field = CharField()
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s, ',')",
-                           **extra)
+def _token_sql(connection) -> str:
+    """One statement: the token's holder (every user column, so the row is a User), whether the token
+    was last used over a minute ago, and the holder's role codes joined by commas (codes hold none).
+    Written once per database, not compiled per call: every API request runs it."""
+    sql = _TOKEN_SQL.get(connection.alias)
+    if sql is None:
+        q = connection.ops.quote_name
+        user_cols = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+        roles = ("STRING_AGG(m.role, ',')" if connection.vendor == "postgresql" else "GROUP_CONCAT(m.role, ',')")
+        sql = _TOKEN_SQL[connection.alias] = (
+            f"SELECT {user_cols}, t.id AS token_id, "
+            "CASE WHEN t.last_used_at IS NULL OR t.last_used_at < %s THEN 1 ELSE 0 END AS token_stale, "
+            f"(SELECT {roles} FROM {q(Membership._meta.db_table)} m WHERE m.user_id = t.user_id) AS token_roles "
+            f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.id = t.user_id "
+            "WHERE t.digest = %s AND t.expires_at > %s AND u.is_active")
+    return sql
 
 
 def token_for(raw: str) -> ApiToken | None:
-    """The live token row for this bearer token (not expired, its user active), or None."""
+    """The live token for this bearer token (not expired, its user active), or None. Only its `pk` and
+    `user` are set; the user comes with their role codes (nearly every API call asks them next)."""
     if not raw or len(raw) > 200:
         return None
-    # The holder's roles come in the same query: nearly every API call asks them next.
-    held = Membership.objects.filter(user_id=OuterRef("user_id")).values("user_id").annotate(
-        roles=_RoleList("role")).values("roles")
-    token = (ApiToken.objects.select_related("user").annotate(held_roles=Subquery(held))
-             .filter(digest=_digest(raw)).first())
+    connection = connections[ApiToken.objects.db]
     now = timezone.now()
-    if token is None or not token.user.is_active or token.expires_at <= now:
+    adapt = connection.ops.adapt_datetimefield_value
+    found = list(User.objects.raw(_token_sql(connection),
+                                  [adapt(now - timedelta(minutes=1)), _digest(raw), adapt(now)]))
+    if not found:
         return None
-    token.user._minsheng_roles = set(filter(None, (token.held_roles or "").split(",")))
+    user = found[0]
+    user._minsheng_roles = set(filter(None, (user.token_roles or "").split(",")))
+    token = ApiToken(pk=user.token_id, user=user)
     # Touch at most once a minute: no write per request.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+    if user.token_stale:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 
