@@ -14,7 +14,7 @@ from minsheng.accounts.selectors import users_with_role
 from minsheng.notifications.models import Notification
 from minsheng.notifications.services import create_notices
 
-from .models import Demand
+from .models import Demand, Status
 
 K = Notification.ChannelKind
 
@@ -65,21 +65,14 @@ def _tracking_link(code: str) -> str:
     return f"/track/?code={code}"
 
 
-def on_demand_event(event) -> None:
+def on_demand_event(event, *, tell_reporter: bool = True) -> None:
     """Tell the reporter about every public status change, and the handler about an assignment.
 
-    Called inside the transition's transaction with the new DemandEvent (its demand attached)."""
+    Called inside the transition's transaction with the new DemandEvent (its demand attached). A
+    registration's receipt is left to `send_receipt`, seconds later (`tell_reporter=False`)."""
     d = event.demand
-    template = REPORTER_TEXT.get(event.action)
-    if template and event.public:
-        # Only what staff wrote for the reporter (public_note) reaches them; `note` is internal.
-        told = event.public_note[:80]
-        body = template.format(code=d.code, note=told)
-        if told and "{note}" not in template:
-            body += f"工作人员留言：{told}"
-        if recipients := _reporter(d):
-            create_notices(recipients, subject=f"诉求 {d.code}：{d.get_status_display()}", body=body,
-                    link=_tracking_link(d.code), demand_code=d.code)
+    if tell_reporter:
+        _tell_reporter(d, event)
     if event.action in RESULT_ACTIONS and event.public:
         _tell_merged_reporters(d, event.public_note[:80])
     if (event.action == "register" and d.urgent) or (
@@ -92,6 +85,33 @@ def on_demand_event(event) -> None:
             recipients.append((d.handler, d.handler.email, K.EMAIL))
         create_notices(recipients, subject=f"新派单 {d.code}", body=body, link=f"/desk/demands/{d.code}/",
                 demand_code=d.code)
+
+
+def _tell_reporter(d, event) -> None:
+    template = REPORTER_TEXT.get(event.action)
+    if not (template and event.public):
+        return
+    # Only what staff wrote for the reporter (public_note) reaches them; `note` is internal.
+    told = event.public_note[:80]
+    body = template.format(code=d.code, note=told)
+    if told and "{note}" not in template:
+        body += f"工作人员留言：{told}"
+    if recipients := _reporter(d):
+        create_notices(recipients, subject=f"诉求 {d.code}：{Status(event.to_status).label}", body=body,
+                       link=_tracking_link(d.code), demand_code=d.code)
+
+
+def send_receipt(code: str) -> bool:
+    """The reporter's receipt of a registration ("您的诉求已登记，编号 …"), written by the background
+    work that follows intake (`tasks.after_intake`) rather than inside the request: the task row
+    commits with the demand, so a registered demand still always gets its receipt."""
+    d = Demand.objects.select_related("reporter_user").filter(code=code).first()
+    event = d.events.filter(action="register").first() if d is not None else None
+    if event is None or not (d.reporter_phone or d.reporter_user_id):
+        return False
+    with transaction.atomic():
+        _tell_reporter(d, event)
+    return True
 
 
 def urgent_recipients(d) -> list:

@@ -28,10 +28,10 @@ from minsheng.attachments import services as attachments
 from minsheng.core.errors import Conflict, InvalidInput
 from minsheng.territory import selectors as territory_selectors
 from minsheng.territory.models import Community, Grid, Town
+from minsheng.triage.engine import embed
 from minsheng.triage.services import analyse
-from minsheng.triage.tasks import schedule
 
-from . import rules, signals
+from . import rules, signals, tasks
 from .callbacks import MAX_REOPENS, callback, callback_no_answer, close, reopen
 from .classifying import classify, record_assessment
 from .ledger_import import import_history
@@ -172,11 +172,15 @@ def register(
             triage=analysis.as_json() if analysis else {},
             received_at=received_at,
         )
+        # The reporter's receipt and the triage engine's second look are one background task, queued
+        # in this transaction: neither is needed to answer the request (docs/performance.md).
         _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at, actor_label=actor_label,
-               data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
+               data={"channel": channel, "source_ref": source_ref, "source_line": source_line},
+               tell_reporter=False)
         signals.demand_changed.send(sender=Demand, before=None, after=demand)
-        if analysis is not None and urgent is None:
-            schedule(demand.code)
+        look = analysis is not None and urgent is None and embed.available()
+        if look or reporter_phone or reporter_user is not None:
+            tasks.queue_after_intake(demand.code, look=look)
     return demand, token
 
 

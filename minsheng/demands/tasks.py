@@ -1,4 +1,5 @@
-"""Background work for demands: overdue reminders and the daily staff digest."""
+"""Background work for demands: what follows intake (the reporter's receipt, the triage engine's second
+look), overdue reminders and the daily staff digest."""
 
 from __future__ import annotations
 
@@ -10,9 +11,31 @@ from django_tasks import task
 from minsheng.accounts.models import STAFF_ROLES, Membership, Role
 from minsheng.accounts.selectors import users_with_role
 from minsheng.notifications.services import notify_users
+from minsheng.triage.services import assess_demand
 
 from .models import Demand
+from .notices import send_receipt
 from .selectors import QUEUES, overdue_q, queue_counts
+
+
+@task()
+def after_intake(code: str, look: bool = False) -> str:
+    """Seconds after a registration: the reporter's receipt, then (`look`) the second look with the
+    meaning vector, which may raise the demand to urgent and finds its duplicates by meaning."""
+    told = send_receipt(code)
+    verdict = assess_demand(code) if look else None
+    seen = "skipped" if verdict is None else "urgent" if verdict["urgent"] else \
+        "possible" if verdict["possibly_urgent"] else "routine"
+    return f"receipt {'sent' if told else 'none'}; look {seen}"
+
+
+def queue_after_intake(code: str, *, look: bool) -> None:
+    """Queue `after_intake`. With the database queue the task row is written in the caller's transaction
+    (it commits or rolls back with the demand); an outside queue gets it after commit."""
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        after_intake.enqueue(code, look=look)
+    else:
+        transaction.on_commit(lambda: after_intake.enqueue(code, look=look))
 
 
 @task()

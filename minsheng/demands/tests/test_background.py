@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from minsheng.core.models import PeriodicRun
 from minsheng.core.services import run_due
@@ -40,12 +41,16 @@ def test_daily_digest_lists_queues(api, submit):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reporter_sms_is_delivered_by_the_worker(api, submit):
-    submit()
-    sms = Notification.objects.filter(channel="sms")
-    assert sms.exists() and sms.first().state == "pending"
+def test_reporter_sms_is_written_and_delivered_by_the_worker_after_the_request(api, submit):
+    code = submit()["code"]
+    sms = Notification.objects.filter(channel="sms", demand_code=code)
+    assert not sms.exists()          # the request answered without writing the receipt…
+    queued = DBTaskResult.objects.values_list("task_path", flat=True)
+    assert list(queued) == ["minsheng.demands.tasks.after_intake"]   # …but queued it, with the second look
     call_command("worker", "--once", "--no-periodic")
-    assert set(sms.values_list("state", flat=True)) == {"sent"}
+    assert list(sms.values_list("state", "body")) == [("sent", f"您的诉求已登记，编号 {code}。")]
+    call_command("worker", "--once", "--no-periodic")
+    assert sms.count() == 1
 
 
 def test_daily_job_runs_once_a_day_in_local_time(db):
@@ -64,8 +69,10 @@ def test_assignment_notifies_the_handler(api, submit):
     assert Notification.objects.filter(recipient__username="demo-handler", subject=f"新派单 {code}").exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_reporter_told_on_every_status_change(api, submit):
     code = submit()["code"]
+    call_command("worker", "--once", "--no-periodic")
     staff = api("demo-cailing")
     staff.act(code, "accept")
     staff.act(code, "assign", handler="demo-handler")
