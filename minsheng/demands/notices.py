@@ -65,13 +65,13 @@ def _tracking_link(code: str) -> str:
     return f"/track/?code={code}"
 
 
-def on_demand_event(event, *, tell_reporter: bool = True) -> None:
+def on_demand_event(event) -> None:
     """Tell the reporter about every public status change, and the handler about an assignment.
 
     Called inside the transition's transaction with the new DemandEvent (its demand attached). A
-    registration's receipt is left to `send_receipt`, seconds later (`tell_reporter=False`)."""
+    registration's receipt is not written here but by `send_receipt`, seconds later."""
     d = event.demand
-    if tell_reporter:
+    if event.action != "register":
         _tell_reporter(d, event)
     if event.action in RESULT_ACTIONS and event.public:
         _tell_merged_reporters(d, event.public_note[:80])

@@ -175,8 +175,7 @@ def register(
         # The reporter's receipt and the triage engine's second look are one background task, queued
         # in this transaction: neither is needed to answer the request (docs/performance.md).
         _event(demand, actor, "register", "", S.RECEIVED, note="", at=received_at, actor_label=actor_label,
-               data={"channel": channel, "source_ref": source_ref, "source_line": source_line},
-               tell_reporter=False)
+               data={"channel": channel, "source_ref": source_ref, "source_line": source_line})
         signals.demand_changed.send(sender=Demand, before=None, after=demand)
         look = analysis is not None and urgent is None and embed.available()
         if look or reporter_phone or reporter_user is not None:

@@ -11,7 +11,7 @@ from django_tasks import task
 from minsheng.accounts.models import STAFF_ROLES, Membership, Role
 from minsheng.accounts.selectors import users_with_role
 from minsheng.notifications.services import notify_users
-from minsheng.triage.services import assess_demand
+from minsheng.triage.tasks import assess
 
 from .models import Demand
 from .notices import send_receipt
@@ -23,9 +23,7 @@ def after_intake(code: str, look: bool = False) -> str:
     """Seconds after a registration: the reporter's receipt, then (`look`) the second look with the
     meaning vector, which may raise the demand to urgent and finds its duplicates by meaning."""
     told = send_receipt(code)
-    verdict = assess_demand(code) if look else None
-    seen = "skipped" if verdict is None else "urgent" if verdict["urgent"] else \
-        "possible" if verdict["possibly_urgent"] else "routine"
+    seen = assess.call(code) if look else "skipped"
     return f"receipt {'sent' if told else 'none'}; look {seen}"
 
 

@@ -36,17 +36,17 @@ def _actor_label(actor) -> str:
 
 def _event(demand: Demand, actor, action: str, from_status: str, to_status: str, *, note: str = "",
            public_note: str = "", public: bool = True, data: dict | None = None, at: datetime | None = None,
-           actor_label: str | None = None, notify: bool = True, tell_reporter: bool = True) -> DemandEvent:
+           actor_label: str | None = None, notify: bool = True) -> DemandEvent:
     event = DemandEvent.objects.create(
         demand=demand, at=at or timezone.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_label=actor_label or _actor_label(actor), action=action, from_status=from_status, to_status=to_status,
         note=note, public_note=public_note if public else "", public=public, data=data or {},
     )
-    if notify and (action != "register" or demand.reporter_phone or demand.reporter_user_id or demand.urgent):
+    if notify and (action != "register" or demand.urgent):
         # The notices are rows written in the same transaction as the change, so a committed change
         # always has its notices (and a rolled-back one none); delivery is queued after commit.
-        on_demand_event(event, tell_reporter=tell_reporter)
+        on_demand_event(event)
     return event
 
 
