@@ -91,8 +91,9 @@ PLACES: list[dict] = [
      "community": "采菱社区", "grid": "采菱第五网格", "kind": "compound"},
     {"name": "采菱家园二期商铺", "aliases": ["采菱二期商铺", "二期商铺", "采菱商铺", "采菱家园商铺"],
      "community": "采菱社区", "grid": "采菱家园二期商铺专属网格", "kind": "shops"},
+    # the town's one clinic: a bare "服务站" is it (weak: a place or community named beside it wins)
     {"name": "采菱社区卫生服务站", "aliases": ["采菱卫生服务站", "采菱卫生站", "社区卫生服务站",
-                                      "卫生服务站", "社区医院"],
+                                      "卫生服务站", "社区医院", "服务站"],
      "community": "采菱社区", "grid": "采菱社区卫生服务站专属网格", "kind": "clinic"},
     {"name": "采菱社区党群服务中心", "aliases": ["采菱党群服务中心", "采菱社区服务中心"],
      "community": "采菱社区", "grid": "采菱第三网格", "kind": "office"},

@@ -44,14 +44,23 @@ _KIND_WORD = {"toilet": "公厕", "court": "篮球场", "clinic": "卫生服务�
 _ROOM_RE = re.compile(r"(\d{1,2}|[一二三四五六七八九十两])\s*单元|\d{3,4}\s*(室|号)?|\d{1,2}\s*(楼|层)(?![道梯顶下上])")
 _DASH_BUILDING_RE = re.compile(r"(?<![\d\-])(\d{1,2})-(?:\d{1,2}-)?\d{3,4}(?![\d\-])")
 
-_GENERIC_PREFIX = ("社区", "卫生", "二期", "一期", "市场", "北门", "门口", "党群", "菜场", "家园")
+_GENERIC_PREFIX = ("社区", "卫生", "服务站", "二期", "一期", "市场", "北门", "门口", "党群", "菜场", "家园")
 # stripped aliases too generic to name one place even in a small town
 _STRIP_STOP = {"健身路径", "健身场地", "新苑小区", "农贸市场", "消费品市场", "综合市场", "小区一期",
                "小区二期", "服务中心", "北门停车场", "停车场", "篮球场", "小公园", "新苑", "花苑"}
 # a two-character alias that is also a common word (市场) is not a place inside a longer word
 _COMPOUND_AFTER = re.compile(r"监管|监督|价|化|经济|行情|营销|份额|主体|准入|调研|需求|部门|规律")
+# a bare "服务站" is the town's clinic, not a 养老服务站, 党群服务站, 快递服务站…
+_OTHER_STATION = re.compile(r"(养老|党群|快递|志愿|实践|便民|就业|邮政|物流|家政|助残|残联|调解|法律|政务|警务|"
+                            r"老年|儿童|妇女|青年|军人|人才|劳动|社工|驿|文化|体育|农技|农业|气象|环卫|消防)$")
 # after a short alias heard with a homophone (常岛, 华佳村) we need a place-like continuation
 _SHORT_CTX = re.compile(r"\d|小区|家园|新村|北门|大门|门口|里面|这边|那边|[东南西北]门")
+
+
+def _other_meaning(te: str, s: int, e: int) -> bool:
+    """A generic alias found at te[s:e] that means something else here: 市场监管所, 养老服务站."""
+    return (e - s <= 2 and _COMPOUND_AFTER.match(te, e) is not None) or \
+        (te[s:e] == "服务站" and _OTHER_STATION.search(te, 0, s) is not None)
 
 
 def norm_exact(text: str) -> str:
@@ -227,7 +236,10 @@ class Gazetteer:
             if len(ps) == 1:
                 p = ps[0]
                 self._phase[d] = _Entry("place", p["name"], p["community"], p.get("grid"), p["name"][-2:], True)
-        self._phase_re = re.compile(r"(?<![第这那上下前后每本首末同当一二三四五六七八九十\d])([1-4])期(?!培训|课|活动|次|刊|会|班|届|节目|杂志|学员)")
+        # not 第二期, 上一期, 每期 …; after 上/下 only where a place follows (晚上二期门口, 问一下二期9幢)
+        self._phase_re = re.compile(
+            r"(?:(?<![第这那上下前后每本首末同当一二三四五六七八九十\d])|(?<=[上下])(?=[1-4]期(?:\d|门|大门|车|小区|里|"
+            r"这边|那边|业主|居民|物业|楼|[东南西北])))([1-4])期(?!培训|课|活动|次|刊|会|班|届|节目|杂志|学员)")
         # compound groups (采菱家园 of 采菱家园一期/二期): community-level alias
         for p in self.places.values():
             m = re.match(r"(.+?)([一二三四1234])期$", p["name"])
@@ -294,14 +306,14 @@ class Gazetteer:
     def _matches(self, te: str, ts: str, raw: str = "") -> list[tuple[int, int, _Entry, str]]:
         found = {}
         for s, e, _kw, ent in self._exact.find(te):
-            if e - s <= 2 and _COMPOUND_AFTER.match(te, e):
-                continue                      # 市场监管所, 市场价: not the market
+            if _other_meaning(te, s, e):
+                continue
             found[(s, e, ent.target)] = (s, e, ent, "exact")
         for s, e, _kw, ent in self._sound.find(ts):
-            if (s, e, ent.target) not in found:
+            if (s, e, ent.target) not in found and not _other_meaning(te, s, e):
                 found[(s, e, ent.target)] = (s, e, ent, "sound")
         for s, e, _kw, ent in self._short_m.find(ts):
-            if (s, e, ent.target) in found or not _SHORT_CTX.match(te, e):
+            if (s, e, ent.target) in found or not _SHORT_CTX.match(te, e) or _other_meaning(te, s, e):
                 continue
             if any(a <= s < b or a < e <= b for a, b, _t in found):
                 continue
@@ -389,8 +401,11 @@ class Gazetteer:
             if m and 0 < int(m.group(1)) < 100:
                 building = pm.building = f"{int(m.group(1))}幢"
         if matches:
-            strong_comms = {m[2].community for m in matches if not m[2].weak}
-            cand = [m for m in matches if not (m[2].weak and strong_comms and m[2].community not in strong_comms)]
+            # a name written out (三勤, 采菱社区) outweighs a homophone or near miss elsewhere ("延长到6点")
+            exact_comms = {m[2].community for m in matches if m[3] == "exact" and not m[2].weak}
+            cand = [m for m in matches if m[3] == "exact" or not exact_comms or m[2].community in exact_comms]
+            strong_comms = {m[2].community for m in cand if not m[2].weak}
+            cand = [m for m in cand if not (m[2].weak and strong_comms and m[2].community not in strong_comms)]
             kind_rank = {"place": 3, "grid": 2, "community": 1}
             how_rank = {"exact": 2, "sound": 1, "fuzzy": 0}
 

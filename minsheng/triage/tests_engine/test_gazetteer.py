@@ -68,6 +68,25 @@ def test_explicit_community_beats_generic_alias(gaz):
     assert gaz.resolve("社区卫生服务站输液室太小").place == "采菱社区卫生服务站"
 
 
+def test_a_bare_service_station_is_the_clinic_but_not_other_stations(gaz):
+    assert gaz.resolve("服务站输液室只有8个座位").place == "采菱社区卫生服务站"
+    assert gaz.resolve("长岛离服务站太远了，建议小区设个卫生室").community == "夏雷社区"
+    for text in ("养老服务站的午饭太咸了", "快递服务站门口堆满了纸箱", "党群服务站周末不开门"):
+        assert gaz.resolve(text).place is None, text
+
+
+def test_a_phase_after_shang_or_xia_when_a_place_follows(gaz):
+    assert gaz.resolve("昨天晚上二期门口有人打架").place == "采菱家园二期"
+    assert gaz.resolve("请问一下二期9幢的门禁卡去哪里办").place == "采菱家园二期"
+    assert gaz.resolve("下二期培训什么时候开").place is None
+
+
+def test_a_written_name_outweighs_a_homophone_elsewhere(gaz):
+    # "延长到6点" sounds like 长岛 + a number; 采菱 is written out
+    assert gaz.resolve("采菱的四点半课堂能不能延长到六点").community == "采菱社区"
+    assert gaz.resolve("三勤这边路边污水井满溢，流到小区门口").community == "三勤社区"
+
+
 @pytest.mark.parametrize("text", [
     "路灯不亮好几天了", "经常倒垃圾的人太多了", "张家长李家短的事情", "这一期培训班什么时候开",
     "下水道堵了", "", "市场监管所来查过了还是卖过期食品", "现在菜的市场价太高了", "养老服务市场化",
