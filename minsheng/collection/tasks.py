@@ -4,8 +4,6 @@ reading of an uploaded WeChat export's messages, and meeting reminders (a period
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db import transaction
 from django_tasks import task
 
 
@@ -31,11 +29,3 @@ def read_meaning(export_id: int) -> int:
 
     return read(export_id)
 
-
-def schedule_reading(export_id: int) -> None:
-    """Queue the meaning reading of an export's messages. With the database queue the task row is
-    written in the caller's transaction; an outside queue gets it after commit."""
-    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
-        read_meaning.enqueue(export_id)
-    else:
-        transaction.on_commit(lambda: read_meaning.enqueue(export_id))

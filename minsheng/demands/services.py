@@ -26,6 +26,7 @@ from minsheng.accounts.models import TERRITORIAL_ROLES, Role
 from minsheng.accounts.selectors import users_with_role
 from minsheng.attachments import services as attachments
 from minsheng.core.errors import Conflict, InvalidInput
+from minsheng.core.queue import enqueue_on_commit
 from minsheng.territory import selectors as territory_selectors
 from minsheng.territory.models import Community, Grid, Town
 from minsheng.triage.engine import embed
@@ -179,7 +180,8 @@ def register(
         signals.demand_changed.send(sender=Demand, before=None, after=demand)
         look = analysis is not None and urgent is None and embed.available()
         if look or reporter_phone or reporter_user is not None:
-            tasks.queue_after_intake(demand.code, look=look)
+            code = demand.code
+            enqueue_on_commit(lambda: tasks.after_intake.enqueue(code, look=look))
     return demand, token
 
 

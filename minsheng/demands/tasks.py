@@ -27,14 +27,6 @@ def after_intake(code: str, look: bool = False) -> str:
     return f"receipt {'sent' if told else 'none'}; look {seen}"
 
 
-def queue_after_intake(code: str, *, look: bool) -> None:
-    """Queue `after_intake`. With the database queue the task row is written in the caller's transaction
-    (it commits or rolls back with the demand); an outside queue gets it after commit."""
-    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
-        after_intake.enqueue(code, look=look)
-    else:
-        transaction.on_commit(lambda: after_intake.enqueue(code, look=look))
-
 
 @task()
 def remind_overdue() -> int:

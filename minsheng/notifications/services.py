@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import copy
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from minsheng.core.errors import DomainError
+from minsheng.core.queue import enqueue_on_commit
 
 from .channels import channel_for
 from .models import Notification
@@ -37,12 +37,7 @@ def create_notices(recipients: list[tuple[object | None, str, str]], *, subject:
             for pk in pending:
                 deliver.enqueue(pk)
 
-        if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
-            # The queue is a table of the same database: the task rows commit (or roll back) with the
-            # notices, and no second write transaction is needed after the commit.
-            enqueue()
-        else:
-            transaction.on_commit(enqueue)  # an outside queue must not see notices before they exist
+        enqueue_on_commit(enqueue)
     return created
 
 

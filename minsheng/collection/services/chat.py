@@ -28,14 +28,14 @@ from django.utils import timezone
 from minsheng.accounts.models import STAFF_ROLES, Role
 from minsheng.accounts.selectors import has_role, visible
 from minsheng.core.errors import Conflict, InvalidInput
+from minsheng.core.queue import enqueue_on_commit
 from minsheng.demands import services as demand_services
 from minsheng.demands.rules import MAX_TEXT
 from minsheng.territory.models import Community
 from minsheng.triage.services import engine_for
 
-from .. import chat, chat_cues, chat_export
+from .. import chat, chat_cues, chat_export, tasks
 from ..models import ChatExport, ChatMessage, fingerprint
-from ..tasks import schedule_reading
 
 MAX_CHARS = 2_000_000
 MAX_MESSAGES = 5000
@@ -102,7 +102,7 @@ def create_export(*, community: Community, user, text: str, group_name: str = ""
                                     sender_hash=sh, text_hash=th, fingerprint=fp))
         ChatMessage.objects.bulk_create(rows, batch_size=500)
         if chat_cues.reads_meaning():
-            schedule_reading(export.pk)
+            enqueue_on_commit(lambda: tasks.read_meaning.enqueue(export.pk))
     return export
 
 
