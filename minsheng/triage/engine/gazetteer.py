@@ -45,6 +45,8 @@ _ROOM_RE = re.compile(r"(\d{1,2}|[一二三四五六七八九十两])\s*单元|\
 _DASH_BUILDING_RE = re.compile(r"(?<![\d\-])(\d{1,2})-(?:\d{1,2}-)?\d{3,4}(?![\d\-])")
 
 _GENERIC_PREFIX = ("社区", "卫生", "服务站", "二期", "一期", "市场", "北门", "门口", "党群", "菜场", "家园")
+# words that end many place names: a near miss must not rest on them alone
+_GENERIC_TAILS = {"小区", "新村", "花园", "公园", "北门", "市场"}
 # stripped aliases too generic to name one place even in a small town
 _STRIP_STOP = {"健身路径", "健身场地", "新苑小区", "农贸市场", "消费品市场", "综合市场", "小区一期",
                "小区二期", "服务中心", "北门停车场", "停车场", "篮球场", "小公园", "新苑", "花苑"}
@@ -361,7 +363,10 @@ class Gazetteer:
                     continue
                 seen.add((k, alias))
                 w = ts[k:k + L]
-                if sum(1 for x, y in zip(w, alias, strict=False) if x != y) == 1:
+                wrong = [i for i, (x, y) in enumerate(zip(w, alias, strict=False)) if x != y]
+                # one character off, and not half of a two-character name before 小区/新村…
+                # ("知道小区" is not 长岛小区)
+                if len(wrong) == 1 and not (L <= 4 and alias[-2:] in _GENERIC_TAILS and wrong[0] < L - 2):
                     out.append((k, k + L, self._long_aliases[alias], "fuzzy"))
         return out
 

@@ -87,6 +87,11 @@ def test_a_written_name_outweighs_a_homophone_elsewhere(gaz):
     assert gaz.resolve("三勤这边路边污水井满溢，流到小区门口").community == "三勤社区"
 
 
+@pytest.mark.parametrize("text", ["有没有人知道小区羽毛球场的网谁拿走了", "人家小区早都有充电棚了"])
+def test_a_near_miss_resting_on_xiaoqu_alone_is_no_place(gaz, text):
+    assert gaz.resolve(text).community is None
+
+
 @pytest.mark.parametrize("text", [
     "路灯不亮好几天了", "经常倒垃圾的人太多了", "张家长李家短的事情", "这一期培训班什么时候开",
     "下水道堵了", "", "市场监管所来查过了还是卖过期食品", "现在菜的市场价太高了", "养老服务市场化",
