@@ -19,7 +19,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from minsheng.triage.engine import load_default
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
@@ -29,6 +29,7 @@ from .chat_cues import (
     _FUNCTION_BIGRAMS,
     _HAN_RE,
     _STRONG_COMMIT_RE,
+    ADDRESS_RE,
     ADDRESSED_ROLE_RE,
     CUE_LABELS,
     EXTRA_LABELS,
@@ -40,8 +41,10 @@ from .chat_cues import (
     cue_hits,
     default_model,
     features,
+    introduced_staff,
     is_staff_nick,
     meaning_reading,
+    nick_is_introduced,
     nick_surname_fits,
 )
 from .chat_export import Cleaned, Message, clean, parse_text
@@ -87,9 +90,12 @@ class ChatExtractor(ThreadRules):
     def _reset(self) -> None:
         self.history: deque[Decision] = deque(maxlen=400)
         self.clusters: list[_Cluster] = []
-        self.staff_senders: set[str] = set()
+        self.staff_senders: dict[str, str] = {}   # sender → how we know they are staff (for the reason)
         self.staff_names: set[str] = set()       # nicknames and self-introduced names of staff
         self.addressed: dict[str, Message] = {}     # surname → the last message addressing "杨网格"
+        # name → (when staff introduced them, who had spoken in the group by then)
+        self.introduced: dict[str, tuple[datetime | None, frozenset[str]]] = {}
+        self.senders: set[str] = set()
         self.community_votes: Counter = Counter()
         self.hint = None
         if self.group:
@@ -137,6 +143,7 @@ class ChatExtractor(ThreadRules):
         d = self._decide(m, ahead)
         self._cleaned.pop(id(m), None)
         self.history.append(d)
+        self.senders.add(m.sender)
         return d
 
     # --- one message -----------------------------------------------------------------------------
@@ -158,9 +165,12 @@ class ChatExtractor(ThreadRules):
             # demand nor a sign that the one signing is staff
             return Decision(m, text, False, 0.0, "否：接龙报名", "notice", cleaned=c)
         staff = is_staff_nick(m.sender) or m.sender in self.staff_senders
-        if not staff and self._addressed_as_staff(m):
-            self.staff_senders.add(m.sender)
-            staff = True
+        if not staff:
+            why = ("居民刚以职务相称" if self._addressed_as_staff(m)
+                   else "经工作人员介绍" if self._introduced_as_staff(m) else None)
+            if why is not None:
+                self.staff_senders[m.sender] = why
+                staff = True
         for surname, _role in ADDRESSED_ROLE_RE.findall(text):
             self.addressed[surname] = m
         tri = self.engine.predict(text, channel="wechat_group")
@@ -169,7 +179,7 @@ class ChatExtractor(ThreadRules):
         n_han = len(_HAN_RE.findall(text))
 
         if not staff and self._looks_staff(m, c, hits):
-            self.staff_senders.add(m.sender)
+            self.staff_senders[m.sender] = "自我介绍" if SELF_INTRO_RE.search(c.text) else "以工作人员口吻发言"
             staff = True
         if staff:
             self._know_staff(m, c)
@@ -187,7 +197,7 @@ class ChatExtractor(ThreadRules):
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)
         asked = None if staff else address_of_staff(text, self.staff_names)
-        if asked is not None and not self._asks_staff(text[len(asked) + 1:], hits):
+        if asked is not None and not self._asks_staff(text[ADDRESS_RE.match(text).end():], hits):
             asked = None
         if asked is not None and not demand:
             if self.record:
@@ -233,6 +243,9 @@ class ChatExtractor(ThreadRules):
             name = re.match(r"[\u4e00-\u9fff]{2,4}", c.text[intro.end():])
             if name is not None:
                 self.staff_names.add(name.group(0))
+        for name in introduced_staff(c.text):
+            self.staff_names.add(name)
+            self.introduced[name] = (m.time, frozenset(self.senders))
 
     @staticmethod
     def _asks_staff(rest: str, hits: dict) -> bool:
@@ -273,6 +286,15 @@ class ChatExtractor(ThreadRules):
                 return True
         return False
 
+    def _introduced_as_staff(self, m: Message) -> bool:
+        """Staff introduced "周婷, 我们这块新的网格员" and 周婷🌸 (or 小周), new to the group, speaks within a week."""
+        for name, (when, before) in self.introduced.items():
+            if m.sender in before or (when is not None and m.time is not None and m.time - when > timedelta(days=7)):
+                continue
+            if nick_is_introduced(m.sender, name):
+                return True
+        return False
+
     def _looks_staff(self, m: Message, c: Cleaned, hits: dict) -> bool:
         """A sender whose nickname says nothing, writing as staff do: a notice ("各位居民：…请在群里接龙"),
         a reply that reports action taken ("@张三 收到，已通知物业"), or introducing themselves as staff
@@ -292,7 +314,8 @@ class ChatExtractor(ThreadRules):
             kind, why = "staff", "工作人员答复"
         else:
             kind, why = "staff", "工作人员消息"
-        d = Decision(m, c.text, False, 0.0, f"否：{why}（昵称“{m.sender}”）", kind, cleaned=c, result=tri)
+        how = f"昵称“{m.sender}”" if is_staff_nick(m.sender) else f"“{m.sender}”{self.staff_senders.get(m.sender, '')}"
+        d = Decision(m, c.text, False, 0.0, f"否：{why}（{how}）", kind, cleaned=c, result=tri)
         target = self._target_by_mention(c) or self._recent_demand(m, within=timedelta(hours=3))
         if target is not None and target.cluster is not None:
             d.thread = target.cluster

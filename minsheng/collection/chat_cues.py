@@ -31,7 +31,8 @@ def _rx(*parts: str) -> re.Pattern:
 
 # 楼道长/楼长/单元长 are residents who speak for their neighbours: their problem reports are demands
 # (domain.md §2), their notices and replies are not — as for the 网格员 reporting on residents' behalf.
-LEADER_NICK_RE = _rx(r"楼道长", r"楼长", r"单元长", r"楼栋长", r"居民组长", r"组长")
+# 楼道长 and their like speak for residents; so do volunteers, who come across problems on their rounds
+LEADER_NICK_RE = _rx(r"楼道长", r"楼长", r"单元长", r"楼栋长", r"居民组长", r"组长", r"志愿")
 STAFF_NICK_RE = _rx(r"网格", r"楼道长", r"楼长", r"单元长", r"楼栋长", r"社区", r"居委", r"村委", r"书记", r"主任",
                     r"物业", r"管家", r"客服", r"前台", r"值班", r"工作人员", r"社工", r"志愿者", r"保安", r"民警",
                     r"警官", r"派出所", r"管理处", r"管理员", r"经理", r"维修", r"工程部", r"党委", r"党支部",
@@ -178,6 +179,39 @@ def address_of_staff(text: str, staff_names: Iterable[str]) -> str | None:
         if len(core) == 1 and core != token and core in _SURNAMES and re.search(rf"(^|[^\u4e00-\u9fff]|[小老阿]){core}", name):
             return token
     return None
+
+
+# Staff introduced by someone else ("欢迎周婷，她是我们这块新的网格员", "这是新来的网格员小周"): the name
+# residents will call them by, and the nickname they will answer under.
+_STAFF_ROLE = r"(网格员|网格长|社工|社区工作人员|家庭医生|签约医生|书记|主任|民警|片警|警官|物业经理|管家|楼道长|楼长|单元长)"
+_NAME = rf"([小老阿][{_SURNAMES}]|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}?)"
+_NAME_END = r"(?=[，,。.！!、；;\s~～]|是|就是|加入|进群|同志|负责|以后|今后|大家|$)"
+_INTRO_RES = (
+    re.compile(rf"(?:欢迎|介绍一下|介绍下|这是|这位是|这位)[^，。！!]{{0,12}}?{_STAFF_ROLE}[，,：:\s]?{_NAME}{_NAME_END}"),
+    re.compile(rf"(?:欢迎|介绍一下|介绍下|这是|这位是|这位){_NAME}{_NAME_END}[^。！!]{{0,20}}?{_STAFF_ROLE}"),
+    re.compile(rf"{_NAME}(?:是|就是)[^，。！!]{{0,12}}?(?:新来的|新的|新任|我们的|咱们的|这块的|这片的|负责的)[^，。！!]{{0,6}}?{_STAFF_ROLE}"),
+)
+
+
+def introduced_staff(text: str) -> list[str]:
+    """Names of staff whom this message introduces to the group."""
+    out = []
+    for rx in _INTRO_RES:
+        for m in rx.finditer(text):
+            name = next(g for g in m.groups() if g and not re.fullmatch(_STAFF_ROLE, g))
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def nick_is_introduced(sender: str, name: str) -> bool:
+    """Whether a nickname is the introduced staff member's: it holds the name (周婷🌸, 二网格周婷), or the
+    surname as people write it (小周, 周婷) when the name was 小周 / 周婷."""
+    han = "".join(_HAN_RE.findall(sender or ""))
+    if len(name) >= 2 and name in han:
+        return True
+    surname = name[1] if name[0] in "小老阿" else name[0]
+    return nick_surname_fits(sender, surname)
 
 
 def nick_surname_fits(sender: str, surname: str) -> bool:

@@ -116,7 +116,18 @@ def test_staff_who_introduce_themselves_or_are_addressed_by_role_speak_as_staff(
 """)
     assert not ds[1].demand and not ds[2].demand      # her greeting, then her progress news
     assert ds[3].demand and ds[4].demand
-    assert not ds[5].demand and "昵称" in ds[5].reason  # the one addressed as 杨网格 answers
+    assert not ds[5].demand and "居民刚以职务相称" in ds[5].reason  # the one addressed as 杨网格 answers
+    assert "自我介绍" in ds[1].reason and "昵称" not in ds[1].reason
+
+
+def test_staff_introduced_by_staff_speak_as_staff():
+    ds = decide("""2026-03-01 08:50 静待花开: 12幢门口的垃圾桶满出来三天了，臭得不行，能不能多清几次
+2026-03-01 09:00 社区 沈洁: 欢迎周婷，她是我们这块新的网格员，以后大家有事可以找她
+2026-03-01 09:10 阿芬: 周婷你好，我们12幢楼道灯坏了一个礼拜了，晚上上下楼看不见
+2026-03-01 09:20 周婷🌸: 好的，这个楼道灯的事情我下午带电工过去看看，12幢的垃圾桶我也跟保洁说了，明天起一天清两次
+""")
+    assert ds[1].demand and ds[3].demand
+    assert not ds[4].demand and "经工作人员介绍" in ds[4].reason
 
 
 def test_signing_a_chain_is_no_notice_and_the_signer_stays_a_resident():
@@ -203,3 +214,27 @@ def test_agreeing_with_a_proposal_right_after_it_joins_it():
 2026-05-03 08:06 一帆风顺: 支持装减速带
 """)
     assert ds[2].demand and ds[3].demand and ds[2].cluster == ds[3].cluster == ds[1].cluster
+
+
+def test_asking_after_a_person_is_concern_not_a_chase():
+    ds = decide("""2026-08-01 17:40 果果奶奶: 快来人！果果在滑梯上摔下来了，头上在流血，叫不应，谁帮忙打个120
+2026-08-01 17:42 社区 沈洁: 已经打了120，我马上过来
+2026-08-02 09:10 Lucy: 果果怎么样了
+""")
+    assert ds[1].demand and not ds[3].demand and "关心" in ds[3].reason
+
+
+def test_arguing_right_after_a_report_is_no_me_too():
+    ds = decide("""2026-08-03 20:10 26-2201 小周: 停电三个多小时了，物业到现在一个人影都没有，冰箱里的东西都要坏了
+2026-08-03 20:12 知足常乐: 变压器是供电公司的又不是物业的，你骂物业也没用
+""")
+    assert ds[1].demand and not ds[2].demand and "不是附和" in ds[2].reason
+
+
+def test_ones_own_next_message_joins_only_when_it_says_what_is_wrong():
+    ds = decide("""2026-08-04 07:30 孙阿姨: 楼道里有人摔倒了，躺在地上起不来，快来人
+2026-08-04 07:31 社区 沈洁: 哪一幢？
+2026-08-04 07:31 孙阿姨: 11幢102
+2026-08-04 07:33 孙阿姨: 已经打了120
+""")
+    assert ds[1].demand and not ds[3].demand and not ds[4].demand
