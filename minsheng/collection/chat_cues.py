@@ -205,11 +205,13 @@ def introduced_staff(text: str) -> list[str]:
 
 
 def nick_is_introduced(sender: str, name: str) -> bool:
-    """Whether a nickname is the introduced staff member's: it holds the name (周婷🌸, 二网格周婷), or the
-    surname as people write it (小周, 周婷) when the name was 小周 / 周婷."""
+    """Whether a nickname is the introduced staff member's: it holds the name (周婷🌸, 二网格周婷), is the
+    given name (佳怡🌷 for 沈佳怡), or the surname as people write it (小周, 周婷) when the name was 小周 / 周婷."""
     han = "".join(_HAN_RE.findall(sender or ""))
     if len(name) >= 2 and name in han:
         return True
+    if len(name) == 3 and name[0] not in "小老阿" and han == name[1:]:
+        return True                      # 沈佳怡 answers as 佳怡🌷
     surname = name[1] if name[0] in "小老阿" else name[0]
     return nick_surname_fits(sender, surname)
 

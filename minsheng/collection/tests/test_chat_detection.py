@@ -238,3 +238,11 @@ def test_ones_own_next_message_joins_only_when_it_says_what_is_wrong():
 2026-08-04 07:33 孙阿姨: 已经打了120
 """)
     assert ds[1].demand and not ds[3].demand and not ds[4].demand
+
+
+def test_staff_introduced_by_full_name_answer_under_their_given_name():
+    ds = decide("""2026-03-12 08:58 采菱社区 陈卫东: 跟大家介绍一下，这是新来的网格员沈佳怡，以后二期这边有事找她
+2026-03-12 09:10 乐乐妈: 19幢那根电线今天早上又从窗户吊下来了，插线板就挂在我家窗口，太危险了
+2026-03-12 09:20 佳怡🌷: 好的，我现在就过去，跟物业一起上门，19幢那户的线今天一定让他拆掉
+""")
+    assert ds[2].demand and not ds[3].demand and "经工作人员介绍" in ds[3].reason
