@@ -334,6 +334,9 @@ DETAILS = [
     "在{U}这边", "老人孩子进进出出的很不方便", "上个月修过一次，又坏了", "具体位置在{B}东边",
     "麻烦尽快，谢谢🙏", "不止我一家，好几户都这样", "今天早上又这样了",
 ]
+# Details that only say where, or show a photo: the reporter's problem was said already, and writers
+# from the spec do not label such a message a demand (a message that reports a problem or asks for help).
+DETAILS_PLACE = {"就在{B}门口那里", "在{U}这边", "具体位置在{B}东边", "照片发上来了，大家看看"}
 
 # Follow-ups on an open problem: a demand exactly when the problem is.
 FOLLOWUPS = [

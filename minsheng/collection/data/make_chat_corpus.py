@@ -227,7 +227,9 @@ class Export:
         tt = t
         if r.random() < 0.3:
             tt += timedelta(minutes=r.randint(0, 3))
-            self.add(tt, reporter, self.noisy(self.fill(r.choice(B.DETAILS))), "detail", True, cat, urgent, cid)
+            tpl = r.choice(B.DETAILS)
+            said = tpl not in B.DETAILS_PLACE
+            self.add(tt, reporter, self.noisy(self.fill(tpl)), "detail", said, cat, urgent, cid if said else None)
         if r.random() < 0.12:
             tt += timedelta(seconds=40)
             self.add(tt, reporter, r.choice(MEDIA[:2]), "media")
@@ -252,8 +254,8 @@ class Export:
                 tt += timedelta(minutes=r.randint(1, 10))
                 ans = self.fill(r.choice(["@{S} {B}{U}门口", "{B}东边那个", "[图片]", "就在{B}，{U}",
                                            "@{S} 好的 {B}楼下"]))
-                self.add(tt, reporter, ans, "detail" if ans != "[图片]" else "media",
-                         ans != "[图片]", cat, urgent, cid if ans != "[图片]" else None)
+                # an answer to staff's "具体哪一幢？" says where, not what is wrong: no demand of its own
+                self.add(tt, reporter, ans, "detail" if ans != "[图片]" else "media")
             if r.random() < 0.2:
                 tt += timedelta(minutes=r.randint(30, 300))
                 self.add(tt, r.choice(self.residents), self.noisy(r.choice(B.PROGRESS)), "progress")
