@@ -129,7 +129,7 @@ EXTRA_LABELS = {
     "type_consult": "咨询", "type_complaint": "投诉", "type_suggestion": "建议", "type_praise": "表扬",
     "type_help": "求助", "multiline": "多行", "q_service": "办事提问", "q_plain": "普通提问",
     "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
-    "leader_nick": "楼道长/楼长", "leader_problem": "楼道长转述问题", "urgency": "涉及安全",
+    "leader_nick": "楼道长/志愿者", "leader_problem": "楼道长/志愿者转述问题", "urgency": "涉及安全",
     "after_report": "紧接他人诉求", "meaning": "语义像诉求",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
