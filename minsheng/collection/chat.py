@@ -196,7 +196,9 @@ class ChatExtractor(ThreadRules):
         demand = p >= self.model.threshold
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)
-        asked = None if staff else address_of_staff(text, self.staff_names)
+        # 楼道长 and volunteers ask staff for residents ("周师傅，5幢2单元门禁的配件到了没有？")
+        asks = not staff or bool(LEADER_NICK_RE.search(m.sender or ""))
+        asked = address_of_staff(text, self.staff_names) if asks else None
         if asked is not None and not self._asks_staff(text[ADDRESS_RE.match(text).end():], hits):
             asked = None
         if asked is not None and not demand:

@@ -157,7 +157,8 @@ ADDRESSED_ROLE_RE = re.compile(rf"([{_SURNAMES}])(网格|书记|主任|社工|�
 # role were demands 58 times in 62 (the rest a greeting, thanks, or a question about a notice just
 # posted). The address is what comes before the first comma or space.
 ASK_STAFF_RE = re.compile(rf"^[{_SURNAMES}](网格员?|书记|主任|经理|社工|警官)$")
-ADDRESS_RE = re.compile(r"^@?([\u4e00-\u9fff]{2,6}?)(你好|您好)?[，,：:\s！!]")
+ADDRESS_RE = re.compile(r"^@?([\u4e00-\u9fff]{2,6}?)(你好|您好|问一下|问下|问个事|请问一下|请问|打扰一下|麻烦问一下)?"
+                        r"[，,：:\s！!]")
 _HONORIFIC_RE = re.compile(r"(姐|哥|叔|阿姨|老师|医生|师傅|经理|网格员|网格|书记|主任|社工|警官)$")
 
 

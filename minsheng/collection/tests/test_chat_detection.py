@@ -246,3 +246,10 @@ def test_staff_introduced_by_full_name_answer_under_their_given_name():
 2026-03-12 09:20 佳怡🌷: 好的，我现在就过去，跟物业一起上门，19幢那户的线今天一定让他拆掉
 """)
     assert ds[2].demand and not ds[3].demand and "经工作人员介绍" in ds[3].reason
+
+
+def test_an_address_with_a_polite_opening_still_asks_staff():
+    ds = decide("""2026-05-10 09:00 三勤二网格 周婷: 大家早上好，今天下午社区有免费量血压
+2026-05-10 10:20 sunny: 周网格问一下，房东电费收一块五一度，外面居民电才六毛几，这样收合法吗？
+""")
+    assert ds[2].demand and "周网格" in ds[2].reason
