@@ -43,6 +43,10 @@ _COMPLAINT = re.compile(r"投诉|扰民|太差|不满|没人管|不管|不作为
 _SUGGEST = re.compile(r"建议|提议|能否|可否|最好|希望(能|社区|增|多|建|开|组织|办|在|给)|能不能(增|多|建|开|组织|办|装|搞|弄|改|换|在)|倡议")
 _HELP = re.compile(r"求助|帮帮|帮忙|救命|快来|赶紧|马上|立即|请.{0,4}(来|派)")
 
+# A text whose only words are these says that there is a matter, not what it is ("有个事情想找社区反映
+# 一下"): no category is trusted for it, whatever the heads make of the words.
+_VAGUE_WORDS = frozenset({"反映", "一下", "事情", "有事", "事", "问题", "情况", "咨询", "请问", "问个事", "想问",
+                          "社区", "居委", "居委会", "你好", "您好", "麻烦", "帮忙", "谢谢", "有个", "一个", "找"})
 SITUATION_NAMES = {code: name for code, (name, _p, _o) in situations.HAZARDS.items()}
 
 
@@ -244,6 +248,8 @@ class Triage:
         th = self.th["full" if full else "fast"]
         k = int(p.argmax())
         r.category, r.category_confidence = self.classes[k], round(float(p[k]), 3)
+        if not a.concepts and not a.reading.hazards and r.tokens <= _VAGUE_WORDS:
+            r.category_confidence = min(r.category_confidence, 0.2)
         r.category_probs = p.astype(np.float32)
         r.urgency = round(pu, 3)
         r.urgent = pu >= th["urgent"]

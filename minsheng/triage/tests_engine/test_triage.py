@@ -87,6 +87,12 @@ def test_categories(tri, text, cat):
         assert r.category == cat, (text, r.assessed_by, r.category, r.evidence)
 
 
+@pytest.mark.parametrize("text", ["有个事情想找社区反映一下", "社区你好，想问个事", "我有个问题想咨询"])
+def test_a_text_that_names_no_matter_trusts_no_category(tri, text):
+    assert tri.predict(text).category_confidence <= 0.2
+    assert tri.assess_texts([text])[0].category_confidence <= 0.2
+
+
 def test_result_shape(tri):
     r = tri.predict("采陵二期12幢下水道堵了，急死了！！！", channel="wechat_group")
     assert isinstance(r, TriageResult)
