@@ -25,6 +25,8 @@ ME_TOO_WINDOW = timedelta(hours=6)
 # training writers' exports (each judged by a model fitted without its writer) such follow-ups were
 # demands 0 times in 4.
 _CONCERN_RE = re.compile(r"怎么样了|好点了[吗伐没]?|没事吧|要紧[吗伐]|还好[吗伐]")
+# ... but "上次说的那个事怎么样了", "电梯修得怎么样了" ask after a problem: a chase
+_THING_RE = re.compile(r"事|修|弄|处理|进展|消息|结果|申请|报名|办|电梯|灯|水|电|路|门|车|树|井|管|坑|墙|房|桩|闸")
 # Right after a report, arguing or talking a neighbour round is no "me too" ("也不能在电梯口充啊",
 # "你骂物业也没用", "老邻居了，也弗是要为难大家"): 0 demands in 14 such messages across writers.
 _ARGUE_RE = re.compile(r"也[不弗没](能|是|用|关系|办法|都|故意)|你骂|一棍子|有啥啦|不陪陪|老邻居|你也有|"
@@ -58,7 +60,8 @@ class ThreadRules:
         chase = "followup" in hits and not ("resolved" in hits and "question" not in hits
                                            and not set(hits["followup"]) - {"说好的", "等到"})
         negative = negative and not chase
-        if _CONCERN_RE.search(c.text) and n_han <= 20 and "request" not in hits:
+        if _CONCERN_RE.search(c.text) and not _THING_RE.search(_CONCERN_RE.sub("", c.text)) and n_han <= 20 \
+                and "request" not in hits:
             return Decision(m, c.text, False, 0.0, "否：关心当事人近况", "chat", cleaned=c, result=tri)
         target, how, weak = None, "", False
         answer_like = bool(_ANSWER_RE.search(c.text)) and "followup" not in hits

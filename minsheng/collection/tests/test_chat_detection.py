@@ -224,6 +224,14 @@ def test_asking_after_a_person_is_concern_not_a_chase():
     assert ds[1].demand and not ds[3].demand and "关心" in ds[3].reason
 
 
+def test_asking_after_a_problem_is_still_a_chase():
+    ds = decide("""2026-08-01 08:10 阿芬: 12幢楼道灯坏了一个礼拜了，晚上上下楼看不见，麻烦物业来修一下
+2026-08-01 09:00 二期物业-张经理: 收到，今天安排电工
+2026-08-04 19:30 阿芬: @二期物业-张经理 上次说的那个事怎么样了
+""")
+    assert ds[1].demand and ds[3].demand and ds[3].cluster == ds[1].cluster
+
+
 def test_arguing_right_after_a_report_is_no_me_too():
     ds = decide("""2026-08-03 20:10 26-2201 小周: 停电三个多小时了，物业到现在一个人影都没有，冰箱里的东西都要坏了
 2026-08-03 20:12 知足常乐: 变压器是供电公司的又不是物业的，你骂物业也没用
