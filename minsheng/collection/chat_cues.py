@@ -29,9 +29,8 @@ def _rx(*parts: str) -> re.Pattern:
     return re.compile("|".join(parts))
 
 
-# 楼道长/楼长/单元长 are residents who speak for their neighbours: their problem reports are demands
-# (domain.md §2), their notices and replies are not — as for the 网格员 reporting on residents' behalf.
-# 楼道长 and their like speak for residents; so do volunteers, who come across problems on their rounds
+# 楼道长/楼长/单元长, and volunteers on their rounds, speak for their neighbours: their problem reports
+# are demands (domain.md §2), their notices and replies are not — as for the 网格员 on residents' behalf.
 LEADER_NICK_RE = _rx(r"楼道长", r"楼长", r"单元长", r"楼栋长", r"居民组长", r"组长", r"志愿")
 STAFF_NICK_RE = _rx(r"网格", r"楼道长", r"楼长", r"单元长", r"楼栋长", r"社区", r"居委", r"村委", r"书记", r"主任",
                     r"物业", r"管家", r"客服", r"前台", r"值班", r"工作人员", r"社工", r"志愿者", r"保安", r"民警",
@@ -100,6 +99,8 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
     # neighbours quarrelling about a problem, or about the quarrel itself: "弗要吵了", "群里吵有什么用"
     "bicker": ("群里争吵", _rx(r"[弗不别甭]要?(再)?吵了|吵来吵去|吵有(什么|啥)用|(群里|天天在群里)[^，。]{0,4}(吵|骂)|吵了[一二三四五六七八九十几好]+年",
                              r"有意思吗|骂物业(也)?没用|怪(啥|谁|哪个)人?|别(在群里)?(发|刷)")),
+    "apology": ("道歉", _rx(r"不好意思|对不起|抱歉|sorry|见谅")),
+    "you": ("对某人说", _rx(r"你(?!们|好)|侬")),
     "advice": ("给邻居出主意", _rx(r"你(可以|去|打|找|试试|问问)|试试|建议你|私信你")),
     "service": ("办事咨询", _rx(
         r"申请|补贴|办理|证明|社保|医保|低保|疫苗|接种|报名|课堂|养老|助餐|补办|年审|残疾|养老金|户籍|户口|居住证",
@@ -131,6 +132,8 @@ EXTRA_LABELS = {
     "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
     "leader_nick": "楼道长/志愿者", "leader_problem": "楼道长/志愿者转述问题", "urgency": "涉及安全",
     "after_report": "紧接他人诉求", "meaning": "语义像诉求",
+    "ctx_report": "紧接他人诉求之后", "ctx_staff": "紧接工作人员发言", "ctx_notice": "紧接通知",
+    "ctx_busy": "多人正在讨论", "ctx_neighbour": "回复邻居",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")

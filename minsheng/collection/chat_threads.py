@@ -15,12 +15,22 @@ from datetime import datetime, timedelta
 
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
 
-from .chat_cues import _ANSWER_RE, _FOLLOW_CHARS, _FUNCTION_CHARS, _HAN_RE, _SAME_HERE_RE, Decision, features
+from .chat_cues import (
+    _ANSWER_RE,
+    _FOLLOW_CHARS,
+    _FUNCTION_CHARS,
+    _HAN_RE,
+    _SAME_HERE_RE,
+    Decision,
+    features,
+    is_staff_nick,
+)
 from .chat_export import Cleaned, Message, clean
 
 FOLLOW_WINDOW = timedelta(days=7)
 _PLACE_CHARS = set("幢栋楼层号室单元期区门口")   # "12幢" shared with another report says nothing of the problem
 ME_TOO_WINDOW = timedelta(hours=6)
+CONTEXT_WINDOW = timedelta(minutes=30)
 # Asking after a person ("果果怎么样了", "顾阿婆现在怎么样了有人晓得伐"): concern, not a chase. Across the
 # training writers' exports (each judged by a model fitted without its writer) such follow-ups were
 # demands 0 times in 4.
@@ -135,6 +145,36 @@ class ThreadRules:
                             follows=target.line, cleaned=c, result=tri)
         return None
 
+    def _context(self, m: Message, c: Cleaned) -> dict[str, float]:
+        """Where a message stands in the conversation, as model features: right after another
+        resident's report (opinions, warnings and arguments come there), right after staff spoke,
+        a reply to a neighbour (quote or @ of a resident), or one voice in a lively exchange."""
+        f: dict[str, float] = {}
+        recent = []
+        for d in reversed(self.history):
+            if d.time and m.time and m.time - d.time > CONTEXT_WINDOW:
+                break
+            if d.kind not in ("system", "media"):
+                recent.append(d)
+            if len(recent) == 4:
+                break
+        if recent and recent[0].sender != m.sender:
+            prev = recent[0]
+            if prev.demand:
+                f["ctx_report"] = 1.0
+            elif self._is_staff(prev.sender):
+                f["ctx_notice" if prev.kind == "notice" else "ctx_staff"] = 1.0
+        residents = {d.sender for d in recent if not self._is_staff(d.sender)} - {m.sender}
+        if len(residents) >= 2:
+            f["ctx_busy"] = 1.0
+        named = set(c.mentions) | ({c.quote_sender} if c.quote_sender else set())
+        if any(n and n != m.sender and not self._is_staff(n) for n in named) and not any(
+                self._is_staff(n) for n in named if n):
+            f["ctx_neighbour"] = 1.0
+        return f
+
+    def _is_staff(self, sender: str | None) -> bool:
+        return is_staff_nick(sender or "") or sender in self.staff_senders
 
     def _own_last(self, m: Message, within: timedelta = timedelta(hours=6)) -> Decision | None:
         """The sender's own last substantive message (not a greeting, thanks, media…)."""

@@ -27,7 +27,6 @@ def after_intake(code: str, look: bool = False) -> str:
     return f"receipt {'sent' if told else 'none'}; look {seen}"
 
 
-
 @task()
 def remind_overdue() -> int:
     """Tell the handler and the community's staff once about each demand past a deadline."""

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from minsheng.collection import chat, chat_cues, chat_eval
+from minsheng.collection.chat_export import parse_text
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +262,31 @@ def test_an_address_with_a_polite_opening_still_asks_staff():
 2026-05-10 10:20 sunny: 周网格问一下，房东电费收一块五一度，外面居民电才六毛几，这样收合法吗？
 """)
     assert ds[2].demand and "周网格" in ds[2].reason
+
+
+def test_a_building_leaders_request_is_a_demand_even_when_it_names_a_day():
+    # "今天能不能先来清一下" reads like a promise ("今天…来"); from a 楼长 asking, it is a request
+    ds = decide("2026-07-02 07:00 3幢楼长 陈建华: 我们3幢门口台风吹下来的树枝、碎瓦片堆了一大堆，"
+                "还有吹翻的垃圾桶，垃圾都散在路上，烂了要臭的，今天能不能先来清一下\n")
+    assert ds[1].demand and ds[1].kind == "report"
+
+
+def test_the_model_reads_where_a_message_stands_in_the_conversation():
+    ex = chat.ChatExtractor()
+    ex.record = []
+    ds = {d.line: d for d in ex.run(parse_text("""2026-07-01 08:00 乐乐妈: 19幢门口的路灯坏了一个礼拜了，晚上黑漆漆的，麻烦物业修一下
+2026-07-01 08:03 老王: @乐乐妈 路灯归供电所管的，不归物业，你打95598
+2026-07-01 08:06 小李: 供电所的电话我存着，晚点发群里
+2026-07-01 09:00 网格员小王: 【通知】明天上午9点到11点停水，请大家提前储水
+2026-07-01 09:05 张阿姨: 明天停水的话，我家老头子在家做腹透，要用热水，怎么办
+2026-07-01 11:00 顾老师: 小区东门那个窨井盖松了，踩上去咣当咣当响，晚上看不清容易崴脚
+"""))}
+    f = dict(ex.record)
+    # right after a neighbour's report, answering her by @: a reply to a neighbour, not a report
+    assert {"ctx_report", "ctx_neighbour", "you"} <= set(f[2]) and not ds[2].demand
+    assert "回复邻居" in ds[2].reason
+    assert "ctx_busy" in f[3]                       # two other residents just spoke
+    assert "ctx_notice" in f[5] and "ctx_report" not in f[5]
+    # two hours later a message stands alone
+    assert not any(k.startswith("ctx_") for k in f[6])
+    assert ds[1].demand and ds[6].demand
