@@ -448,8 +448,8 @@ class ChatExtractor(ThreadRules):
         for name, value in contrib:
             if (value > 0) != demand or abs(value) < 0.3:
                 continue
-            if name.startswith("type_") and not demand:
-                continue                      # "否：求助" explains nothing
+            if not demand and (name.startswith("type_") or name == "urgent_rule"):
+                continue                      # "否：求助", "否：紧急规则" explain nothing
             label = CUE_LABELS.get(name) or EXTRA_LABELS.get(name, name)
             words = hits.get(name)
             parts.append(f"{label}“{'、'.join(dict.fromkeys(words))[:16]}”" if words else label)

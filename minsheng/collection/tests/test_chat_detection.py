@@ -286,6 +286,7 @@ def test_the_model_reads_where_a_message_stands_in_the_conversation():
     assert {"ctx_report", "ctx_neighbour", "you"} <= set(f[2]) and not ds[2].demand
     assert "回复邻居" in ds[2].reason
     assert "ctx_busy" in f[3]                       # two other residents just spoke
+    assert "紧急规则" not in ds[3].reason             # a "no" is never explained by urgency
     assert "ctx_notice" in f[5] and "ctx_report" not in f[5]
     # two hours later a message stands alone
     assert not any(k.startswith("ctx_") for k in f[6])
