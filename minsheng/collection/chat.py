@@ -192,7 +192,10 @@ class ChatExtractor(ThreadRules):
             return Decision(m, text, False, 0.0, f"否：广告（“{'、'.join(dict.fromkeys(hits['ad']))[:16]}”）", "ad",
                             cleaned=c, result=tri)
 
-        p, contrib = self._score(m, c, {**features(c, m, tri, staff_seen=staff, hits=hits), **self._context(m, c)})
+        # 楼道长 and volunteers are residents who speak for others: having spoken as staff before does
+        # not make their own report less of one (their nickname is a feature of its own)
+        seen = staff and not LEADER_NICK_RE.search(m.sender or "")
+        p, contrib = self._score(m, c, {**features(c, m, tri, staff_seen=seen, hits=hits), **self._context(m, c)})
         demand = p >= self.model.threshold
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)

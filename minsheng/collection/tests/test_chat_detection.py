@@ -291,3 +291,17 @@ def test_the_model_reads_where_a_message_stands_in_the_conversation():
     # two hours later a message stands alone
     assert not any(k.startswith("ctx_") for k in f[6])
     assert ds[1].demand and ds[6].demand
+
+
+def test_a_building_leader_who_posted_a_notice_still_reports_as_a_resident():
+    ex = chat.ChatExtractor()
+    ex.record = []
+    ds = {d.line: d for d in ex.run(parse_text("""2026-07-03 08:00 15幢楼长-小杨: 各位邻居注意：明天上午清理楼道堆物，请今晚把鞋架纸箱收进屋
+2026-07-03 08:05 采菱三网格 王磊: 【通知】本周六上午社区免费量血压
+2026-07-03 20:00 15幢楼长-小杨: 北门停车场今天晚上又是满的，那几辆外地牌照的车一个礼拜没动过了，能不能查一下
+2026-07-03 20:30 采菱三网格 王磊: 北门停车场的车我明天跟物业一起去看，外地牌照的先登记
+"""))}
+    f = dict(ex.record)
+    assert ds[1].kind == "notice" and ds[2].kind == "notice"
+    assert ds[3].demand and "staff_seen" not in f[3]     # the 楼长 speaks for residents
+    assert not ds[4].demand
