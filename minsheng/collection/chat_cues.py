@@ -132,7 +132,7 @@ EXTRA_LABELS = {
     "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
     "leader_nick": "楼道长/志愿者", "leader_problem": "楼道长/志愿者转述问题", "urgency": "涉及安全",
     "after_report": "紧接他人诉求", "meaning": "语义像诉求",
-    "ctx_report": "紧接他人诉求之后", "ctx_staff": "紧接工作人员发言", "ctx_notice": "紧接通知",
+    "ctx_report": "他人刚报过问题", "ctx_staff": "紧接工作人员发言", "ctx_notice": "紧接通知",
     "ctx_busy": "多人正在讨论", "ctx_neighbour": "回复邻居",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)

@@ -147,8 +147,9 @@ class ThreadRules:
 
     def _context(self, m: Message, c: Cleaned) -> dict[str, float]:
         """Where a message stands in the conversation, as model features: right after another
-        resident's report (opinions, warnings and arguments come there), right after staff spoke,
-        a reply to a neighbour (quote or @ of a resident), or one voice in a lively exchange."""
+        resident's report (opinions and arguments come there, and neighbours' own reports of the
+        same night), right after staff or a notice, a reply to a neighbour (quote or @ of a resident),
+        or one voice in a lively exchange. The model learns what each is worth."""
         f: dict[str, float] = {}
         recent = []
         for d in reversed(self.history):
