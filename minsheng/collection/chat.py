@@ -59,6 +59,8 @@ CLUSTER_WINDOW = timedelta(days=10)
 LOOKAHEAD = 5
 _UNPLACED = "（本群）"
 _CHAIN_RE = re.compile(r"\s*#接龙")
+# telling residents what to do (a notice), not asking the community for something
+_INSTRUCT_RE = re.compile(r"请(大家|各位|今晚|明天|及时|自觉|不要|勿)|(大家|各位)(记得|把|不要)|不要在|禁止")
 
 
 class ChatExtractor(ThreadRules):
@@ -277,8 +279,10 @@ class ChatExtractor(ThreadRules):
         reports = leader or relay or "problem" in hits or "danger" in hits or tri.urgent or bool(specific)
         if not reports or any(k in hits for k in ("greeting", "ack", "ad")):
             return True
-        if ("notice" in hits or "@所有人" in m.raw) and not (leader and tri.urgent):
-            return True                  # not "各位邻居，301王奶奶的牛奶两天没拿进去了，敲门没人应"
+        if ("notice" in hits or "@所有人" in m.raw) and not (leader and tri.urgent and not _INSTRUCT_RE.search(c.text)):
+            # not "各位邻居，301王奶奶的牛奶两天没拿进去了，敲门没人应"; but "各位邻居注意：明天清理楼道堆物，
+            # 请今晚把鞋架纸箱收进屋" tells residents what to do: a notice, however urgent its words
+            return True
         if "resolved" in hits and not (leader and "request" in hits):
             return True                  # not "王奶奶手术做好了…社区的助餐能不能送上门"
         if relay:

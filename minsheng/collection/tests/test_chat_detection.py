@@ -305,3 +305,13 @@ def test_a_building_leader_who_posted_a_notice_still_reports_as_a_resident():
     assert ds[1].kind == "notice" and ds[2].kind == "notice"
     assert ds[3].demand and "staff_seen" not in f[3]     # the 楼长 speaks for residents
     assert not ds[4].demand
+
+
+def test_a_building_leaders_notice_that_tells_residents_what_to_do_stays_a_notice():
+    # "楼道堆物" sounds urgent (a blocked escape route), but the 楼长 is telling neighbours to clear it;
+    # a 楼长's urgent report opening with "各位邻居" is still read as a report
+    ds = decide("""2026-07-02 08:10 15幢楼长-小杨: 各位邻居注意：明天上午清理楼道堆物，请今晚把鞋架纸箱收进屋
+2026-07-02 09:00 3幢楼道长 王阿姨: 各位邻居，301王奶奶的牛奶两天没拿进去了，敲门没人应，她一个人住的，社区能不能来看看
+""")
+    assert not ds[1].demand and ds[1].kind == "notice"
+    assert ds[2].demand
