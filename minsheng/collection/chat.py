@@ -207,37 +207,32 @@ class ChatExtractor(ThreadRules):
         if asked is not None and not self._asks_staff(text[ADDRESS_RE.match(text).end():], hits):
             asked = None
         if asked is not None and not demand:
-            if self.record:
-                self.record.pop()        # decided by the rule, not the model
+            self._overrule()
             demand, p, kind = True, max(p, self.model.threshold), "report"
             reason = f"是：向工作人员提出（称呼“{asked}”）"
         elif staff and not demand and "relay" in hits and "request" in hits and "notice" not in hits:
             # a 网格员 passing on what residents told them, and asking for it to be dealt with: across
             # the training writers 26 of 27 such messages were demands (the model missed 2)
-            if self.record:
-                self.record.pop()
+            self._overrule()
             demand, p, kind = True, max(p, self.model.threshold), "report"
             reason = f"是：工作人员转述居民反映（“{'、'.join(dict.fromkeys(hits['relay']))[:16]}”）并提出请求"
         if demand and "question" in hits and "problem" not in hits and "danger" not in hits and not tri.urgent:
             notice = self._recent_notice(m, c)
             if notice is not None:
-                if self.record:
-                    self.record.pop()
+                self._overrule()
                 return Decision(m, text, False, p, f"否：询问第 {notice.line} 行通知的细节", "question",
                                 cleaned=c, result=tri, follows=notice.line)
         if demand and "thanks" in hits and "resolved" in hits and not tri.urgent and not any(
                 k in hits for k in ("request", "question", "followup", "again")):
             # "楼道灯换好了…谢谢物业": news that a problem is over, with thanks, asks nothing
-            if self.record:
-                self.record.pop()
+            self._overrule()
             self._mark_resolved(m, c)
             return Decision(m, text, False, p, "否：说问题已解决并致谢", "resolved", cleaned=c, result=tri)
         if demand and asked is None and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and "question" in hits
                        and not tri.urgent):
             ans = self._answered(m, ahead)
             if ans is not None:
-                if self.record:
-                    self.record.pop()        # decided by the rule, not the model
+                self._overrule()
                 return Decision(m, text, False, p, f"否：邻居已在群内解答（第 {ans.line} 行）", "answered",
                                 cleaned=c, result=tri, follows=ans.line)
         d = Decision(m, text, demand, p, reason, kind, cleaned=c, result=tri)
@@ -247,6 +242,11 @@ class ChatExtractor(ThreadRules):
         elif kind == "resolved":
             self._mark_resolved(m, c)
         return d
+
+    def _overrule(self) -> None:
+        """A rule decides this message, not the model: its features are no training example."""
+        if self.record:
+            self.record.pop()
 
     def _know_staff(self, m: Message, c: Cleaned) -> None:
         """Remember the names residents may call this staff member by: the nickname, and the name
