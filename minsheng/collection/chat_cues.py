@@ -377,6 +377,7 @@ class Decision:
     cleaned: Cleaned | None = field(default=None, repr=False)
     result: object = field(default=None, repr=False)   # the triage engine's TriageResult
     thread: int | None = field(default=None, repr=False)  # cluster a staff reply / non-demand relates to
+    maybe_urgent: bool = False      # no demand by the model, but a present danger: a reviewer should look
 
     @property
     def line(self) -> int:

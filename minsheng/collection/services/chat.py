@@ -183,6 +183,10 @@ class Preview:
         return len({r.decision.cluster for r in self.rows if r.decision.demand and not r.already})
 
     @property
+    def maybe_urgent(self) -> int:
+        return sum(1 for r in self.rows if r.decision.maybe_urgent and not r.already)
+
+    @property
     def already(self) -> int:
         return sum(1 for r in self.rows if r.already)
 

@@ -315,3 +315,21 @@ def test_a_building_leaders_notice_that_tells_residents_what_to_do_stays_a_notic
 """)
     assert not ds[1].demand and ds[1].kind == "notice"
     assert ds[2].demand
+
+
+DANGER_ASIDES = """2026-06-02 20:01 兰花草: 大家晚上好
+2026-06-02 20:05 夕阳无限好: 我在电梯门口，听到她们在里面敲门
+2026-06-02 20:08 Jerry: 水还在涨，两台泵抽不过来啊，再涨要进电梯井了
+2026-06-02 20:09 华家四网格 蒋敏: 我马上带沙袋过来，先把电闸拉掉！
+2026-06-02 20:15 小王: 今天天气真好
+"""
+
+
+def test_a_residents_danger_aside_below_the_line_is_marked_possibly_urgent():
+    # recall first: no demand by the model, but a present danger a reviewer should see; staff replies
+    # and small talk are never marked
+    ds = decide(DANGER_ASIDES)
+    assert not ds[2].demand and ds[2].maybe_urgent
+    assert not ds[3].demand and ds[3].maybe_urgent
+    assert not ds[4].maybe_urgent and not ds[5].maybe_urgent and not ds[1].maybe_urgent
+    assert not any(d.maybe_urgent for d in ds.values() if d.demand)

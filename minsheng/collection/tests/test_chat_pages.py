@@ -209,3 +209,15 @@ def test_nicknames_never_reach_public_outputs(user_client):
 def test_town_and_grid_staff_may_import(user_client, username):
     export = upload(user_client(username), FIRST)
     assert user_client(username).get(f"/desk/intake/chat/{export.pk}/").status_code == 200
+
+
+def test_danger_asides_the_model_passed_over_are_marked_for_the_reviewer(user_client):
+    from minsheng.collection.tests.test_chat_detection import DANGER_ASIDES
+
+    client = user_client("demo-cailing")
+    export = upload(client, "微信群“采菱家园二期5幢楼道群”的聊天记录\n" + DANGER_ASIDES)
+    html = client.get(f"/desk/intake/chat/{export.pk}/").content.decode()
+    marked = re.findall(r'data-line="(\d+)"[^>]*>(?:(?!</tr>).)*data-testid="maybe-urgent"', html, re.S)
+    assert marked and "3" in marked
+    assert "条说到危急情况但未判为诉求" in html
+    assert 3 not in checked_lines(html)            # marked, not ticked: the reviewer decides

@@ -59,7 +59,8 @@ class Command(BaseCommand):
                     out.write(json.dumps(d.as_json(), ensure_ascii=False))
                 elif all and d.kind != "system":
                     out.write(json.dumps({"line": d.line, "demand": False, "text": d.text, "reason": d.reason,
-                                          "time": d.as_json()["time"], "sender": d.sender}, ensure_ascii=False))
+                                          "time": d.as_json()["time"], "sender": d.sender,
+                                          "maybe_urgent": d.maybe_urgent}, ensure_ascii=False))
                 else:
                     continue
                 out.flush()
