@@ -63,6 +63,9 @@ MAYBE_URGENT = 0.3
 _UNPLACED = "（本群）"
 _CHAIN_RE = re.compile(r"\s*#接龙")
 # telling residents what to do (a notice), not asking the community for something
+# a headed notice: "【通知】", "【采菱社区】防台风提醒：", "【…候选项目投票】"
+_NOTICE_HEAD_RE = re.compile(r"\s*【[^】]{0,24}(通知|公告|通告|提醒|提示|告知|倡议|投票|预警|公示|安排)[^】]{0,12}】"
+                             r"|\s*【[^】]{2,12}(社区|物业|网格|居委|村委)】")
 _INSTRUCT_RE = re.compile(r"请(大家|各位|今晚|明天|及时|自觉|不要|勿)|(大家|各位)(记得|把|不要)|不要在|禁止")
 
 
@@ -242,6 +245,8 @@ class ChatExtractor(ThreadRules):
         # recall first for danger (taxonomy.md): a resident's message on a present danger that the model
         # left just below the line is shown to the reviewer as "可能紧急", not silently passed over
         d.maybe_urgent = (not demand and not seen and bool(tri.urgent) and p >= MAYBE_URGENT)
+        if d.maybe_urgent:
+            d.reason += f"；但说到危急情况（{tri.situation or '紧急'}），请看一眼"
         if demand:
             d.category, d.urgent = tri.category, bool(tri.urgent)
             self._cluster(d)
@@ -321,8 +326,8 @@ class ChatExtractor(ThreadRules):
         """A sender whose nickname says nothing, writing as staff do: a notice ("各位居民：…请在群里接龙"),
         a reply that reports action taken ("@张三 收到，已通知物业"), or introducing themselves as staff
         ("大家好，我是二网格的网格员唐宁")."""
-        if SELF_INTRO_RE.search(c.text):
-            return True
+        if SELF_INTRO_RE.search(c.text) or _NOTICE_HEAD_RE.match(c.text):
+            return True              # "【通知】…家里老人不会弄手机的可以私信我" speaks of residents' homes
         if "@所有人" in m.raw or c.text.startswith(("【", "[通知]")) or len(set(hits.get("notice", ()))) >= 2:
             return "first_person" not in hits
         if _STRONG_COMMIT_RE.search(c.text) and (c.mentions or c.quote_text or c.text.startswith("收到")):

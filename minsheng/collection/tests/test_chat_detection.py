@@ -333,3 +333,14 @@ def test_a_residents_danger_aside_below_the_line_is_marked_possibly_urgent():
     assert not ds[3].demand and ds[3].maybe_urgent
     assert not ds[4].maybe_urgent and not ds[5].maybe_urgent and not ds[1].maybe_urgent
     assert not any(d.maybe_urgent for d in ds.values() if d.demand)
+
+
+def test_a_headed_notice_makes_its_sender_staff_even_when_it_speaks_of_residents_homes():
+    # "家里老人" reads as one's own household; a notice headed 【通知】 is staff's all the same, and so are
+    # the sender's later answers
+    ds = decide("""2026-11-17 08:30 陆晓燕: 【通知】各位居民早上好！城乡居民医保开始缴费啦，缴费时间：即日起至12月31日。家里老人不会弄手机的可以私信我，我上门帮忙操作。
+2026-11-17 08:40 笑口常开: 今年一个人交多少
+2026-11-17 08:42 陆晓燕: 重度残疾的是政府代缴的，你外婆残疾证是几级？我下午上门去看一下她的证件
+""")
+    assert not ds[1].demand and ds[1].kind == "notice"
+    assert not ds[3].demand
