@@ -67,6 +67,9 @@ _CHAIN_RE = re.compile(r"\s*#接龙")
 _NOTICE_HEAD_RE = re.compile(r"\s*【[^】]{0,24}(通知|公告|通告|提醒|提示|告知|倡议|投票|预警|公示|安排)[^】]{0,12}】"
                              r"|\s*【[^】]{2,12}(社区|物业|网格|居委|村委)】")
 _INSTRUCT_RE = re.compile(r"请(大家|各位|今晚|明天|及时|自觉|不要|勿)|(大家|各位)(记得|把|不要)|不要在|禁止")
+# ... about something planned ahead ("明天上午清理楼道堆物，请今晚…"), not "大家不要点火！12楼煤气味很重"
+_PLANNED_RE = re.compile(r"明天|明早|后天|下周|下礼拜|下个?星期|周[一二三四五六日末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]"
+                         r"|届时|将于|\d+月\d+[日号]")
 
 
 class ChatExtractor(ThreadRules):
@@ -288,9 +291,11 @@ class ChatExtractor(ThreadRules):
         relay = "relay" in hits
         leader = bool(LEADER_NICK_RE.search(m.sender or ""))
         reports = leader or relay or "problem" in hits or "danger" in hits or tri.urgent or bool(specific)
-        if not reports or any(k in hits for k in ("greeting", "ack", "ad")):
+        # one ad word is no advert: "…被二房东隔成好几间出租，住户反映…麻烦你们来看一下"
+        if not reports or any(k in hits for k in ("greeting", "ack")) or len(set(hits.get("ad", ()))) >= 2:
             return True
-        if ("notice" in hits or "@所有人" in m.raw) and not (leader and tri.urgent and not _INSTRUCT_RE.search(c.text)):
+        planned = bool(_INSTRUCT_RE.search(c.text) and _PLANNED_RE.search(c.text))
+        if ("notice" in hits or "@所有人" in m.raw) and not (leader and tri.urgent and not planned):
             # not "各位邻居，301王奶奶的牛奶两天没拿进去了，敲门没人应"; but "各位邻居注意：明天清理楼道堆物，
             # 请今晚把鞋架纸箱收进屋" tells residents what to do: a notice, however urgent its words
             return True

@@ -344,3 +344,17 @@ def test_a_headed_notice_makes_its_sender_staff_even_when_it_speaks_of_residents
 """)
     assert not ds[1].demand and ds[1].kind == "notice"
     assert not ds[3].demand
+
+
+def test_a_building_leader_telling_neighbours_what_to_do_in_a_danger_now_is_reporting_it():
+    # "大家不要点火" with a gas smell now is a report; only instructions about something planned ahead
+    # ("明天上午清理楼道堆物，请今晚…") keep a 楼长's urgent-sounding notice a notice
+    ds = decide("""2026-05-13 19:40 26幢楼长 刘姐: 大家不要开灯不要按电器开关，不要点火！开窗！1205家有没有人在？ @二期物业-小陈 12楼煤气味很重，马上上来！
+""")
+    assert ds[1].demand and ds[1].urgent
+
+
+def test_one_ad_word_in_a_building_leaders_relay_is_no_advert():
+    ds = decide("""2026-05-12 10:00 26幢楼长 刘姐: 许敏 许敏，我们26幢1802、2105两套被二房东隔成好几间出租，住户反映人员复杂、晚上吵，楼道里堆东西，麻烦你们来看一下
+""")
+    assert ds[1].demand
