@@ -62,10 +62,10 @@ LOOKAHEAD = 5
 MAYBE_URGENT = 0.3
 _UNPLACED = "（本群）"
 _CHAIN_RE = re.compile(r"\s*#接龙")
-# telling residents what to do (a notice), not asking the community for something
 # a headed notice: "【通知】", "【采菱社区】防台风提醒：", "【…候选项目投票】"
 _NOTICE_HEAD_RE = re.compile(r"\s*【[^】]{0,24}(通知|公告|通告|提醒|提示|告知|倡议|投票|预警|公示|安排)[^】]{0,12}】"
                              r"|\s*【[^】]{2,12}(社区|物业|网格|居委|村委)】")
+# telling residents what to do (a notice), not asking the community for something ...
 _INSTRUCT_RE = re.compile(r"请(大家|各位|今晚|明天|及时|自觉|不要|勿)|(大家|各位)(记得|把|不要)|不要在|禁止")
 # ... about something planned ahead ("明天上午清理楼道堆物，请今晚…"), not "大家不要点火！12楼煤气味很重"
 _PLANNED_RE = re.compile(r"明天|明早|后天|下周|下礼拜|下个?星期|周[一二三四五六日末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]"
