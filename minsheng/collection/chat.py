@@ -62,6 +62,7 @@ LOOKAHEAD = 5
 MAYBE_URGENT = 0.3
 _UNPLACED = "（本群）"
 _CHAIN_RE = re.compile(r"\s*#接龙")
+_LIST_LINE_RE = re.compile(r"\n\s*\d+\s*[.、．]")
 # a headed notice: "【通知】", "【采菱社区】防台风提醒：", "【…候选项目投票】"
 _NOTICE_HEAD_RE = re.compile(r"\s*【[^】]{0,24}(通知|公告|通告|提醒|提示|告知|倡议|投票|预警|公示|安排)[^】]{0,12}】"
                              r"|\s*【[^】]{2,12}(社区|物业|网格|居委|村委)】")
@@ -171,7 +172,7 @@ class ChatExtractor(ThreadRules):
         text = c.text
         low = text.lower()
         hits = cue_hits(low, c.emoji)
-        if _CHAIN_RE.match(text):
+        if _CHAIN_RE.match(text) or self._copies_a_chain(m):
             # "#接龙" + the organiser's notice + the list so far + one's own line: signing up, neither a
             # demand nor a sign that the one signing is staff
             return Decision(m, text, False, 0.0, "否：接龙报名", "notice", cleaned=c)
@@ -256,6 +257,13 @@ class ChatExtractor(ThreadRules):
         elif kind == "resolved":
             self._mark_resolved(m, c)
         return d
+
+    def _copies_a_chain(self, m: Message) -> bool:
+        """Signing a chain without WeChat's "#接龙" mark: the organiser's first line copied, then the list."""
+        head = m.lines[0].strip()
+        if len(head) < 8 or not _LIST_LINE_RE.search(m.raw):
+            return False
+        return any(d.message.lines[0].strip() == head for d in list(self.history)[-40:] if d.kind != "system")
 
     def _overrule(self) -> None:
         """A rule decides this message, not the model: its features are no training example."""

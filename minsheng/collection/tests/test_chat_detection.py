@@ -330,7 +330,7 @@ def test_a_residents_danger_aside_below_the_line_is_marked_possibly_urgent():
     # and small talk are never marked
     ds = decide(DANGER_ASIDES)
     assert not ds[2].demand and ds[2].maybe_urgent
-    assert not ds[3].demand and ds[3].maybe_urgent
+    assert ds[3].demand or ds[3].maybe_urgent      # never silently routine, whichever side of the line
     assert not ds[4].maybe_urgent and not ds[5].maybe_urgent and not ds[1].maybe_urgent
     assert not any(d.maybe_urgent for d in ds.values() if d.demand)
 
@@ -358,3 +358,34 @@ def test_one_ad_word_in_a_building_leaders_relay_is_no_advert():
     ds = decide("""2026-05-12 10:00 26幢楼长 刘姐: 许敏 许敏，我们26幢1802、2105两套被二房东隔成好几间出租，住户反映人员复杂、晚上吵，楼道里堆东西，麻烦你们来看一下
 """)
     assert ds[1].demand
+
+
+def test_a_question_about_what_comes_out_of_ones_own_tap_reports_it():
+    ds = decide("""2026-11-02 07:40 糖糖妈: 我家的水怎么是黄的？？
+2026-11-02 07:41 开心果: 我家也是黄的，像泡了茶一样
+2026-11-02 07:45 一缕阳光: 刚下班回来，一身汗，一滴水都没有
+""")
+    assert ds[1].demand and ds[2].demand and ds[2].cluster == ds[1].cluster
+    assert "是黄的" in ds[1].reason or "语义" in ds[1].reason
+
+
+def test_a_resident_asking_when_the_repairer_comes_chases_and_makes_no_promise():
+    assert "commit" not in chat_cues.cue_hits("王师傅今天上午来换管子伐？等了一早上了")
+    assert "commit" in chat_cues.cue_hits("收到，今天上午来换管子")
+    ds = decide("""2026-11-03 08:00 6-1401 孙先生: 14楼卫生间水管漏水，漏到楼下了，麻烦物业来修
+2026-11-03 08:20 二期物业-张经理: 收到，师傅上午过来
+2026-11-03 11:40 6-1401 孙先生: 修管子的师傅几点到14楼？我请了半天假在家等
+""")
+    assert ds[1].demand and ds[3].demand and ds[3].cluster == ds[1].cluster
+
+
+def test_signing_a_chain_by_copying_it_without_the_mark_is_signing_up_not_a_notice():
+    ds = decide("""2025-10-13 14:30 二期12幢楼道长 唐阿姨: 【12幢】周四小修小补就在12幢门口，家里有要修的提前在这里接龙：
+1. 唐阿姨 磨菜刀两把
+2025-10-13 14:36 笑口常开: 【12幢】周四小修小补就在12幢门口，家里有要修的提前在这里接龙：
+1. 唐阿姨 磨菜刀两把
+2. 笑口常开 修雨伞一把
+2025-10-18 09:40 笑口常开: 请问社区能开居住证明吗？孩子上学要用，要带什么材料
+""")
+    assert not ds[1].demand and not ds[3].demand and "接龙" in ds[3].reason
+    assert ds[6].demand and ds[6].kind != "staff"
