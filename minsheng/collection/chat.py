@@ -16,6 +16,7 @@ incrementally, with the group's own place filled in where a message names none).
 from __future__ import annotations
 
 import re
+from itertools import islice
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -263,7 +264,7 @@ class ChatExtractor(ThreadRules):
         head = m.lines[0].strip()
         if len(head) < 8 or not _LIST_LINE_RE.search(m.raw):
             return False
-        return any(d.message.lines[0].strip() == head for d in list(self.history)[-40:] if d.kind != "system")
+        return any(d.message.lines[0].strip() == head for d in islice(reversed(self.history), 40) if d.kind != "system")
 
     def _overrule(self) -> None:
         """A rule decides this message, not the model: its features are no training example."""
