@@ -16,11 +16,11 @@ incrementally, with the group's own place filled in where a message names none).
 from __future__ import annotations
 
 import re
-from itertools import islice
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import islice
 
 from minsheng.triage.engine import load_default
 from minsheng.triage.engine.lexicon import BROAD_CONCEPTS, CONCEPTS
