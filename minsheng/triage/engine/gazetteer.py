@@ -57,6 +57,13 @@ _OTHER_STATION = re.compile(r"(养老|党群|快递|志愿|实践|便民|就业|
                             r"老年|儿童|妇女|青年|军人|人才|劳动|社工|驿|文化|体育|农技|农业|气象|环卫|消防)$")
 # after a short alias heard with a homophone (常岛, 华佳村) we need a place-like continuation
 _SHORT_CTX = re.compile(r"\d|小区|家园|新村|北门|大门|门口|里面|这边|那边|[东南西北]门")
+# where the writer lives, said before the problem's place: "我住华家新村，…每天去采菱公园…",
+# "来电人住夏雷新村，反映…经过三勤新苑南门时…", "我是一期的 但这个事是二期那边的"
+_HOME_BEFORE = re.compile(r"(住在?|家住|家在|我是|本人是)$")
+_NOT_HOME = re.compile(r"不过|但是?|可是|跟[^，。,]{0,4}没关系|不是(我们|本|在)|这个事|这事")
+# a stretch between two places: "华家新村跟华家花苑中间那条小路", "从长岛北门到夏雷新村那段路"
+_BETWEEN = re.compile(r"[^，。,；;！!？?]{0,3}(跟|和|与|到|至)[^，。,；;！!？?]{0,3}")
+_STRETCH_AFTER = re.compile(r"[^，。,；;！!？?]{0,6}?(中间|之间|那段|这段|那一段|一段路|那条路|那条小路)")
 
 
 def _other_meaning(te: str, s: int, e: int) -> bool:
@@ -391,6 +398,44 @@ class Gazetteer:
         kept = _ROOM_RE.sub("", _BUILDING_RE.sub("", _DASH_BUILDING_RE.sub("", kept)))
         return kept.strip(" ，,。：:") or raw
 
+    @staticmethod
+    def _raw_span(m: tuple, idx_map: list[int]) -> tuple[int, int] | None:
+        s, e = m[0], m[1]
+        return (idx_map[s], idx_map[e - 1] + 1) if 0 <= s < e <= len(idx_map) else None
+
+    def _not_home(self, matches: list, raw: str, idx_map: list[int]) -> list:
+        """Drop the place where the writer lives when another place is named: that one has the problem."""
+        home, other = [], []
+        for m in matches:
+            span = self._raw_span(m, idx_map)
+            is_home = span is not None and _HOME_BEFORE.search(raw, max(0, span[0] - 4), span[0]) is not None
+            (home if is_home and m[2].kind != "community" else other).append(m)
+        if not home:
+            return matches
+        targets = {m[2].target for m in home}
+        away = [m for m in other if m[2].kind in ("place", "grid") and m[2].target not in targets]
+        # another community's place, or the writer says the matter is not at home ("但这个事是二期那边的");
+        # "我住长岛25栋，几个问题：…北门停车场道闸…" stays at home
+        home_end = max(self._raw_span(m, idx_map)[1] for m in home)
+        if any(m[2].community not in {h[2].community for h in home} for m in away) or \
+                (away and _NOT_HOME.search(raw, home_end)):
+            return other
+        return matches
+
+    def _stretch(self, matches: list, raw: str, idx_map: list[int]) -> tuple[str, str] | None:
+        """A stretch between two named places of one community: (that community, the words)."""
+        places = sorted((m for m in matches if m[2].kind == "place" and self._raw_span(m, idx_map)),
+                        key=lambda m: m[0])
+        for a, b in zip(places, places[1:], strict=False):
+            if a[2].target == b[2].target or a[2].community != b[2].community:
+                continue
+            (a_start, a_end), (b_start, b_end) = self._raw_span(a, idx_map), self._raw_span(b, idx_map)
+            if a_end <= b_start and _BETWEEN.fullmatch(raw, a_end, b_start) and _STRETCH_AFTER.match(raw, b_end):
+                if self.places.get(b[2].target, {}).get("name", "").startswith(a[2].target):
+                    continue             # 新城长岛 … 北门: the child place, not a stretch
+                return a[2].community, raw[a_start:b_end]
+        return None
+
     def resolve(self, text: str, lat: float | None = None, lon: float | None = None) -> PlaceMatch:
         te, idx_map = norm_exact_map(text or "")
         ts = norm_sound(te)
@@ -406,6 +451,9 @@ class Gazetteer:
             if m and 0 < int(m.group(1)) < 100:
                 building = pm.building = f"{int(m.group(1))}幢"
         if matches:
+            raw = basic_norm(text)
+            matches = self._not_home(matches, raw, idx_map)
+            between = self._stretch(matches, raw, idx_map)
             # a name written out (三勤, 采菱社区) outweighs a homophone or near miss elsewhere ("延长到6点")
             exact_comms = {m[2].community for m in matches if m[3] == "exact" and not m[2].weak}
             cand = [m for m in matches if m[3] == "exact" or not exact_comms or m[2].community in exact_comms]
@@ -440,6 +488,10 @@ class Gazetteer:
                 conf -= 0.15
             if ent.kind == "community":
                 conf -= 0.05
+            if between is not None:
+                # the stretch between two places of one community is that community's, no one place's
+                ent = _Entry("community", between[0], between[0], None, between[1])
+                s = e = 0
             pm.community = ent.community
             pm.grid = ent.grid
             pm.place = ent.target if ent.kind == "place" else None
@@ -449,7 +501,6 @@ class Gazetteer:
             typo = {"exact": "", "sound": "（同音/错字）", "fuzzy": "（近似）"}[how]
             shown = ent.alias
             if e > s and e <= len(idx_map):
-                raw = basic_norm(text)
                 shown = raw[idx_map[s]:idx_map[e - 1] + 1]
             pm.evidence.append(f"地名“{shown}”{typo}→{label}")
         if lat is not None and lon is not None:

@@ -87,6 +87,31 @@ def test_a_written_name_outweighs_a_homophone_elsewhere(gaz):
     assert gaz.resolve("三勤这边路边污水井满溢，流到小区门口").community == "三勤社区"
 
 
+@pytest.mark.parametrize("text,place", [
+    ("来电人住夏雷新村，反映每天送孩子经过三勤新苑南门时，门口路面有污水外溢", "三勤新苑"),
+    ("我住华家新村的，不过这个事情不是我们小区，我每天去采菱公园走两圈，公园东边路灯坏了", "采菱公园"),
+    ("我是一期的 但这个事是二期那边的 二期5幢垃圾房门口堆的装修垃圾", "采菱家园二期"),
+    # where one lives is also where the problems are, one of them at a place in the same community
+    ("我住新城长岛25栋，几个问题：一是路灯坏了三盏；二是北门停车场出口道闸经常抬不起来", "新城长岛"),
+    ("我住华家新村3幢，楼道灯坏了", "华家新村"),
+])
+def test_where_the_writer_lives_is_not_where_the_problem_is(gaz, text, place):
+    assert gaz.resolve(text).place == place
+
+
+@pytest.mark.parametrize("text,community", [
+    ("华家新村跟华家花苑中间那条小路上的窨井盖碎了一半", "华家社区"),
+    ("从长岛北门到夏雷新村那段路，晚上路灯一半不亮", "夏雷社区"),
+    ("能不能在一期和二期中间那道围墙上开个小门", "采菱社区"),
+])
+def test_a_stretch_between_two_places_is_the_communitys(gaz, text, community):
+    m = gaz.resolve(text)
+    assert (m.place, m.community, m.grid) == (None, community, None)
+    assert "→" + community in m.evidence[0]
+    # not a stretch: the child place named after its parent
+    assert gaz.resolve("新城长岛北门那段路坑很多").place == "新城长岛北门"
+
+
 @pytest.mark.parametrize("text", ["有没有人知道小区羽毛球场的网谁拿走了", "人家小区早都有充电棚了"])
 def test_a_near_miss_resting_on_xiaoqu_alone_is_no_place(gaz, text):
     assert gaz.resolve(text).community is None
