@@ -389,3 +389,15 @@ def test_signing_a_chain_by_copying_it_without_the_mark_is_signing_up_not_a_noti
 """)
     assert not ds[1].demand and not ds[3].demand and "接龙" in ds[3].reason
     assert ds[6].demand and ds[6].kind != "staff"
+
+
+def test_words_that_only_look_like_a_greeting_an_ask_or_agreement():
+    # 早上好几个 is "this morning several", not good morning: a grid worker's relay stays a relay
+    assert "greeting" not in chat_cues.cue_hits("周经理，早上好几个摊主跟我讲，东门那个窨井盖翘起来了")
+    assert "greeting" in chat_cues.cue_hits("大家早上好")
+    # 谁在附近 calls for help, it asks neighbours nothing about themselves
+    assert "neighbour_ask" not in chat_cues.cue_hits("电表箱有股烧焦味，谁在附近赶紧让小孩别靠近")
+    # "我也下来帮忙" offers to come; "我也是" agrees
+    assert "metoo" not in chat_cues.cue_hits("我也下来帮忙")
+    assert "metoo" in chat_cues.cue_hits("我也是，一样停水")
+    assert "followup" in chat_cues.cue_hits("饭还没有来啊十二点半了")
