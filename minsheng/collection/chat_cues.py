@@ -243,6 +243,8 @@ _EMOJI_CUES = {"laugh_emoji": ("😂", "🤣", "😄", "😆", "[偷笑]", "[破
 _ASKS_WHEN_RE = re.compile(rf"{_DAY}[^，,。！!？?]{{0,8}}{_VISIT}[^，,。！!？?]{{0,6}}(伐|吗|嘛|没|不|[?？])")
 # Where a thank-you turns to another matter: a sentence's end or a turn word after it.
 _NEW_MATTER_RE = re.compile(r"(谢谢|感谢|多谢|辛苦)[^。！!？?；;\n]*?([。！!？?；;\n]|另外|不过|就是|但是?|可是|还有|只是|顺便)")
+# 还是 as "or" ("是抄词语还是背课文？", "4楼还是5楼"), not as "still" ("还是没水")
+_CHOICE_RE = re.compile(r"是[^，,。！!？?]{1,15}还是|还是(?![没不弗])[^，,。！!？?]{0,12}[?？]")
 _BUT_STILL_RE = re.compile(r"(但是?|可是|不过|就是)[^。！!？?]{0,10}(没|不|还|又|坏|漏|堵|停)")
 
 
@@ -265,6 +267,10 @@ def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
         if any(w in after for k in ("problem", "danger", "request", "again") for w in out.get(k, ())):
             out.pop("thanks", None)          # "谢谢周师傅上门。另外吾家水龙头一直滴…": thanks, then a new problem
             out.pop("ack", None)
+    if "还是" in out.get("duration", ()) and _CHOICE_RE.search(text):
+        out["duration"] = [w for w in out["duration"] if w != "还是"]   # a choice asks, it does not persist
+        if not out["duration"]:
+            del out["duration"]
     if "resolved" in out and _BUT_STILL_RE.search(text, text.rfind(out["resolved"][-1])):
         del out["resolved"]                  # "来电了但是没水": one thing fixed, another not
     return out

@@ -401,3 +401,7 @@ def test_words_that_only_look_like_a_greeting_an_ask_or_agreement():
     assert "metoo" not in chat_cues.cue_hits("我也下来帮忙")
     assert "metoo" in chat_cues.cue_hits("我也是，一样停水")
     assert "followup" in chat_cues.cue_hits("饭还没有来啊十二点半了")
+    # 还是 as "or" asks; as "still" the problem persists
+    assert "duration" not in chat_cues.cue_hits("请问今天语文作业是抄词语还是背课文？")
+    assert "duration" not in chat_cues.cue_hits("好像是13幢2单元4楼还是5楼，阳台上关着一条大狗")
+    assert "duration" in chat_cues.cue_hits("11点20了，29楼还是没水")
