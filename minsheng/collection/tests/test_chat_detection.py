@@ -405,3 +405,12 @@ def test_words_that_only_look_like_a_greeting_an_ask_or_agreement():
     assert "duration" not in chat_cues.cue_hits("请问今天语文作业是抄词语还是背课文？")
     assert "duration" not in chat_cues.cue_hits("好像是13幢2单元4楼还是5楼，阳台上关着一条大狗")
     assert "duration" in chat_cues.cue_hits("11点20了，29楼还是没水")
+
+
+def test_telling_staff_what_one_will_do_oneself_asks_them_nothing():
+    ds = decide("""2026-03-02 09:00 二期物业-沈师傅: 收到，下午安排人来看
+2026-03-02 09:10 孙建华: 沈师傅，我明天下午过来看，顺便把工具带上
+2026-03-02 09:20 晓雯: 沈师傅，我家卫生间水龙头一直滴，关不牢，能不能来看看
+""")
+    assert not ds[2].demand and "称呼" not in ds[2].reason
+    assert ds[3].demand
