@@ -39,6 +39,7 @@ from .chat_cues import (
     Decision,
     DemandModel,
     address_of_staff,
+    addresses_someone,
     cue_hits,
     default_model,
     features,
@@ -72,6 +73,7 @@ _NOTICE_HEAD_RE = re.compile(r"\s*【[^】]{0,24}(通知|公告|通告|提醒|�
 # to the one addressed, not a matter for them (0 of 8 such addresses in the training exports were demands)
 _OWN_ACTION_RE = re.compile(r"我(马上|今晚|今天|明天|后天|下午|上午|晚上|中午|等下|等会儿?|一会儿?|这就|先|也|再|"
                             r"下礼拜[一二三四五六日天]?|下周[一二三四五六日天]?)*(去|来|过来|过去|打|收|带|私发|发|交|送|上门)")
+_FOR_ONESELF = {"能不能", "能否", "可不可以", "可否", "帮忙", "申请", "希望", "麻烦"}
 _INSTRUCT_RE = re.compile(r"请(大家|各位|今晚|明天|及时|自觉|不要|勿)|(大家|各位)(记得|把|不要)|不要在|禁止")
 # ... about something planned ahead ("明天上午清理楼道堆物，请今晚…"), not "大家不要点火！12楼煤气味很重"
 _PLANNED_RE = re.compile(r"明天|明早|后天|下周|下礼拜|下个?星期|周[一二三四五六日末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]"
@@ -243,8 +245,11 @@ class ChatExtractor(ThreadRules):
             self._overrule()
             self._mark_resolved(m, c)
             return Decision(m, text, False, p, "否：说问题已解决并致谢", "resolved", cleaned=c, result=tri)
-        if demand and asked is None and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and "question" in hits
-                       and not tri.urgent):
+        # a question put to someone by name or role, asking for oneself ("能不能…送到屋里") or about a nuisance
+        # is theirs to answer: a neighbour's answer does not settle it (7 of 14 such overrules were demands)
+        asks_for_oneself = "problem" in hits or any(w in _FOR_ONESELF for w in hits.get("request", ()))
+        if demand and asked is None and not addresses_someone(text) and not asks_for_oneself \
+                and (self._is_plain_question(hits, tri) or "neighbour_ask" in hits and "question" in hits and not tri.urgent):
             ans = self._answered(m, ahead)
             if ans is not None:
                 self._overrule()

@@ -173,6 +173,12 @@ ADDRESS_RE = re.compile(r"^@?([\u4e00-\u9fff]{2,6}?)(你好|您好|问一下|问
 _HONORIFIC_RE = re.compile(r"(姐|哥|叔|阿姨|老师|医生|师傅|经理|网格员|网格|书记|主任|社工|警官)$")
 
 
+def addresses_someone(text: str) -> bool:
+    """The message opens by addressing a person by role or name ("陆老师，…", "小沈，…")."""
+    m = ADDRESS_RE.match(text)
+    return m is not None and bool(_HONORIFIC_RE.search(m.group(1)) or re.fullmatch(r"[小老阿][\u4e00-\u9fff]", m.group(1)))
+
+
 def address_of_staff(text: str, staff_names: Iterable[str]) -> str | None:
     """The opening address when it names staff: surname + role ("周网格"), or a name found in the
     nickname or self-introduction of someone who spoke as staff ("沈洁姐", "志明叔", "小钱", "赵医生")."""

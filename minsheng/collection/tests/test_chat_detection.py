@@ -99,6 +99,13 @@ def test_a_question_answered_by_a_neighbour_is_not_a_demand_but_one_the_communit
     assert ds[3].demand and ds[3].category == "services" and not ds[4].demand
 
 
+def test_a_request_put_to_someone_by_name_is_not_settled_by_a_neighbours_answer():
+    ds = decide("""2026-05-03 08:00 子轩妈妈: 陆老师，能不能给我们留一个名额？上学期排队没排上，我们两个都上班到六点，下午放学真的没人接
+2026-05-03 08:03 小蜜蜂: 听说名额早就满了
+""")
+    assert ds[1].demand and "邻居" not in ds[1].reason
+
+
 def test_staff_without_a_telling_nickname_are_recognised_by_their_words():
     ds = decide("""2026-05-03 08:00 老周: @所有人 各位居民：明天上午9点到11点停水，请大家提前储水。
 2026-05-03 08:05 阿芬: 收到
