@@ -68,12 +68,13 @@ _LIST_LINE_RE = re.compile(r"\n\s*\d+\s*[.、．]")
 # a headed notice: "【通知】", "【采菱社区】防台风提醒：", "【…候选项目投票】"
 _NOTICE_HEAD_RE = re.compile(r"\s*【[^】]{0,24}(通知|公告|通告|提醒|提示|告知|倡议|投票|预警|公示|安排)[^】]{0,12}】"
                              r"|\s*【[^】]{2,12}(社区|物业|网格|居委|村委)】")
-# telling residents what to do (a notice), not asking the community for something ...
 # what the writer will do themselves ("我下午去看看阿婆", "我今晚收进去", "我下周一发工资就交"): an answer
-# to the one addressed, not a matter for them (0 of 8 such addresses in the training exports were demands)
+# to the one addressed, not a matter for them (none of the 7 training messages it takes from the address rule is a demand)
 _OWN_ACTION_RE = re.compile(r"我(马上|今晚|今天|明天|后天|下午|上午|晚上|中午|等下|等会儿?|一会儿?|这就|先|也|再|"
                             r"下礼拜[一二三四五六日天]?|下周[一二三四五六日天]?)*(去|来|过来|过去|打|收|带|私发|发|交|送|上门)")
+# request words that ask something for oneself ("能不能…送到屋里"), not only information
 _FOR_ONESELF = {"能不能", "能否", "可不可以", "可否", "帮忙", "申请", "希望", "麻烦"}
+# telling residents what to do (a notice), not asking the community for something ...
 _INSTRUCT_RE = re.compile(r"请(大家|各位|今晚|明天|及时|自觉|不要|勿)|(大家|各位)(记得|把|不要)|不要在|禁止")
 # ... about something planned ahead ("明天上午清理楼道堆物，请今晚…"), not "大家不要点火！12楼煤气味很重"
 _PLANNED_RE = re.compile(r"明天|明早|后天|下周|下礼拜|下个?星期|周[一二三四五六日末]|星期[一二三四五六日天]|礼拜[一二三四五六日天]"
