@@ -143,6 +143,7 @@ class Gazetteer:
         self._sound = KeywordMatcher()   # long aliases matched on norm_sound text
         self._long_aliases: dict[str, _Entry] = {}
         self._bigrams = None
+        self._last_scan: tuple[str, tuple] | None = None
         self._children: dict[str, list[tuple[str, str]]] = {}  # parent -> [(remainder_norm, child)]
         self.words: set[str] = set()
         self._build_aliases()
@@ -197,8 +198,7 @@ class Gazetteer:
                 if a.startswith(core) and len(a) - len(core) >= 3:
                     stripped.setdefault(a[len(core):], set()).add(p["name"])
         known = set()
-        for m in self._exact._by_first.values():
-            known.update(k for k, _ in m)
+        known.update(k for k, _ in self._exact.items())
         stop = {norm_sound(norm_exact(x)) for x in _STRIP_STOP}
         for a, names in stripped.items():
             if len(names) == 1 and norm_sound(norm_exact(a)) not in stop and norm_exact(a) not in known \
@@ -208,10 +208,9 @@ class Gazetteer:
                 self._add(a, _Entry("place", p["name"], p["community"], p.get("grid"), a, True))
         # short aliases (长岛, 华家村) heard with a homophone: only before a building/gate word
         self._short_sound: dict[str, _Entry] = {}
-        for m in self._exact._by_first.values():
-            for k, ent in m:
-                if 2 <= len(k) <= 3 and ent.kind == "place":
-                    self._short_sound.setdefault(norm_sound(k), ent)
+        for k, ent in self._exact.items():
+            if 2 <= len(k) <= 3 and ent.kind == "place":
+                self._short_sound.setdefault(norm_sound(k), ent)
         self._short_m = KeywordMatcher()
         for k, ent in self._short_sound.items():
             self._short_m.add(k, ent)
@@ -347,6 +346,18 @@ class Gazetteer:
                     found[(m.start(), m.end(), ent.target)] = (m.start(), m.end(), ent, "exact")
         return list(found.values())
 
+    def _scan(self, text: str) -> tuple[str, list[int], str, list]:
+        """The normalised text, its index map, its homophone form and the names in it. Intake asks
+        for the place and then the text without places, of one text: the last scan is kept."""
+        last = self._last_scan
+        if last is not None and last[0] == text:
+            return last[1]
+        te, idx_map = norm_exact_map(text)
+        ts = norm_sound(te)
+        scan = (te, idx_map, ts, self._matches(te, ts, text) if te else [])
+        self._last_scan = (text, scan)
+        return scan
+
     def _fuzzy(self, ts: str) -> list[tuple[int, int, _Entry, str]]:
         """One-character substitution against long aliases (only when nothing matched)."""
         if self._bigrams is None:
@@ -380,13 +391,13 @@ class Gazetteer:
     def problem_text(self, text: str) -> str:
         """The text without its place words (names, aliases, buildings, rooms): what is wrong, not
         where — so that two reports from one building do not look alike for that alone."""
-        te, idx_map = norm_exact_map(text or "")
+        te, idx_map, _ts, matches = self._scan(text or "")
         raw = basic_norm(text or "")
         if not te:
             return raw
         drop = [False] * len(raw)
         say: dict[int, str] = {}  # a place that is itself a thing (公厕, 篮球场…) keeps its kind's word
-        for s, e, ent, _how in self._matches(te, norm_sound(te), text):
+        for s, e, ent, _how in matches:
             if e > s and e <= len(idx_map):
                 for i in range(idx_map[s], idx_map[e - 1] + 1):
                     drop[i] = True
@@ -417,7 +428,8 @@ class Gazetteer:
         # another community's place, or the writer says the matter is not at home ("但这个事是二期那边的");
         # "我住长岛25栋，几个问题：…北门停车场道闸…" stays at home
         home_end = max(self._raw_span(m, idx_map)[1] for m in home)
-        if any(m[2].community not in {h[2].community for h in home} for m in away) or \
+        home_comms = {h[2].community for h in home}
+        if any(m[2].community not in home_comms for m in away) or \
                 (away and _NOT_HOME.search(raw, home_end)):
             return other
         return matches
@@ -437,9 +449,7 @@ class Gazetteer:
         return None
 
     def resolve(self, text: str, lat: float | None = None, lon: float | None = None) -> PlaceMatch:
-        te, idx_map = norm_exact_map(text or "")
-        ts = norm_sound(te)
-        matches = self._matches(te, ts, text) if te else []
+        te, idx_map, ts, matches = self._scan(text or "")
         if te and not any(m[2].kind == "place" for m in matches):
             matches = matches + [f for f in self._fuzzy(ts)
                                  if not any(m[0] < f[1] and f[0] < m[1] and m[1] - m[0] >= f[1] - f[0]
@@ -491,7 +501,6 @@ class Gazetteer:
             if between is not None:
                 # the stretch between two places of one community is that community's, no one place's
                 ent = _Entry("community", between[0], between[0], None, between[1])
-                s = e = 0
             pm.community = ent.community
             pm.grid = ent.grid
             pm.place = ent.target if ent.kind == "place" else None
@@ -500,7 +509,7 @@ class Gazetteer:
             label = {"place": ent.target, "grid": ent.target, "community": ent.community}[ent.kind]
             typo = {"exact": "", "sound": "（同音/错字）", "fuzzy": "（近似）"}[how]
             shown = ent.alias
-            if e > s and e <= len(idx_map):
+            if between is None and e > s and e <= len(idx_map):
                 shown = raw[idx_map[s]:idx_map[e - 1] + 1]
             pm.evidence.append(f"地名“{shown}”{typo}→{label}")
         if lat is not None and lon is not None:

@@ -44,7 +44,7 @@ def strip_punct(text: str) -> str:
 
 
 class KeywordMatcher:
-    """Finds every occurrence of a set of keywords; indexed by first character.
+    """Finds every occurrence of a set of keywords.
 
     ``add(keyword, payload)``; ``find(text)`` -> list of (start, end, keyword, payload), all
     matches (overlapping allowed), each position tries its keywords longest first.
@@ -52,6 +52,7 @@ class KeywordMatcher:
 
     def __init__(self) -> None:
         self._by_first: dict[str, list[tuple[str, object]]] = {}
+        self._index: tuple[re.Pattern, dict, dict] | None = None
 
     def add(self, kw: str, payload: object) -> None:
         if not kw:
@@ -59,16 +60,38 @@ class KeywordMatcher:
         lst = self._by_first.setdefault(kw[0], [])
         lst.append((kw, payload))
         lst.sort(key=lambda x: -len(x[0]))
+        self._index = None
+
+    def items(self) -> list[tuple[str, object]]:
+        """Every (keyword, payload), grouped by first character, longest first within a group."""
+        return [x for lst in self._by_first.values() for x in lst]
+
+    def _build(self) -> tuple[re.Pattern, dict, dict]:
+        # A character class finds the positions where some keyword may start (in C, most characters
+        # start none); the first two characters then pick the few keywords worth trying there.
+        two: dict[str, list[tuple[str, int, object]]] = {}
+        one: dict[str, list[tuple[str, object]]] = {}
+        for ch, lst in self._by_first.items():
+            for kw, payload in lst:
+                if len(kw) > 1:
+                    two.setdefault(kw[:2], []).append((kw, len(kw), payload))
+                else:
+                    one.setdefault(ch, []).append((kw, payload))
+        first = re.compile("[" + "".join(re.escape(c) for c in self._by_first) + "]")
+        self._index = (first, two, one)
+        return self._index
 
     def find(self, text: str) -> list[tuple[int, int, str, object]]:
+        if not self._by_first:
+            return []
+        first, two, one = self._index or self._build()
         out = []
-        by_first = self._by_first
         sw = text.startswith
-        for i, ch in enumerate(text):
-            lst = by_first.get(ch)
-            if lst is None:
-                continue
-            for kw, payload in lst:
-                if sw(kw, i):
-                    out.append((i, i + len(kw), kw, payload))
+        for m in first.finditer(text):
+            i = m.start()
+            for kw, n, payload in two.get(text[i:i + 2], ()):
+                if n == 2 or sw(kw, i):
+                    out.append((i, i + n, kw, payload))
+            for kw, payload in one.get(text[i], ()):
+                out.append((i, i + 1, kw, payload))
         return out
