@@ -228,12 +228,6 @@ class ChatExtractor(ThreadRules):
             self._overrule()
             demand, p, kind = True, max(p, self.model.threshold), "report"
             reason = f"是：向工作人员提出（称呼“{asked}”）"
-        elif staff and not demand and "relay" in hits and "request" in hits and "notice" not in hits:
-            # a 网格员 passing on what residents told them, and asking for it to be dealt with: across
-            # the training writers 26 of 27 such messages were demands (the model missed 2)
-            self._overrule()
-            demand, p, kind = True, max(p, self.model.threshold), "report"
-            reason = f"是：工作人员转述居民反映（“{'、'.join(dict.fromkeys(hits['relay']))[:16]}”）并提出请求"
         if demand and "question" in hits and "problem" not in hits and "danger" not in hits and not tri.urgent:
             notice = self._recent_notice(m, c)
             if notice is not None:

@@ -74,7 +74,7 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
         # a resident waiting for the repairer: "师傅几点到？我请了假在家等", "工单查到了伐"
         r"几点(到|来|能到|过来)|(啥|什么)时候到|到了没|在家等|等了(一|半|好)|工单|说好[^，,。！!？?]{0,8}(呢|人呢|[?？])|人呢")),
     "again": ("又/仍然", _rx(r"又(坏|堵|漏|不亮|停|来了|这样|滴|响|吵)|今天又|还在[响漏滴吵堵冒]|还是[^，,。]{0,6}[坏堵漏响吵]")),
-    "relay": ("转述居民反映", _rx(r"(居民|住户|邻居|业主|老人|大家|几户|好几家|有人|几位|老板|摊主|阿姨|大爷|老伯|奶奶)[^，。,]{0,6}(反映|讲|说|来问|问)",
+    "relay": ("转述居民反映", _rx(r"(居民|住户|邻居|业主|老人|(?<![跟和给同向对])大家|几户|好几家|有人|几位|老板|摊主|阿姨|大爷|老伯|奶奶)[^，。,]{0,6}(反映|讲|说|来问|问)",
                                 r"跟我(讲|说|反映)|向我反映|托我|让我(问|反映)|问我|替.{0,4}反映|帮.{0,4}问一下|(她|他)问社区")),
     "metoo": ("附和", _rx(r"我家也|我们(家|这|楼|单元|这边|那边)?也|也是|同样|一样|\+1|同问|同感|附议|顶一下|支持|同意|我也(?!去|来|下来|下去|过去|上去|出来)",
                           r"俺家也|确实|对的|^对[，, ]|是的是的|^是的|^是额|^是格|^对额|赞成|也[有是没不弗被在闻看听]|也想|也要|也需要")),
@@ -99,7 +99,7 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
     "laugh": ("说笑", _rx(r"哈哈|呵呵|笑死|嘻嘻|羡慕|恭喜|新闻|听说|据说|朋友圈|开心|原来是|虚惊一场|开玩笑")),
     "commit": ("答复/承诺用语", _rx(
         r"已(经)?(安排|通知|联系|上报|报给|报了|派|反映|反馈|记下|登记)|马上(去|来|安排|联系|叫|打|通知)|稍等|别急",
-        rf"我(去|来|下午|明天|马上|私信|帮您|帮你|记下|中午)|{_DAY}.{{0,6}}{_VISIT}",
+        rf"我(去|来|下午|明天|马上|私信|帮您|帮你|记下|中午)|{_DAY}.{{0,6}}{_VISIT}(?!了)",
         r"会(尽快|安排|来|处理|公布|和)|在路上|记下了|列入|整改|上报|帮您|帮你|您")),
     "neighbour_ask": ("问邻居", _rx(r"谁家|(?<!物业)(?<!社区)(?<!网格)(?<!居委)有没有人(?![管来理])|谁知道|有人知道|有邻居知道|哪位邻居|有没有邻居|谁有|求推荐|推荐|拼车|借|有人要|大家有没有|有没有推荐",
                                    r"阿有人(晓得|知道|看到|看见|有|要)|有人晓得|谁晓得|哪个晓得|哪位晓得")),
@@ -252,6 +252,7 @@ _NEW_MATTER_RE = re.compile(r"(谢谢|感谢|多谢|辛苦)[^。！!？?；;\n]*
 # 还是 as "or" ("是抄词语还是背课文？", "4楼还是5楼"), not as "still" ("还是没水")
 _CHOICE_RE = re.compile(r"是[^，,。！!？?]{1,15}还是|还是(?![没不弗])[^，,。！!？?]{0,12}[?？]")
 _BUT_STILL_RE = re.compile(r"(但是?|可是|不过|就是)[^。！!？?]{0,10}(没|不|还|又|坏|漏|堵|停)")
+_PASSIVE_RE = re.compile(r"被[^，,。！!？?]{0,6}$")
 
 
 def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
@@ -277,6 +278,13 @@ def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
         out["duration"] = [w for w in out["duration"] if w != "还是"]   # a choice asks, it does not persist
         if not out["duration"]:
             del out["duration"]
+    if "resolved" in out:
+        # "窨井盖不晓得被哪个弄走了": taken away, not put right
+        done = [m.group(0) for m in CUES["resolved"][1].finditer(text) if not _PASSIVE_RE.search(text, 0, m.start())]
+        if done:
+            out["resolved"] = done
+        else:
+            del out["resolved"]
     if "resolved" in out and _BUT_STILL_RE.search(text, text.rfind(out["resolved"][-1])):
         del out["resolved"]                  # "来电了但是没水": one thing fixed, another not
     return out
