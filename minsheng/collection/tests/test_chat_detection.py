@@ -412,6 +412,16 @@ def test_words_that_only_look_like_a_greeting_an_ask_or_agreement():
     assert "duration" not in chat_cues.cue_hits("请问今天语文作业是抄词语还是背课文？")
     assert "duration" not in chat_cues.cue_hits("好像是13幢2单元4楼还是5楼，阳台上关着一条大狗")
     assert "duration" in chat_cues.cue_hits("11点20了，29楼还是没水")
+    # news to everyone relays no one; residents who told someone are relayed
+    assert "relay" not in chat_cues.cue_hits("跟大家说一下，门岗实在放不下了，大件快递不要再往门岗放")
+    assert "relay" in chat_cues.cue_hits("几户居民跟我讲楼道灯坏了")
+    assert "relay" in chat_cues.cue_hits("大家反映的道闸问题我都记下来了")
+    # a visit that happened is no promise of one
+    assert "commit" not in chat_cues.cue_hits("渣土车今天还是七点半过来了，两辆，就从孩子中间开过去")
+    assert "commit" in chat_cues.cue_hits("师傅今天下午过来")
+    # a thing taken away is not put right
+    assert "resolved" not in chat_cues.cue_hits("8幢门口那个窨井盖不晓得被哪个弄掉了，一个大洞")
+    assert "resolved" in chat_cues.cue_hits("窨井盖被人弄走了，今天已经补好了")
 
 
 def test_telling_staff_what_one_will_do_oneself_asks_them_nothing():
