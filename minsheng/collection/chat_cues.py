@@ -252,7 +252,7 @@ _NEW_MATTER_RE = re.compile(r"(谢谢|感谢|多谢|辛苦)[^。！!？?；;\n]*
 # 还是 as "or" ("是抄词语还是背课文？", "4楼还是5楼"), not as "still" ("还是没水")
 _CHOICE_RE = re.compile(r"是[^，,。！!？?]{1,15}还是|还是(?![没不弗])[^，,。！!？?]{0,12}[?？]")
 _BUT_STILL_RE = re.compile(r"(但是?|可是|不过|就是)[^。！!？?]{0,10}(没|不|还|又|坏|漏|堵|停)")
-_PASSIVE_RE = re.compile(r"被[^，,。！!？?]{0,6}$")
+_PASSIVE_RE = re.compile(r"被(?![子单套褥])[^，,。！!？?]{0,6}$")   # 被子 is a quilt
 
 
 def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:

@@ -424,6 +424,7 @@ def test_words_that_only_look_like_a_greeting_an_ask_or_agreement():
     # a thing taken away is not put right
     assert "resolved" not in chat_cues.cue_hits("8幢门口那个窨井盖不晓得被哪个弄掉了，一个大洞")
     assert "resolved" in chat_cues.cue_hits("窨井盖被人弄走了，今天已经补好了")
+    assert "resolved" in chat_cues.cue_hits("被子晒好了")                  # a quilt, no passive
 
 
 def test_telling_staff_what_one_will_do_oneself_asks_them_nothing():
