@@ -434,3 +434,27 @@ def test_telling_staff_what_one_will_do_oneself_asks_them_nothing():
 """)
     assert not ds[2].demand and "称呼" not in ds[2].reason
     assert ds[3].demand
+
+
+def test_an_exclamation_at_someone_elses_report_is_no_me_too():
+    ds = decide("""2026-08-05 21:10 老街 顾阿姨: 18号那堵墙裂开一条大缝，墙根在往外鼓，今晚还要下大雨，下面住着两个老人，快派人来看看
+2026-08-05 21:11 夕阳无限好: 太危险了，赶紧报警吧
+2026-08-05 21:12 一帆风顺: 太吓人了，我天天从那边走都没注意
+2026-08-05 21:13 阿娟: 吓死人了，我家也是这样裂的，就在隔壁20号
+2026-08-05 21:15 小芳: 吓死人，20号门口的电线也在冒火花
+""")
+    assert ds[1].demand
+    assert not ds[2].demand and "表态" in ds[2].reason
+    assert not ds[3].demand and "表态" in ds[3].reason
+    assert ds[4].demand                 # the same at home: a me-too
+    assert ds[5].demand                 # a danger of its own beside the exclamation
+
+
+def test_a_question_or_a_loan_asked_of_the_neighbours_is_theirs_to_answer():
+    ds = decide("""2026-08-06 09:10 阳光: 请问大家，老年卡在哪里办？我妈今年刚满60
+2026-08-06 09:30 轩轩爸爸: 谁家有梯子借一下 家里灯泡坏了 够不着 用完马上还
+2026-08-06 10:02 阿杰: 出事了！！29幢1单元电梯卡在15楼和16楼中间，里面有人在拍门喊，谁有物业值班电话？？
+""")
+    assert not ds[1].demand and "问邻居" in ds[1].reason
+    assert not ds[2].demand and ds[2].kind == "neighbour"
+    assert ds[3].demand and ds[3].urgent
