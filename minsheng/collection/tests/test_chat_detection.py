@@ -458,3 +458,19 @@ def test_a_question_or_a_loan_asked_of_the_neighbours_is_theirs_to_answer():
     assert not ds[1].demand and "问邻居" in ds[1].reason
     assert not ds[2].demand and ds[2].kind == "neighbour"
     assert ds[3].demand and ds[3].urgent
+
+
+def test_what_staff_found_on_their_rounds_is_a_report_even_with_a_warning_beside_it():
+    ds = decide("""2026-08-07 16:20 采菱五网格 陈婷: 今天巡查发现24幢东侧人行道上的窨井盖碎了一半，已经放了锥桶围起来，请物业尽快更换，晚上路过的业主注意避让
+2026-08-07 16:30 采菱五网格 陈婷: 各位业主注意：明天上午9点到11点24幢停水，请提前储水
+""")
+    assert ds[1].demand and "巡查所见" in ds[1].reason
+    assert not ds[2].demand
+
+
+def test_the_builders_speak_as_staff_and_news_that_a_pipe_is_cleared_is_no_demand():
+    ds = decide("""2026-08-08 10:05 8幢 老李女儿: 8幢101污水从地漏冒出来了，已经流到卧室了，家里两个老人，麻烦施工的快点来
+2026-08-08 10:40 施工队 王工: 导流管被泥堵住了，已经疏通，污水不冒了，正在帮老人家把地上清理干净
+""")
+    assert ds[1].demand
+    assert not ds[2].demand and "工作人员" in ds[2].reason
