@@ -452,7 +452,7 @@ def test_an_exclamation_at_someone_elses_report_is_no_me_too():
 
 def test_a_question_or_a_loan_asked_of_the_neighbours_is_theirs_to_answer():
     ds = decide("""2026-08-06 09:10 阳光: 请问大家，老年卡在哪里办？我妈今年刚满60
-2026-08-06 09:30 轩轩爸爸: 谁家有梯子借一下 家里灯泡坏了 够不着 用完马上还
+2026-08-06 09:30 轩轩爸爸: 谁家有梯子借一下 厨房顶上的灯坏了 够不着 用完马上还
 2026-08-06 10:02 阿杰: 出事了！！29幢1单元电梯卡在15楼和16楼中间，里面有人在拍门喊，谁有物业值班电话？？
 """)
     assert not ds[1].demand and "问邻居" in ds[1].reason
