@@ -165,6 +165,8 @@ _MOD_RES = {name: re.compile("|".join(map(re.escape, words)))
                                 ("pressure", PRESSURE))}
 _NEG_RE = re.compile(r"(没有|没|无|未|不是|并非|不)$")
 PAIR_WINDOW = 14
+# words a state hides in that say nothing of it: "家里灯泡坏了" is no room soaked ("泡")
+_OTHER_WORDS_RE = re.compile(r"灯泡|泡沫|气泡|泡面|泡脚|泡茶|泡澡|泡菜|泡泡")
 
 
 # Over and handled: the strongest cancel. Still going on: what overrides it.
@@ -218,7 +220,9 @@ def read(t: str) -> Reading:
             r.hazards.setdefault(code, []).append(kw)
     objs = [(s, kw, code) for s, _e, kw, code in _OBJ_M.find(t)]
     if objs:
-        states = [(s, kw, code) for s, _e, kw, code in _STATE_M.find(t)]
+        other = [(m.start(), m.end()) for m in _OTHER_WORDS_RE.finditer(t)]
+        states = [(s, kw, code) for s, e, kw, code in _STATE_M.find(t)
+                  if not any(a <= s and e <= b for a, b in other)]
         for so, ko, co in objs:
             for ss, ks, cs in states:
                 if cs == co and abs(ss - so) <= PAIR_WINDOW and ks != ko:

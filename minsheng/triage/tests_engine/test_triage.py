@@ -29,6 +29,7 @@ def full(tri, text):
     "消防通道天天被车占着，说了多少次了",
     "救命啊这广场舞天天放到十点",
     "希望社区组织一次消防演练，教教大家怎么用灭火器",
+    "卧室灯泡坏了，够不着，谁家有梯子借我一下",          # a bulb (灯泡) in a room is no room soaked (泡)
 ])
 def test_loud_or_hypothetical_not_urgent(tri, text):
     for r in (tri.predict(text), full(tri, text)):
