@@ -454,10 +454,12 @@ def test_a_question_or_a_loan_asked_of_the_neighbours_is_theirs_to_answer():
     ds = decide("""2026-08-06 09:10 阳光: 请问大家，老年卡在哪里办？我妈今年刚满60
 2026-08-06 09:30 轩轩爸爸: 谁家有梯子借一下 厨房顶上的灯坏了 够不着 用完马上还
 2026-08-06 10:02 阿杰: 出事了！！29幢1单元电梯卡在15楼和16楼中间，里面有人在拍门喊，谁有物业值班电话？？
+2026-08-06 11:20 14幢 老杨: 问下大家，我家阳台外面那根雨水管断了，雨一大水都冲到一楼人家窗户上，这种找谁来修啊？
 """)
     assert not ds[1].demand and "问邻居" in ds[1].reason
     assert not ds[2].demand and ds[2].kind == "neighbour"
     assert ds[3].demand and ds[3].urgent
+    assert ds[4].demand                 # who puts it right: a request, whoever it is put to
 
 
 def test_what_staff_found_on_their_rounds_is_a_report_even_with_a_warning_beside_it():
