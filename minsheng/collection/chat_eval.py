@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from minsheng.triage.engine import load_default
-from minsheng.triage.engine.data import heldout_chats
+from minsheng.triage.engine.data import HELDOUT_CHAT_GLOBS, heldout_chats
 from minsheng.triage.engine.evaluate import prf
 
 from .chat import ChatExtractor, Decision
@@ -16,7 +16,7 @@ from .chat_export import parse_text
 def first_look(tri=None, out=None) -> dict:
     """The chat extractor (with the shipped models) on the frozen held-out WeChat exports, each set."""
     tri = tri or load_default()
-    return {which: _first_look(tri, which, out) for which in ("first", "set2", "set3", "set4", "set5", "set6", "set7")}
+    return {which: _first_look(tri, which, out) for which in HELDOUT_CHAT_GLOBS}
 
 
 def _first_look(tri, which: str, out=None) -> dict:
