@@ -49,6 +49,27 @@ _THING_RE = re.compile(r"事|修|弄|处理|进展|消息|结果|申请|报名|�
 _ARGUE_RE = re.compile(r"也[不弗没](能|是|用|关系|办法|都|故意)|你骂|一棍子|有啥啦|不陪陪|老邻居|你也有|"
                        r"(你|你们)家?是不是")
 
+# No chase of an earlier problem: talk of the weather ("今天又39度", "又要落雨了"), a bare question of when
+# ("几点来水啊", "周四几点到？") or a question put to the neighbours ("有没有人知道开学第一天几点到校？").
+# Across the 34 training writers' exports the follow-up rule took 13 such messages, none a demand.
+_WEATHER_RE = re.compile(r"\d+度|[一二三四五六七八九十]+度|降温|升温|热回来|冷回来|落雨|下雨|落雪|下雪|黄梅|梅雨|台风|回南天|太阳出来")
+_WHEN_RE = re.compile(r"几点(到|来|能到|过来)|(啥|什么)时候(到|来|能)|啥时候来")
+_NOT_IDLE = ("problem", "metoo", "first_person", "resolved")
+
+
+def idle_question(text: str, hits: dict, asks_neighbours: bool) -> bool:
+    """Weather, a bare "when", or a question to the neighbours: words that only look like a chase."""
+    if "danger" in hits:
+        return False
+    if asks_neighbours:
+        return True
+    if any(k in hits for k in _NOT_IDLE) or set(hits.get("duration", ())) - {"又"}:
+        return False
+    if _WEATHER_RE.search(text):
+        return True
+    chase = hits.get("followup", ())
+    return bool(chase) and all(_WHEN_RE.fullmatch(w) for w in chase) and "again" not in hits
+
 
 @dataclass
 class _Cluster:
@@ -77,6 +98,8 @@ class ThreadRules:
         chase = "followup" in hits and not ("resolved" in hits and "question" not in hits
                                            and not set(hits["followup"]) - {"说好的", "等到"})
         negative = negative and not chase
+        if idle_question(c.text, hits, self._asks_neighbours(c.text)):
+            chase, negative = False, True
         if _CONCERN_RE.search(c.text) and not _THING_RE.search(_CONCERN_RE.sub("", c.text)) and n_han <= 20 \
                 and "request" not in hits:
             return Decision(m, c.text, False, 0.0, "否：关心当事人近况", "chat", cleaned=c, result=tri)

@@ -476,3 +476,28 @@ def test_the_builders_speak_as_staff_and_news_that_a_pipe_is_cleared_is_no_deman
 """)
     assert ds[1].demand
     assert not ds[2].demand and "工作人员" in ds[2].reason
+
+
+def test_what_someone_found_and_did_on_inspection_is_a_work_report_unless_it_asks_for_more():
+    ds = decide("""2026-08-09 08:10 7栋1502 小许: 7栋1502地暖一点都不热，家里有个小毛头，麻烦物业派人来看看
+2026-08-09 11:30 王建军: 7栋1502地暖看过了 分水器的过滤网堵了 清理以后水流正常了 两三个小时温度会上来
+2026-08-09 12:05 3幢 老钱: 物业上去看过了，讲防水层老化要走维修基金，那这段时间落雨还要漏啊，能不能先临时弄一下
+""")
+    assert ds[1].demand
+    assert not ds[2].demand and "检查" in ds[2].reason     # a plain nickname, yet a work report
+    assert ds[3].demand                                   # it asks for more: a request
+
+
+def test_weather_a_bare_when_or_a_question_to_the_neighbours_is_no_chase():
+    ds = decide("""2026-07-22 09:00 华家7-502 吴: 7幢停电两个钟头了，楼上老人热得受不了，什么时候能来电？
+2026-07-22 09:20 Tony_陈: 今天又39度
+2026-07-23 08:00 三勤12-301 王: 三勤新苑明天停水检修的通知看到了
+2026-07-23 08:05 木子李: 有没有人知道开学第一天几点到校？
+2026-07-23 08:10 阿福: 几点来水啊
+2026-07-23 09:30 华家7-502 吴: 7幢还没来电，到底什么时候能好？老人一晚上没睡
+""")
+    assert ds[1].demand
+    assert not ds[2].demand and "跟进" not in ds[2].reason
+    assert not ds[4].demand and "跟进" not in ds[4].reason
+    assert "跟进" not in ds[5].reason
+    assert ds[6].demand and "跟进" in ds[6].reason            # a real chase still joins
