@@ -35,7 +35,9 @@ LEADER_NICK_RE = _rx(r"楼道长", r"楼长", r"单元长", r"楼栋长", r"居�
 STAFF_NICK_RE = _rx(r"网格", r"楼道长", r"楼长", r"单元长", r"楼栋长", r"社区", r"居委", r"村委", r"书记", r"主任",
                     r"物业", r"管家", r"客服", r"前台", r"值班", r"工作人员", r"社工", r"志愿者", r"保安", r"民警",
                     r"警官", r"派出所", r"管理处", r"管理员", r"经理", r"维修", r"工程部", r"党委", r"党支部",
-                    r"服务中心", r"城管", r"环卫", r"市政", r"群主", r"组长", r"施工", r"项目部", r"工程队")
+                    r"服务中心", r"城管", r"环卫", r"市政", r"群主", r"组长", r"施工", r"项目部", r"工程队",
+                    # those who serve the compound: the clinic, the gas company's inspectors, the electrician
+                    r"卫生服务站", r"卫生站", r"服务站", r"村医", r"医生", r"燃气", r"安检", r"电工")
 # a day and a visit: staff promising one ("今天上午来换"), or a resident asking whether it comes
 _DAY = r"(今天|明天|下午|上午|这两天|这周)"
 _VISIT = r"(来|去|过来|安排|修|处理|装|换)"

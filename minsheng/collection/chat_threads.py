@@ -52,7 +52,7 @@ _ARGUE_RE = re.compile(r"也[不弗没](能|是|用|关系|办法|都|故意)|�
 # No chase of an earlier problem: talk of the weather ("今天又39度", "又要落雨了"), a bare question of when
 # ("几点来水啊", "周四几点到？") or a question put to the neighbours ("有没有人知道开学第一天几点到校？").
 # Across the 34 training writers' exports the follow-up rule took 13 such messages, none a demand.
-_WEATHER_RE = re.compile(r"\d+度|[一二三四五六七八九十]+度|降温|升温|热回来|冷回来|落雨|下雨|落雪|下雪|黄梅|梅雨|台风|回南天|太阳出来")
+_WEATHER_RE = re.compile(r"\d+度|[一二三四五六七八九十]+度|降温|升温|热回来|冷回来|落雨|下雨|阵雨|暴雨|雷雨|落雪|下雪|黄梅|梅雨|台风|回南天|太阳出来")
 _WHEN_RE = re.compile(r"几点(到|来|能到|过来)|(啥|什么)时候(到|来|能)|啥时候来")
 _NOT_IDLE = ("problem", "metoo", "first_person", "resolved")
 
