@@ -501,3 +501,35 @@ def test_weather_a_bare_when_or_a_question_to_the_neighbours_is_no_chase():
     assert not ds[4].demand and "跟进" not in ds[4].reason
     assert "跟进" not in ds[5].reason
     assert ds[6].demand and "跟进" in ds[6].reason            # a real chase still joins
+
+
+def test_the_clinic_the_gas_company_and_the_electrician_answer_as_staff():
+    ds = decide("""2026-03-02 09:00 向日葵: 卫生站有流感疫苗吗？孩子和老人都想打
+2026-03-02 09:10 采菱卫生服务站 何静: 有的，现场挂号一直有的，每天留30个，老人直接来就行
+2026-03-02 10:00 港华燃气-安检小赵: 6幢301、7幢502燃气软管过期老化，已当面告知户主，请尽快更换
+2026-03-02 11:00 电工老王: 26-1电表箱里一个空开烧了 已经断开 换新的要半个钟头 1单元暂时停电
+""")
+    assert ds[1].demand                                  # a resident asks the clinic
+    assert not ds[2].demand and not ds[3].demand and not ds[4].demand
+    assert chat_cues.is_staff_nick("港华燃气-安检小赵") and chat_cues.is_staff_nick("卫生站何医生")
+    assert not chat_cues.is_staff_nick("芒果妈妈")
+
+
+def test_a_view_in_an_argument_asks_nothing_unless_it_goes_on_to_ask():
+    ds = decide("""2026-05-10 20:00 6幢 老周: 草坪上喂猫的把猫粮撒得到处都是，晚上猫叫得睡不着，物业管一管
+2026-05-10 20:05 喵星人铲屎官: 说句公道话，猫也是一条命，我们几个喂猫的已经自己买了猫窝，每天清理
+2026-05-10 20:10 老顾: 说句公道话 充电棚那几个桩老是坏 抢不到位置 人家才拉线的 物业能不能再多装几个
+2026-05-10 20:20 Lily: 我觉得种菜可以，浇粪就不行了，夏天苍蝇蚊子本来就多
+""")
+    assert ds[1].demand
+    assert not ds[2].demand and "看法" in ds[2].reason
+    assert ds[3].demand                                  # goes on to ask: a request
+    assert not ds[4].demand
+
+
+def test_a_shower_forecast_is_weather_and_chases_nothing():
+    ds = decide("""2026-07-01 08:00 9-1-301 顾: 9幢车库西墙又渗水了，地上一滩，电瓶车都泡着
+2026-07-01 16:00 莫愁: 下午又要下雷阵雨，出门带伞
+""")
+    assert ds[1].demand
+    assert not ds[2].demand and "跟进" not in ds[2].reason
