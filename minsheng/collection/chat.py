@@ -89,7 +89,11 @@ _WHO_FIXES_RE = re.compile(r"找谁来?修|谁来修|归谁管|谁(来)?管|(社
 _WORK_REPORT_RE = re.compile(r"^.{0,16}(看|查|检查|查看)过了")
 _ASKS_MORE_RE = re.compile(r"能不能|能否|帮我|尽快|赶紧|要装|请.{0,4}(来|修|处理)|[吗伐？?]|还没|到底")
 # a view in a neighbours' argument ("说句公道话，猫也是一条命…") asks nothing unless it goes on to ask
-_OPINION_RE = re.compile(r"^(说句|讲句)(公道|良心)话|^我(个人|倒)?(觉得|认为)|^依我看|^要我说")
+_OPINION_RE = re.compile(r"^(说句|讲句)(公道|良心)话|^我(个人|倒)?(觉得|认为)|^依我看|^要我说"
+                         r"|^我(也|再|就)?(说|讲)(两|几|一)句|^(关于|对于).{0,10}我(再|也|就)?(说|讲)(一|两|几)句")
+# an owners' committee election: candidates' pitches and talk of the vote ask the community nothing (5 such
+# messages in the training exports, none a demand); a danger in one is still read
+_CAMPAIGN_RE = re.compile(r"参选|竞选|候选人|投我一票|报名业委会")
 # telling residents what to do (a notice), not asking the community for something ...
 _INSTRUCT_RE = re.compile(r"请(大家|各位|今晚|明天|及时|自觉|不要|勿)|(大家|各位)(记得|把|不要)|不要在|禁止")
 # ... about something planned ahead ("明天上午清理楼道堆物，请今晚…"), not "大家不要点火！12楼煤气味很重"
@@ -225,6 +229,8 @@ class ChatExtractor(ThreadRules):
             return Decision(m, text, False, 0.0, "否：检查和处理情况的通报", "staff", cleaned=c, result=tri)
         if _OPINION_RE.match(text) and not tri.urgent and not any(k in hits for k in ("request", "question", "danger")):
             return Decision(m, text, False, 0.0, "否：发表看法，未提要求", "chat", cleaned=c, result=tri)
+        if _CAMPAIGN_RE.search(text) and not tri.urgent and "danger" not in hits:
+            return Decision(m, text, False, 0.0, "否：选举发言", "chat", cleaned=c, result=tri)
         joined = None if staff else self._follow(m, c, hits, tri, n_han)
         if joined is not None:
             return joined

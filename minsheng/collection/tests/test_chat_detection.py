@@ -533,3 +533,15 @@ def test_a_shower_forecast_is_weather_and_chases_nothing():
 """)
     assert ds[1].demand
     assert not ds[2].demand and "跟进" not in ds[2].reason
+
+
+def test_an_election_pitch_and_a_say_in_the_debate_ask_nothing():
+    ds = decide("""2026-06-11 19:00 6幢-602 夏老师: 6幢顶楼又漏雨了，卧室天花板在滴水，物业快来看看
+2026-06-11 19:30 7幢 周建国: 各位邻居好，我是7幢周建国，这次报名业委会，说白了就三件事：物业费每季度公示，维修基金用在明处，停车重新规划
+2026-06-11 19:40 老吴(11幢): 我也说两句。我在花苑住了18年，就想把车管好，现在晚上九点以后回来根本没地方停
+2026-06-11 19:50 花苑3-502: 关于物业费我再说一句：合同写了保洁每天一次，那就按合同考核
+""")
+    assert ds[1].demand
+    assert not ds[2].demand and "选举" in ds[2].reason
+    assert not ds[3].demand and "看法" in ds[3].reason
+    assert not ds[4].demand
