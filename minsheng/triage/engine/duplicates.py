@@ -37,14 +37,14 @@ FAST_FEATURES = ("place", "same_place", "same_building", "diff_building", "one_b
                  "same_grid", "same_category", "category_dot", "concepts", "specific_concepts", "bigrams",
                  "trigrams", "words", "shared_words", "unshared_words", "aspect_mismatch", "hazard_same",
                  "hazard_mismatch", "length_ratio", "type_mismatch", "urgency_gap", "specific_disjoint",
-                 "faults_shared", "faults_disjoint")
+                 "faults_shared", "faults_disjoint", "facility", "diff_unit", "done_gap")
 FULL_FEATURES = FAST_FEATURES + ("meaning", "meaning_pair")
 # +1: more of it never makes a duplicate less likely; -1: never more likely; 0: free
 MONOTONE = {"place": 1, "same_place": 1, "same_building": 1, "diff_building": -1, "same_category": 1,
             "category_dot": 1, "concepts": 1, "specific_concepts": 1, "bigrams": 1, "trigrams": 1, "words": 1,
             "shared_words": 1, "aspect_mismatch": -1, "hazard_same": 1, "hazard_mismatch": -1,
             "type_mismatch": -1, "urgency_gap": -1, "specific_disjoint": -1, "meaning": 1, "meaning_pair": 1,
-            "faults_shared": 1, "faults_disjoint": -1}
+            "faults_shared": 1, "faults_disjoint": -1, "diff_unit": -1, "done_gap": -1}
 
 
 def set_concept_weights(w: dict[str, float]) -> None:
@@ -218,6 +218,42 @@ def _unplaced_place(a, b) -> tuple[float, float]:
     return (0.3 if a.community is None and b.community is None else 0.2), 0.0
 
 
+_FACILITY_LANDMARK_RE = re.compile(r"菜场|菜市场|市场|公园|泵站|停车场|幼儿园|学校|医院|超市|广场|站台")
+
+
+def at_facility(a, b) -> bool:
+    """Both at one public facility (the market, the clinic, a court…), not in a compound: many
+    different problems meet at one such place, so the place says less of the problem there."""
+    if a.place and a.place == b.place:
+        kind = getattr(a, "place_kind", None)
+        return kind is not None and kind != "compound"
+    if a.community is None or b.community is None:
+        la, lb = _landmarks(a), _landmarks(b)
+        return any(_FACILITY_LANDMARK_RE.fullmatch(w) for w in la & lb)
+    return False
+
+
+_UNIT_RE = re.compile(r"(?<!\d)(\d{1,2}|[一二三四五六七八九十]{1,2})\s*单元")
+# a problem put right or gone by ("已经修好了", "去年反映的…已调整", "感谢社区") is not the open one beside it
+_DONE_RE = re.compile(r"(已经?|都)(修好|换新|换好|弄好|处理好|处理掉|清掉|收掉|拉走|解决|恢复|停业|拴养|好转|调整)"
+                      r"|(修好|换新|换好|弄好|收掉|清走|拉走)了|去年|上回|之前反映|回顾|感谢社区|点个?赞")
+
+
+_NUMERALS = str.maketrans("一二三四五六七八九", "123456789")
+
+
+def _unit(r) -> str:
+    """The stairwell (单元) a report names, "" for none: "一单元" and "1单元" are one."""
+    def compute(r):
+        m = _UNIT_RE.search(r.text or "")
+        return m.group(1).translate(_NUMERALS) if m else ""
+    return _cached(r, "_unit", compute)
+
+
+def _done(r) -> bool:
+    return _cached(r, "_done", lambda r: bool(_DONE_RE.search(basic_norm(r.text or ""))))
+
+
 def worth_scoring(a, b) -> bool:
     """A cheap first test before the features and the trees: the same place (or a place the other may
     be at), and something of the problem in common — category, a concept, a content word, a fault or
@@ -273,6 +309,9 @@ def pair_features(a, b, full: bool = False) -> list[float]:
         float(_specific_disjoint(a, b)),
         _jaccard(fa, fb),
         float(bool(fa and fb and not fa & fb)),
+        float(at_facility(a, b)),
+        float(bool(_unit(a) and _unit(b) and _unit(a) != _unit(b))),
+        float(_done(a) != _done(b)),
     ]
     if full:
         va, vb = getattr(a, "vector", None), getattr(b, "vector", None)

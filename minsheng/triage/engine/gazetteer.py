@@ -388,6 +388,10 @@ class Gazetteer:
                     out.append((k, k + L, self._long_aliases[alias], "fuzzy"))
         return out
 
+    def kind_of(self, place: str | None) -> str | None:
+        """The kind of a known place (compound, market, clinic…), None for none."""
+        return self.places.get(place, {}).get("kind") if place else None
+
     def problem_text(self, text: str) -> str:
         """The text without its place words (names, aliases, buildings, rooms): what is wrong, not
         where — so that two reports from one building do not look alike for that alone."""

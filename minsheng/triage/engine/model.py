@@ -77,6 +77,7 @@ class TriageResult:
     vector: np.ndarray | None = field(default=None, repr=False)
     problem: str = field(default="", repr=False)   # the text without its place words
     category_probs: np.ndarray | None = field(default=None, repr=False)
+    place_kind: str | None = field(default=None, repr=False)  # compound, market, clinic… (gazetteer)
 
     @property
     def category_name(self) -> str:
@@ -92,7 +93,7 @@ class TriageResult:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        for k in ("text", "concepts", "ngrams", "hazards", "tokens", "vector", "problem", "category_probs"):
+        for k in ("text", "concepts", "ngrams", "hazards", "tokens", "vector", "problem", "category_probs", "place_kind"):
             d.pop(k, None)
         return d
 
@@ -208,7 +209,7 @@ class Triage:
             place=pm.place, community=pm.community, grid=pm.grid, building=pm.building,
             place_confidence=pm.confidence, text=text, concepts=tuple(sorted(a.concepts)),
             hazards=tuple(a.reading.hazards), tokens=self._content_words(a.tokens),
-            problem=self.gazetteer.problem_text(text))
+            problem=self.gazetteer.problem_text(text), place_kind=self.gazetteer.kind_of(pm.place))
         r._analysis = a  # kept for the full assessment and evidence; not serialised
         r._sparse = (idx, vals)
         r._place_evidence = pm.evidence
@@ -316,7 +317,7 @@ class Triage:
                             evidence=[], text=text or "", concepts=tuple(sorted(a.concepts)),
                             hazards=tuple(a.reading.hazards), tokens=self._content_words(a.tokens),
                             vector=vector, problem=self.gazetteer.problem_text(text or ""),
-                            assessed_by="stored")
+                            assessed_by="stored", place_kind=self.gazetteer.kind_of(place))
 
     def _content_words(self, tokens: list[str]) -> frozenset:
         """Words that say what is wrong: not place names, not numbers, not single characters."""

@@ -3,7 +3,7 @@
 import pytest
 
 from minsheng.triage.engine import cluster, find_duplicates, load_default, similarity
-from minsheng.triage.engine.duplicates import candidate_pairs, comparable
+from minsheng.triage.engine.duplicates import FULL_FEATURES, candidate_pairs, comparable, pair_features
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,23 @@ def test_paraphrases_across_registers_are_duplicates(tri, group):
 def test_near_misses_are_not_duplicates(tri, a, b):
     ra, rb = results(tri, [a, b])
     assert similarity(ra, rb) < tri.pairs.threshold_for(ra, rb), (a, b)
+
+
+def _features(tri, a, b) -> dict:
+    ra, rb = results(tri, [a, b])
+    return dict(zip(FULL_FEATURES, pair_features(ra, rb, full=True), strict=False))
+
+
+def test_a_public_facility_a_stairwell_and_a_problem_put_right_are_told_apart(tri):
+    """What the pair scorer sees beside the words: both at one facility (where many problems meet), two
+    stairwells of one building, one report saying the problem is over, faults of another family."""
+    assert _features(tri, "采菱卫生站降压药断了快一个月", "采菱卫生服务站抽血要排一个多钟头")["facility"] == 1.0
+    assert _features(tri, "采菱二期13幢下水管堵了", "采菱二期13幢楼道灯坏了")["facility"] == 0.0
+    assert _features(tri, "长岛7栋1单元楼道灯不亮", "长岛7栋2单元楼道灯不亮")["diff_unit"] == 1.0
+    assert _features(tri, "长岛7栋1单元楼道灯不亮", "新城长岛7幢一单元楼道里灯坏了")["diff_unit"] == 0.0
+    assert _features(tri, "菜场厕所冲水已经修好了，给管理员点个赞", "华家菜场厕所冲不了水")["done_gap"] == 1.0
+    f = _features(tri, "采菱卫生站降压药断了快一个月", "采菱卫生站抽血排队排长队")
+    assert f["faults_disjoint"] == 1.0 and f["faults_shared"] == 0.0
 
 
 def test_urgent_never_a_duplicate_of_routine(tri):

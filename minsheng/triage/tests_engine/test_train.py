@@ -16,4 +16,6 @@ def test_fast_heads_are_reproducible_from_the_sources():
 
 
 def test_model_file_is_small():
-    assert DEFAULT_MODEL.stat().st_size < 5 * 1024 * 1024
+    # grows with the written corpus (13,146 texts, 124,042 features at 5.0 MiB, 2026-12-06): a float64
+    # matrix or a stored corpus would take it far past this
+    assert DEFAULT_MODEL.stat().st_size < 6 * 1024 * 1024
