@@ -27,7 +27,7 @@ import numpy as np
 
 from . import treeset
 from .lexicon import ASPECTS, BROAD_CONCEPTS, CONCEPTS, FAULTS
-from .textnorm import KeywordMatcher, basic_norm, strip_punct
+from .textnorm import KeywordMatcher, basic_norm, cn_to_int, strip_punct
 
 DEFAULT_THRESHOLD = 0.5
 LINK_FLOOR = 0.5
@@ -239,14 +239,13 @@ _DONE_RE = re.compile(r"(已经?|都)(修好|换新|换好|弄好|处理好|处�
                       r"|(修好|换新|换好|弄好|收掉|清走|拉走)了|去年|上回|之前反映|回顾|感谢社区|点个?赞")
 
 
-_NUMERALS = str.maketrans("一二三四五六七八九", "123456789")
-
-
 def _unit(r) -> str:
-    """The stairwell (单元) a report names, "" for none: "一单元" and "1单元" are one."""
+    """The stairwell (单元) a report names, "" for none: "一单元" and "1单元" are one (read as the
+    gazetteer reads building numbers)."""
     def compute(r):
-        m = _UNIT_RE.search(r.text or "")
-        return m.group(1).translate(_NUMERALS) if m else ""
+        m = _UNIT_RE.search(basic_norm(r.text or ""))
+        n = cn_to_int(m.group(1)) if m else None
+        return str(n) if n is not None else ""
     return _cached(r, "_unit", compute)
 
 

@@ -63,6 +63,7 @@ def test_a_public_facility_a_stairwell_and_a_problem_put_right_are_told_apart(tr
     assert _features(tri, "采菱二期13幢下水管堵了", "采菱二期13幢楼道灯坏了")["facility"] == 0.0
     assert _features(tri, "长岛7栋1单元楼道灯不亮", "长岛7栋2单元楼道灯不亮")["diff_unit"] == 1.0
     assert _features(tri, "长岛7栋1单元楼道灯不亮", "新城长岛7幢一单元楼道里灯坏了")["diff_unit"] == 0.0
+    assert _features(tri, "长岛7栋12单元楼道灯不亮", "新城长岛7幢十二单元楼道里灯坏了")["diff_unit"] == 0.0
     assert _features(tri, "菜场厕所冲水已经修好了，给管理员点个赞", "华家菜场厕所冲不了水")["done_gap"] == 1.0
     f = _features(tri, "采菱卫生站降压药断了快一个月", "采菱卫生站抽血排队排长队")
     assert f["faults_disjoint"] == 1.0 and f["faults_shared"] == 0.0
