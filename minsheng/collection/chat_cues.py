@@ -276,7 +276,9 @@ def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
         del out["commit"]                    # "王师傅今天上午来换管子伐？" asks for the promise, makes none
     if ("thanks" in out or "ack" in out) and (m := _NEW_MATTER_RE.search(text)):
         after = text[m.end():]
-        if any(w in after for k in ("problem", "danger", "request", "again") for w in out.get(k, ())):
+        if any(w in after for k in ("problem", "danger", "request", "again", "question", "followup")
+               for w in out.get(k, ())) or _BUT_STILL_RE.match(text, m.start(2)) \
+                or _BUT_STILL_RE.match(text, m.end()):
             out.pop("thanks", None)          # "谢谢周师傅上门。另外吾家水龙头一直滴…": thanks, then a new problem
             out.pop("ack", None)
     if "还是" in out.get("duration", ()) and _CHOICE_RE.search(text):

@@ -545,3 +545,17 @@ def test_an_election_pitch_and_a_say_in_the_debate_ask_nothing():
     assert not ds[2].demand and "选举" in ds[2].reason
     assert not ds[3].demand and "看法" in ds[3].reason
     assert not ds[4].demand
+
+
+def test_a_leader_known_by_introduction_reports_what_is_still_wrong_and_staff_raise_the_alarm():
+    ds = decide("""2026-04-08 07:15 老蒋: 大家好，我是11幢的楼道长老蒋，刚被拉进来，以后楼里有事体可以寻我
+2026-04-08 07:17 老蒋: 11幢2单元楼道灯坏了半个月了，夜里老人上下楼黑漆漆的，麻烦物业来换一换
+2026-04-08 14:10 老蒋: 钱师傅来过了，11幢楼道灯换好了，谢谢！不过3楼那只还是一闪一闪的，跟没修一样
+2026-04-09 07:30 夏雷四网格 周敏: 【紧急寻人】9幢的沈福根老伯，82岁，有老年痴呆，今天早上6点左右一个人出门，到现在没回来。
+请大家出门留意一下，看到了先稳住他，马上打我电话或者他儿子电话138****6610，谢谢大家！
+2026-04-09 09:00 夏雷四网格 周敏: 各位居民：明天上午9点到12点停水检修，请提前储水，谢谢配合
+""")
+    assert ds[2].demand
+    assert ds[3].demand, ds[3].reason           # thanks, but the third-floor lamp still flickers
+    assert ds[4].demand and "警报" in ds[4].reason
+    assert not ds[6].demand
