@@ -37,8 +37,7 @@ FAST_FEATURES = ("place", "same_place", "same_building", "diff_building", "one_b
                  "same_grid", "same_category", "category_dot", "concepts", "specific_concepts", "bigrams",
                  "trigrams", "words", "shared_words", "unshared_words", "aspect_mismatch", "hazard_same",
                  "hazard_mismatch", "length_ratio", "type_mismatch", "urgency_gap", "specific_disjoint",
-                 "faults_shared", "faults_disjoint", "facility", "diff_unit", "done_gap", "names_other",
-                 "both_urgent")
+                 "faults_shared", "faults_disjoint", "facility", "diff_unit", "done_gap")
 FULL_FEATURES = FAST_FEATURES + ("meaning", "meaning_pair")
 # +1: more of it never makes a duplicate less likely; -1: never more likely; 0: free
 MONOTONE = {"place": 1, "same_place": 1, "same_building": 1, "diff_building": -1, "same_category": 1,
@@ -130,7 +129,7 @@ def place_factor(a, b) -> float:
     if a.place and b.place:
         if a.place == b.place:
             return 1.0
-        if a.place.startswith(b.place) or b.place.startswith(a.place) or _names_other(a, b):
+        if a.place.startswith(b.place) or b.place.startswith(a.place):
             return 0.8
         return 0.0
     if a.place or b.place:
@@ -138,13 +137,6 @@ def place_factor(a, b) -> float:
     if a.grid and b.grid and a.grid != b.grid:
         return 0.0
     return 0.5
-
-
-def _names_other(a, b) -> bool:
-    """Two different places, but one report also names the other's ("住夏雷新村2幢，…篮球场"): the
-    writer's home beside the place of the problem."""
-    pa, pb = getattr(a, "places", None) or frozenset(), getattr(b, "places", None) or frozenset()
-    return bool(a.place and b.place and a.place != b.place and (a.place in pb or b.place in pa))
 
 
 def _weight(c: frozenset) -> float:
@@ -319,8 +311,6 @@ def pair_features(a, b, full: bool = False) -> list[float]:
         float(at_facility(a, b)),
         float(bool(_unit(a) and _unit(b) and _unit(a) != _unit(b))),
         float(_done(a) != _done(b)),
-        float(_names_other(a, b)),
-        float(bool(a.urgent and b.urgent)),
     ]
     if full:
         va, vb = getattr(a, "vector", None), getattr(b, "vector", None)
@@ -468,8 +458,8 @@ def _blocking_terms(r) -> dict[str, float]:
     f: dict[str, float] = {"w:" + t: 1.0 for t in (r.tokens or ())}
     f.update(("c:" + c, 1.0) for c in r.concepts)
     f.update(("f:" + x, 1.0) for x in _faults(r))
-    for p in (getattr(r, "places", None) or ({r.place} if r.place else ())):
-        f["p:" + p] = PLACE_WEIGHT
+    if r.place:
+        f["p:" + r.place] = PLACE_WEIGHT
     if r.building:
         f["b:" + str(r.building)] = PLACE_WEIGHT
     f.update(("l:" + m, PLACE_WEIGHT) for m in _landmarks(r))

@@ -388,17 +388,6 @@ class Gazetteer:
                     out.append((k, k + L, self._long_aliases[alias], "fuzzy"))
         return out
 
-    def places_in(self, text: str, community: str | None, place: str | None = None) -> frozenset[str]:
-        """Every known place of ``community`` the text names, ``place`` included: a report may name
-        where its writer lives beside where the problem is ("住夏雷新村2幢…篮球场夜里吵"), and another
-        report of the same problem may name only the one or the other."""
-        if community is None:
-            return frozenset()
-        _te, _idx, _ts, matches = self._scan(text or "")
-        named = {m[2].target for m in matches if m[2].kind == "place" and not m[2].weak
-                 and m[2].community == community}
-        return frozenset(named | ({place} if place else set()))
-
     def kind_of(self, place: str | None) -> str | None:
         """The kind of a known place (compound, market, clinic…), None for none."""
         return self.places.get(place, {}).get("kind") if place else None

@@ -78,7 +78,6 @@ class TriageResult:
     problem: str = field(default="", repr=False)   # the text without its place words
     category_probs: np.ndarray | None = field(default=None, repr=False)
     place_kind: str | None = field(default=None, repr=False)  # compound, market, clinic… (gazetteer)
-    places: frozenset = field(default=frozenset(), repr=False)  # every known place it names (place too)
 
     @property
     def category_name(self) -> str:
@@ -94,8 +93,7 @@ class TriageResult:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        for k in ("text", "concepts", "ngrams", "hazards", "tokens", "vector", "problem", "category_probs", "place_kind",
-                  "places"):
+        for k in ("text", "concepts", "ngrams", "hazards", "tokens", "vector", "problem", "category_probs", "place_kind"):
             d.pop(k, None)
         return d
 
@@ -211,8 +209,7 @@ class Triage:
             place=pm.place, community=pm.community, grid=pm.grid, building=pm.building,
             place_confidence=pm.confidence, text=text, concepts=tuple(sorted(a.concepts)),
             hazards=tuple(a.reading.hazards), tokens=self._content_words(a.tokens),
-            problem=self.gazetteer.problem_text(text), place_kind=self.gazetteer.kind_of(pm.place),
-            places=self.gazetteer.places_in(text, pm.community, pm.place))
+            problem=self.gazetteer.problem_text(text), place_kind=self.gazetteer.kind_of(pm.place))
         r._analysis = a  # kept for the full assessment and evidence; not serialised
         r._sparse = (idx, vals)
         r._place_evidence = pm.evidence
@@ -320,8 +317,7 @@ class Triage:
                             evidence=[], text=text or "", concepts=tuple(sorted(a.concepts)),
                             hazards=tuple(a.reading.hazards), tokens=self._content_words(a.tokens),
                             vector=vector, problem=self.gazetteer.problem_text(text or ""),
-                            assessed_by="stored", place_kind=self.gazetteer.kind_of(place),
-                            places=self.gazetteer.places_in(text or "", community, place))
+                            assessed_by="stored", place_kind=self.gazetteer.kind_of(place))
 
     def _content_words(self, tokens: list[str]) -> frozenset:
         """Words that say what is wrong: not place names, not numbers, not single characters."""

@@ -69,19 +69,6 @@ def test_a_public_facility_a_stairwell_and_a_problem_put_right_are_told_apart(tr
     assert f["faults_disjoint"] == 1.0 and f["faults_shared"] == 0.0
 
 
-def test_a_report_naming_home_and_the_place_of_the_problem_meets_one_naming_that_place(tri):
-    """"采菱公园跳舞的喇叭…我们住采菱家园一期23幢" is placed at home, but it is about the park: a report
-    naming only the park is at one of its places."""
-    a, b, c = results(tri, ["采菱公园跳舞的喇叭声音能不能小一点，我们住采菱家园一期23幢，窗玻璃都跟着震",
-                            "采菱公园晚上广场舞音响开得太响，跳到九点半",
-                            "采菱公园的健身器材坏了一个"])
-    assert a.place == "采菱家园一期" and b.place == "采菱公园" and b.place in a.places
-    f = _features(tri, a.text, b.text)
-    assert f["names_other"] == 1.0 and f["place"] == 0.8
-    assert _features(tri, "采菱家园一期23幢楼道灯坏了", "采菱公园的健身器材坏了一个")["place"] == 0.0
-    assert similarity(a, b) > similarity(a, c)
-
-
 def test_urgent_never_a_duplicate_of_routine(tri):
     routine, urgent = results(tri, ["华家新村3幢电梯老是坏，修了又坏", "华家新村3幢电梯停在两层之间，里面有人被困"])
     assert routine.urgent is False and urgent.urgent is True
