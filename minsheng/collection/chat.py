@@ -265,7 +265,7 @@ class ChatExtractor(ThreadRules):
 
         # 楼道长 and volunteers are residents who speak for others: having spoken as staff before does
         # not make their own report less of one (their nickname is a feature of its own)
-        leader = bool(LEADER_NICK_RE.search(m.sender or "")) or m.sender in self.leaders
+        leader = self._is_leader(m.sender)
         seen = staff and not leader
         p, contrib = self._score(m, c, {**features(c, m, tri, staff_seen=seen, hits=hits), **self._context(m, c)})
         demand = p >= self.model.threshold
@@ -332,6 +332,10 @@ class ChatExtractor(ThreadRules):
             return False
         return any(d.message.lines[0].strip() == head for d in islice(reversed(self.history), 40) if d.kind != "system")
 
+    def _is_leader(self, sender: str | None) -> bool:
+        """A 楼道长/楼长/单元长 or volunteer: by nickname, or by their own introduction in this group."""
+        return bool(LEADER_NICK_RE.search(sender or "")) or sender in self.leaders
+
     def _overrule(self) -> None:
         """A rule decides this message, not the model: its features are no training example."""
         if self.record:
@@ -369,7 +373,7 @@ class ChatExtractor(ThreadRules):
         # reports first (10 of 11 such messages across the training writers are demands)
         rounds = "rounds" in hits
         relay = "relay" in hits or rounds
-        leader = bool(LEADER_NICK_RE.search(m.sender or "")) or m.sender in self.leaders
+        leader = self._is_leader(m.sender)
         reports = leader or relay or "problem" in hits or "danger" in hits or tri.urgent or bool(specific)
         # one ad word is no advert: "…被二房东隔成好几间出租，住户反映…麻烦你们来看一下"
         alarm = _person_alarm(tri, c.text)
