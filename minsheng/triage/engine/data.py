@@ -100,7 +100,7 @@ def heldout_demands(which: str = "first") -> list[dict]:
 
 HELDOUT_SETS = {"first": ("a1.jsonl", "a2.jsonl"), "set2": ("set2/e1.jsonl", "set2/e2.jsonl")}
 HELDOUT_CHAT_GLOBS = {"first": "c*.txt", "set2": "set2/d*.txt", "set3": "set3/f*.txt", "set4": "set4/h*.txt", "set5": "set5/j*.txt", "set6": "set6/l*.txt", "set7": "set7/m*.txt", "set8": "set8/n*.txt", "set9": "set9/p*.txt", "set10": "set10/r*.txt",
-                      "set11": "set11/w*.txt"}
+                      "set11": "set11/w*.txt", "set12": "set12/x*.txt"}
 
 
 def heldout_chats(which: str = "first") -> list[tuple[str, str, list[dict]]]:

@@ -115,7 +115,8 @@ def first_look(tri=None, show_errors: int = 0, out=None) -> dict:
                         ("set5/k1.jsonl", "held-out set5 k1 (300 demands: 35 duplicate groups, 63 near misses, 97 urgent)"),
                         ("set9/o1.jsonl", "held-out set9 o1 (300 demands: 36 duplicate groups, 66 near misses, 97 urgent)"),
                         ("set10/q1.jsonl", "held-out set10 q1 (300 demands: 40 duplicate groups, 80 near misses, 100 urgent)"),
-                        ("set11/u1.jsonl", "held-out set11 u1 (300 demands: 40 duplicate groups, 80 near misses, 100 urgent)")):
+                        ("set11/u1.jsonl", "held-out set11 u1 (300 demands: 40 duplicate groups, 80 near misses, 100 urgent)"),
+                        ("set12/y1.jsonl", "held-out set12 y1 (300 demands: 40 duplicate groups, 80 near misses, 100 urgent)")):
         res[name] = evaluate(tri, load_heldout(name))
         report(title, res[name], out=out, show_errors=show_errors)
     return res
