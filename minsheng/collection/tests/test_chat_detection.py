@@ -559,3 +559,28 @@ def test_a_leader_known_by_introduction_reports_what_is_still_wrong_and_staff_ra
     assert ds[3].demand, ds[3].reason           # thanks, but the third-floor lamp still flickers
     assert ds[4].demand and "警报" in ds[4].reason
     assert not ds[6].demand
+
+
+def test_news_after_a_hospital_run_candidates_and_verdicts_are_no_demands():
+    ds = decide("""2026-05-10 19:02 朵朵麻麻: 3幢楼下滑滑梯的螺丝松了，我家朵朵从上面摔下来磕到嘴，流了好多血
+2026-05-10 21:40 朵朵麻麻: 缝了三针😢 医生说还好没伤到牙齿。谢谢大家关心
+2026-05-10 21:45 老顾: 他爸爸说是心梗，放了支架，人救过来了
+2026-05-10 21:50 李红: 我爸头上缝了六针，今天出院。请问社区有没有轮椅可以借的？他走路不稳
+2026-05-11 08:10 候选人-9幢 孙卫东: 加装电梯的维保一直没理清楚，我当选后第一件事就是把它统一起来
+2026-05-11 08:20 晨曦: 又是踢皮球，物业推给施工队，施工队推给物业
+2026-05-11 09:00 梧桐: 谁掉了一串钥匙？在5幢门口捡到的，放在门卫了
+""")
+    assert ds[1].demand                         # the fault and the fall
+    assert not ds[2].demand and "送医后" in ds[2].reason
+    assert not ds[3].demand
+    assert ds[4].demand, ds[4].reason           # news with a request for a wheelchair is a request
+    assert not ds[5].demand and "选举" in ds[5].reason
+    assert not ds[6].demand, ds[6].reason
+    assert not ds[7].demand, ds[7].reason
+
+
+def test_disagreeing_is_not_agreeing():
+    from minsheng.collection.chat_cues import cue_hits
+    assert "metoo" not in cue_hits("加电梯我不同意的")
+    assert "metoo" not in cue_hits("我们不支持涨价")
+    assert "metoo" in cue_hits("同意，车棚一定要装")
