@@ -96,8 +96,8 @@ _OPINION_RE = re.compile(r"^(说句|讲句)(公道|良心)话|^我(个人|倒)?(
 _CAMPAIGN_RE = re.compile(r"参选|竞选|候选人|投我一票|报名业委会|当选|拉票|手中(的)?一票")
 _CAMPAIGN_NICK_RE = re.compile(r"候选人|参选")
 # how it went for someone taken to hospital ("120已经送武进医院了…", "缝了三针，医生说…谢谢大家关心"):
-# news after an emergency, not a new one. In the 61 training exports' messages that say so, 3 were
-# demands, each asking something more ("…请问社区有没有轮椅可以借")
+# news after an emergency, not a new one. Of the 61 messages across the training exports that say so,
+# 3 were demands, each asking something more ("…请问社区有没有轮椅可以借")
 _AFTERMATH_RE = re.compile(r"医生(说|讲)|救过来|没(什么|啥)?大碍|脱离危险|缝了.{0,3}针|烧退|退烧了|出院了|"
                            r"120(已经)?(到|来)了|已经(送|到)(了)?.{0,8}医院|报个平安")
 # telling residents what to do (a notice), not asking the community for something ...

@@ -99,6 +99,20 @@ def heldout_demands(which: str = "first") -> list[dict]:
 
 
 HELDOUT_SETS = {"first": ("a1.jsonl", "a2.jsonl"), "set2": ("set2/e1.jsonl", "set2/e2.jsonl")}
+# Every held-out demand file after a1+a2, with what it holds: ``evaluate.first_look`` reports each and
+# the never-train test checks each, so a new set is registered once, here.
+HELDOUT_DEMAND_FILES = {
+    "b.jsonl": "48 duplicate groups + near misses",
+    "set2/e1.jsonl": "300 demands, places",
+    "set2/e2.jsonl": "260 demands, 110 urgent, another brief",
+    "set3/g1.jsonl": "300 demands: 45 duplicate groups, 81 near misses, 94 urgent",
+    "set4/i1.jsonl": "300 demands: 35 duplicate groups, 60 near misses, 94 urgent",
+    "set5/k1.jsonl": "300 demands: 35 duplicate groups, 63 near misses, 97 urgent",
+    "set9/o1.jsonl": "300 demands: 36 duplicate groups, 66 near misses, 97 urgent",
+    "set10/q1.jsonl": "300 demands: 40 duplicate groups, 80 near misses, 100 urgent",
+    "set11/u1.jsonl": "300 demands: 40 duplicate groups, 80 near misses, 100 urgent",
+    "set12/y1.jsonl": "300 demands: 40 duplicate groups, 80 near misses, 100 urgent",
+}
 HELDOUT_CHAT_GLOBS = {"first": "c*.txt", "set2": "set2/d*.txt", "set3": "set3/f*.txt", "set4": "set4/h*.txt", "set5": "set5/j*.txt", "set6": "set6/l*.txt", "set7": "set7/m*.txt", "set8": "set8/n*.txt", "set9": "set9/p*.txt", "set10": "set10/r*.txt",
                       "set11": "set11/w*.txt", "set12": "set12/x*.txt"}
 

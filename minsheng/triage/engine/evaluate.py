@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 
-from .data import heldout_demands, load_heldout
+from .data import HELDOUT_DEMAND_FILES, heldout_demands, load_heldout
 from .duplicates import cluster, pair_f1
 from .lexicon import CATEGORIES, CATEGORY_NAMES
 from .model import load_default
@@ -105,20 +105,12 @@ def first_look(tri=None, show_errors: int = 0, out=None) -> dict:
     res = {}
     res["demands"] = evaluate(tri, heldout_demands())
     report("held-out a1+a2 (350 demands, two writers)", res["demands"], out=out, show_errors=show_errors)
-    res["duplicates"] = evaluate(tri, load_heldout("b.jsonl"))
-    report("held-out b (48 duplicate groups + near misses)", res["duplicates"], out=out,
-           show_errors=show_errors, categories=False)
-    for name, title in (("set2/e1.jsonl", "held-out set2 e1 (300 demands, places)"),
-                        ("set2/e2.jsonl", "held-out set2 e2 (260 demands, 110 urgent, another brief)"),
-                        ("set3/g1.jsonl", "held-out set3 g1 (300 demands: 45 duplicate groups, 81 near misses, 94 urgent)"),
-                        ("set4/i1.jsonl", "held-out set4 i1 (300 demands: 35 duplicate groups, 60 near misses, 94 urgent)"),
-                        ("set5/k1.jsonl", "held-out set5 k1 (300 demands: 35 duplicate groups, 63 near misses, 97 urgent)"),
-                        ("set9/o1.jsonl", "held-out set9 o1 (300 demands: 36 duplicate groups, 66 near misses, 97 urgent)"),
-                        ("set10/q1.jsonl", "held-out set10 q1 (300 demands: 40 duplicate groups, 80 near misses, 100 urgent)"),
-                        ("set11/u1.jsonl", "held-out set11 u1 (300 demands: 40 duplicate groups, 80 near misses, 100 urgent)"),
-                        ("set12/y1.jsonl", "held-out set12 y1 (300 demands: 40 duplicate groups, 80 near misses, 100 urgent)")):
-        res[name] = evaluate(tri, load_heldout(name))
-        report(title, res[name], out=out, show_errors=show_errors)
+    for name, holds in HELDOUT_DEMAND_FILES.items():
+        # b.jsonl keeps its old key; it judges duplicates only.
+        key = "duplicates" if name == "b.jsonl" else name
+        res[key] = evaluate(tri, load_heldout(name))
+        report(f"held-out {name.removesuffix('.jsonl')} ({holds})", res[key], out=out,
+               show_errors=show_errors, categories=name != "b.jsonl")
     return res
 
 
