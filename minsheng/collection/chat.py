@@ -91,10 +91,10 @@ _ASKS_MORE_RE = re.compile(r"能不能|能否|帮我|尽快|赶紧|要装|请.{0
 # a view in a neighbours' argument ("说句公道话，猫也是一条命…") asks nothing unless it goes on to ask
 _OPINION_RE = re.compile(r"^(说句|讲句)(公道|良心)话|^我(个人|倒)?(觉得|认为)|^依我看|^要我说"
                          r"|^我(也|再|就)?(说|讲)(两|几|一)句|^(关于|对于).{0,10}我(再|也|就)?(说|讲)(一|两|几)句")
-# an owners' committee election: candidates' pitches and talk of the vote ask the community nothing (5 such
-# messages in the training exports, none a demand); a danger in one is still read
+# an owners' committee election: candidates' pitches and talk of the vote, in the words or the
+# nickname, ask the community nothing (5 such messages in the training exports, none a demand); a danger
+# in one is still read
 _CAMPAIGN_RE = re.compile(r"参选|竞选|候选人|投我一票|报名业委会|当选|拉票|手中(的)?一票")
-_CAMPAIGN_NICK_RE = re.compile(r"候选人|参选")
 # how it went for someone taken to hospital ("120已经送武进医院了…", "缝了三针，医生说…谢谢大家关心"):
 # news after an emergency, not a new one. Of the 61 messages across the training exports that say so,
 # 3 were demands, each asking something more ("…请问社区有没有轮椅可以借")
@@ -254,7 +254,7 @@ class ChatExtractor(ThreadRules):
             return Decision(m, text, False, 0.0, "否：检查和处理情况的通报", "staff", cleaned=c, result=tri)
         if _OPINION_RE.match(text) and not tri.urgent and not any(k in hits for k in ("request", "question", "danger")):
             return Decision(m, text, False, 0.0, "否：发表看法，未提要求", "chat", cleaned=c, result=tri)
-        if (_CAMPAIGN_RE.search(text) or _CAMPAIGN_NICK_RE.search(m.sender or "")) and not tri.urgent \
+        if (_CAMPAIGN_RE.search(text) or _CAMPAIGN_RE.search(m.sender or "")) and not tri.urgent \
                 and "danger" not in hits:
             return Decision(m, text, False, 0.0, "否：选举发言", "chat", cleaned=c, result=tri)
         if _AFTERMATH_RE.search(text) and not _ASKS_MORE_RE.search(text) and "request" not in hits:
