@@ -98,7 +98,7 @@ def heldout_demands(which: str = "first") -> list[dict]:
     return [it for name in HELDOUT_SETS[which] for it in load_heldout(name)]
 
 
-HELDOUT_SETS = {"first": ("a1.jsonl", "a2.jsonl"), "set2": ("set2/e1.jsonl", "set2/e2.jsonl")}
+HELDOUT_SETS = {"first": ("a1.jsonl", "a2.jsonl")}
 # Every held-out demand file after a1+a2, with what it holds: ``evaluate.first_look`` reports each and
 # the never-train test checks each, so a new set is registered once, here.
 HELDOUT_DEMAND_FILES = {

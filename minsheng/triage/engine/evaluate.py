@@ -106,10 +106,9 @@ def first_look(tri=None, show_errors: int = 0, out=None) -> dict:
     res["demands"] = evaluate(tri, heldout_demands())
     report("held-out a1+a2 (350 demands, two writers)", res["demands"], out=out, show_errors=show_errors)
     for name, holds in HELDOUT_DEMAND_FILES.items():
-        # b.jsonl keeps its old key; it judges duplicates only.
-        key = "duplicates" if name == "b.jsonl" else name
-        res[key] = evaluate(tri, load_heldout(name))
-        report(f"held-out {name.removesuffix('.jsonl')} ({holds})", res[key], out=out,
+        res[name] = evaluate(tri, load_heldout(name))
+        # b.jsonl was written to judge duplicates only: its categories are not reported
+        report(f"held-out {name.removesuffix('.jsonl')} ({holds})", res[name], out=out,
                show_errors=show_errors, categories=name != "b.jsonl")
     return res
 
