@@ -223,25 +223,39 @@ def hands_for_thresholds(items: list[dict]) -> list[str]:
                    and not it["hand"].startswith("aug:")})
 
 
-def out_of_hand(X, E, items, classes, weights) -> dict[str, np.ndarray]:
+def out_of_hand(X, E, items, classes, weights, jobs: int | None = None) -> dict[str, np.ndarray]:
     """p(urgent) and category probabilities for every hand-written item from heads fitted without its
-    writer's texts."""
+    writer's texts. One fit per writer, independent of the others, so they run ``jobs`` at a time
+    (default: one per core); the result does not depend on ``jobs``."""
+    from joblib import Parallel, delayed
+
     hand = np.array([it["hand"] for it in items])
     n = len(items)
     res = {"fast": np.full(n, np.nan), "full": np.full(n, np.nan),
            "cat_fast": np.zeros((n, len(classes))), "cat_full": np.zeros((n, len(classes)))}
+    folds = []
     for h in hands_for_thresholds(items):
         te = np.where(hand == h)[0]
         tr = np.where((hand != h) & (hand != f"aug:{h}"))[0]
-        heads = fit_heads(X[tr], E[tr] if E is not None else None, [items[i] for i in tr], classes, weights[tr])
-        Xt = X[te]
-        res["fast"][te] = _sig(Xt @ heads["w_urg"] + heads["b_urg"])
-        res["cat_fast"][te] = _soft(Xt @ heads["W_cat"] + heads["b_cat"])
-        if E is not None:
-            Et = EMBED_SCALE * E[te]
-            res["full"][te] = _sig(Xt @ heads["w_urg_full"] + Et @ heads["e_urg_full"] + heads["b_urg_full"])
-            res["cat_full"][te] = _soft(Xt @ heads["W_cat_full"] + Et @ heads["E_cat_full"] + heads["b_cat_full"])
+        folds.append((te, tr))
+    jobs = jobs or min(len(folds), os.cpu_count() or 1)
+    done = Parallel(n_jobs=jobs)(delayed(_left_out)(X, E, items, classes, weights, te, tr) for te, tr in folds)
+    for (te, _tr), part in zip(folds, done, strict=True):
+        for k, v in part.items():
+            res[k][te] = v
     return res
+
+
+def _left_out(X, E, items, classes, weights, te, tr) -> dict[str, np.ndarray]:
+    heads = fit_heads(X[tr], E[tr] if E is not None else None, [items[i] for i in tr], classes, weights[tr])
+    Xt = X[te]
+    out = {"fast": _sig(Xt @ heads["w_urg"] + heads["b_urg"]),
+           "cat_fast": _soft(Xt @ heads["W_cat"] + heads["b_cat"])}
+    if E is not None:
+        Et = EMBED_SCALE * E[te]
+        out["full"] = _sig(Xt @ heads["w_urg_full"] + Et @ heads["e_urg_full"] + heads["b_urg_full"])
+        out["cat_full"] = _soft(Xt @ heads["W_cat_full"] + Et @ heads["E_cat_full"] + heads["b_cat_full"])
+    return out
 
 
 def _sig(z):
