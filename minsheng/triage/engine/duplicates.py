@@ -37,14 +37,15 @@ FAST_FEATURES = ("place", "same_place", "same_building", "diff_building", "one_b
                  "same_grid", "same_category", "category_dot", "concepts", "specific_concepts", "bigrams",
                  "trigrams", "words", "shared_words", "unshared_words", "aspect_mismatch", "hazard_same",
                  "hazard_mismatch", "length_ratio", "type_mismatch", "urgency_gap", "specific_disjoint",
-                 "faults_shared", "faults_disjoint", "facility", "diff_unit", "done_gap")
+                 "faults_shared", "faults_disjoint", "facility", "diff_unit", "done_gap", "denies_same",
+                 "person_case")
 FULL_FEATURES = FAST_FEATURES + ("meaning", "meaning_pair")
 # +1: more of it never makes a duplicate less likely; -1: never more likely; 0: free
 MONOTONE = {"place": 1, "same_place": 1, "same_building": 1, "diff_building": -1, "same_category": 1,
             "category_dot": 1, "concepts": 1, "specific_concepts": 1, "bigrams": 1, "trigrams": 1, "words": 1,
             "shared_words": 1, "aspect_mismatch": -1, "hazard_same": 1, "hazard_mismatch": -1,
             "type_mismatch": -1, "urgency_gap": -1, "specific_disjoint": -1, "meaning": 1, "meaning_pair": 1,
-            "faults_shared": 1, "faults_disjoint": -1, "diff_unit": -1, "done_gap": -1}
+            "faults_shared": 1, "faults_disjoint": -1, "diff_unit": -1, "done_gap": -1, "denies_same": -1}
 
 
 def set_concept_weights(w: dict[str, float]) -> None:
@@ -253,6 +254,20 @@ def _done(r) -> bool:
     return _cached(r, "_done", lambda r: bool(_DONE_RE.search(basic_norm(r.text or ""))))
 
 
+# A report that sets itself apart from its neighbour ("跟男厕那个不是一个", "与空调无关") or says the part
+# a neighbour's report is about is fine ("龙头正常", "扶手倒是好的", "盖子是有的") is another problem there.
+_DENIES_RE = re.compile(r"不是一回事|不是同一|不是一[个家处件]|两码事|(与|跟|和).{1,10}(无关|没关系|不相干)"
+                        r"|(倒是|倒|本身|还是|都|是)(好的|好好的|亮的|牢的|稳的|在的|完好|没坏|没漏|没问题)"
+                        r"|(?<![不恢复])(正常|完好)[，,。；;）)]|未缺失|没有?丢")
+# harm to a person (a fall, an illness, someone missing or out of reach): two such reports are two
+# people unless more than the harm is shared
+_PERSON_HAZARDS = frozenset({"fall_illness", "missing_person", "self_harm", "person_unreachable"})
+
+
+def _denies_same(r) -> bool:
+    return _cached(r, "_denies", lambda r: bool(_DENIES_RE.search(basic_norm(r.text or ""))))
+
+
 def worth_scoring(a, b) -> bool:
     """A cheap first test before the features and the trees: the same place (or a place the other may
     be at), and something of the problem in common — category, a concept, a content word, a fault or
@@ -311,6 +326,8 @@ def pair_features(a, b, full: bool = False) -> list[float]:
         float(at_facility(a, b)),
         float(bool(_unit(a) and _unit(b) and _unit(a) != _unit(b))),
         float(_done(a) != _done(b)),
+        float(_denies_same(a) or _denies_same(b)),
+        float(bool(ha & _PERSON_HAZARDS) and bool(hb & _PERSON_HAZARDS)),
     ]
     if full:
         va, vb = getattr(a, "vector", None), getattr(b, "vector", None)

@@ -69,6 +69,20 @@ def test_a_public_facility_a_stairwell_and_a_problem_put_right_are_told_apart(tr
     assert f["faults_disjoint"] == 1.0 and f["faults_shared"] == 0.0
 
 
+def test_a_report_that_sets_itself_apart_and_two_people_in_trouble(tri):
+    """A report that says it is not the neighbour's problem, or that the neighbour's part is fine, is
+    marked so for the trees; two reports of a person taken ill are marked as person cases."""
+    f = _features(tri, "华家菜场公厕男厕洗手龙头坏了关不上", "华家菜场公厕女厕龙头也关不严，跟男厕那个不是一个")
+    assert f["denies_same"] == 1.0
+    f = _features(tri, "采菱卫生站输液室空调不制冷", "采菱卫生站输液室天花板渗水，与空调无关")
+    assert f["denies_same"] == 1.0
+    assert _features(tri, "夏雷篮球场的灯坏了", "夏雷篮球场的篮网破了")["denies_same"] == 0.0
+    assert _features(tri, "影响居民正常出行，华家新村路面塌了个坑", "华家新村路上有个坑")["denies_same"] == 0.0
+    f = _features(tri, "华家菜场里一个老伯伯突然倒地上了，喊他不应，已经打了120",
+                  "隔壁王阿姨说话突然含含糊糊的，嘴巴歪了，已经打120")
+    assert f["person_case"] == 1.0
+
+
 def test_urgent_never_a_duplicate_of_routine(tri):
     routine, urgent = results(tri, ["华家新村3幢电梯老是坏，修了又坏", "华家新村3幢电梯停在两层之间，里面有人被困"])
     assert routine.urgent is False and urgent.urgent is True
