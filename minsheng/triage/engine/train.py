@@ -238,7 +238,7 @@ def out_of_hand(X, E, items, classes, weights, jobs: int | None = None) -> dict[
         te = np.where(hand == h)[0]
         tr = np.where((hand != h) & (hand != f"aug:{h}"))[0]
         folds.append((te, tr))
-    jobs = jobs or min(len(folds), os.cpu_count() or 1)
+    jobs = jobs or max(1, min(len(folds), os.cpu_count() or 1))  # no writers: nothing to fit, as before
     done = Parallel(n_jobs=jobs)(delayed(_left_out)(X, E, items, classes, weights, te, tr) for te, tr in folds)
     for (te, _tr), part in zip(folds, done, strict=True):
         for k, v in part.items():

@@ -42,3 +42,5 @@ def test_each_writer_is_judged_by_heads_fitted_without_it():
     t2 = np.array([it["hand"] == "t2" for it in items])
     assert np.allclose(again["fast"][t2], one["fast"][t2])
     assert not np.allclose(again["fast"][~t2], one["fast"][~t2])
+    generated = [{**it, "hand": "generator"} for it in items]  # no writer to leave out
+    assert np.isnan(out_of_hand(X, None, generated, classes, w)["fast"]).all()
