@@ -116,10 +116,11 @@ HELDOUT_DEMAND_FILES = {
     "set13/z2.jsonl": "150 summer-autumn demands: 20 duplicate groups, 45 near misses, 50 urgent",
     "set14/s1.jsonl": "150 winter demands: 20 duplicate groups, 52 near misses, 50 urgent",
     "set14/s2.jsonl": "150 demands at busy public places: 20 duplicate groups, 55 near misses, 50 urgent",
+    "set15/aa1.jsonl": "150 rainy-season demands in the hardest voices: 20 duplicate groups, 52 near misses, 50 urgent",
 }
 HELDOUT_CHAT_GLOBS = {"first": "c*.txt", "set2": "set2/d*.txt", "set3": "set3/f*.txt", "set4": "set4/h*.txt", "set5": "set5/j*.txt", "set6": "set6/l*.txt", "set7": "set7/m*.txt", "set8": "set8/n*.txt", "set9": "set9/p*.txt", "set10": "set10/r*.txt",
                       "set11": "set11/w*.txt", "set12": "set12/x*.txt", "set13": "set13/v*.txt",
-                      "set14": "set14/sw*.txt"}
+                      "set14": "set14/sw*.txt", "set15": "set15/aw*.txt"}
 
 
 def heldout_chats(which: str = "first") -> list[tuple[str, str, list[dict]]]:
