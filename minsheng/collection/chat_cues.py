@@ -94,7 +94,7 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
     "resolved": ("已解决", _rx(r"(修|弄|通|清|换|装|处理|解决|搞|拉|锯|焊|摘|办|剪|抽|补|调)(好|掉|完|走|定|死|小)了|已经(修|处理|弄|清|换|解决|通|疏通|拉走|锯|剪|抽|办)",
                                r"好了[，,!！。]|好了$|搞定|恢复了|没事了|终于|干净多了|没声音了|安静了",
                                r"找到了|(火|烟)(已经)?灭了|(声音|噪音)?小多了|好多了|(120|消防车?|救护车|民警|警察|师傅|物业|电工)(也)?(已经)?(来了|到了)",
-                               r"人(都)?没事|停下来了|抽筋停了|(沙子|灯|锁|门)(已经)?换了",
+                               r"人(都)?没事|停下来了|抽筋停了|(沙子|灯|锁|门)(已经)?换了|(现在|已经|都)(恢复)?正常了|换好了?(?![^，,。！!？?]{0,4}[吗伐没])",
                                r"(管子|水管|下水道?|马桶|地漏)(已经)?通了|水(已经)?退(了|下去)|来电了|来水了|有水了|不(滴|漏|响|冒)了")),
     "greeting": ("问候", _rx(r"^(各位|大家|亲们)?(早|早上好|早安|晚安|中午好|下午好|晚上好|好|新年好)[呀啊哈]?[!！~。 ]*$",
                              r"快乐|安康|大家好|早上好(?![几多些])|早安|晚安|欢迎欢迎|请多关照")),
@@ -116,6 +116,9 @@ CUES: dict[str, tuple[str, re.Pattern]] = {
     # reports nothing new (0 demands in the 17 training messages carrying one)
     "view": ("评论/表态", _rx(r"不作为|踢皮球|不负责任?|不能全怪|也不能怪|面子工程|形式主义|有些人就是|也叫尽力|还是可以的",
                            r"就看(后面|以后)|[早迟]晚(要)?出事")),
+    # a memory of another time ("上回也是这样", "那年冻了一礼拜"): talk about the past, unless it chases
+    "recall": ("说起往事", _rx(r"(上回|上次|那年|那次|去年|前年|早几年|以前|往年)[^，,。！!？?]{0,4}(也|就|都)(是|这样|这么|冻|坏|淹|冒|停)",
+                             r"听说是|据说是|早该")),
     "apology": ("道歉", _rx(r"不好意思|对不起|抱歉|sorry|见谅")),
     "you": ("对某人说", _rx(r"你(?!们|好)|侬")),
     "advice": ("给邻居出主意", _rx(r"你(可以|去|打|找|试试|问问)|试试|建议你|私信你")),
@@ -149,7 +152,7 @@ EXTRA_LABELS = {
     "problem_first": "本人遇到的问题", "laugh_emoji": "笑哭表情", "thanks_only": "只是致谢", "problem_resolved": "问题已解决", "staff_problem": "工作人员转述",
     "leader_nick": "楼道长/志愿者", "leader_problem": "楼道长/志愿者转述问题", "urgency": "涉及安全",
     "after_report": "紧接他人诉求", "meaning": "语义像诉求",
-    "ctx_report": "他人刚报过问题", "ctx_staff": "紧接工作人员发言", "ctx_notice": "紧接通知",
+    "ctx_report": "他人刚报过问题", "ctx_quiet": "群里安静后开头", "ctx_staff": "紧接工作人员发言", "ctx_notice": "紧接通知",
     "ctx_busy": "多人正在讨论", "ctx_neighbour": "回复邻居",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
@@ -285,6 +288,15 @@ def cue_hits(text: str, emoji: Iterable[str] = ()) -> dict[str, list[str]]:
                 or _BUT_STILL_RE.match(text, m.end()):
             out.pop("thanks", None)          # "谢谢周师傅上门。另外吾家水龙头一直滴…": thanks, then a new problem
             out.pop("ack", None)
+    if "recall" in out and "metoo" in out:
+        # "上回也是这样": the 也是 of a memory agrees with nothing said now
+        spans = [m.span() for m in CUES["recall"][1].finditer(text)]
+        kept = [m.group(0) for m in CUES["metoo"][1].finditer(text)
+                if not any(a <= m.start() < b for a, b in spans)]
+        if kept:
+            out["metoo"] = kept
+        else:
+            del out["metoo"]
     if "还是" in out.get("duration", ()) and _CHOICE_RE.search(text):
         out["duration"] = [w for w in out["duration"] if w != "还是"]   # a choice asks, it does not persist
         if not out["duration"]:

@@ -122,7 +122,7 @@ class ThreadRules:
             target = self._followup_target(m, specific, again=True, tri=tri)
             how = "跟进"
         if target is None and "metoo" in hits and (n_han <= 8 or n_han <= 16 and not specific) and not negative:
-            target, how, weak = self._previous_topic(m), "附和", not _SAME_HERE_RE.search(c.text)
+            target, how, weak = self._previous_topic(m), "附和", self._weak_agreement(c.text, hits)
         if target is None and not negative and n_han <= 25:
             prev = self._adjacent_demand(m)
             deictic = re.search(r"那边|这边|那里|这里|那个|这个|门口|楼下|楼上", c.text)
@@ -135,7 +135,7 @@ class ThreadRules:
                 if any(k in hits for k in ("problem", "danger", "request", "again", "duration")):
                     target, how = prev, "补充"
             elif prev is not None and agree and "advice" not in hits:
-                target, how, weak = prev, "附和", not _SAME_HERE_RE.search(c.text)
+                target, how, weak = prev, "附和", self._weak_agreement(c.text, hits)
         if target is None:
             return None
         if target.cluster is None and target.thread is not None:
@@ -179,6 +179,12 @@ class ThreadRules:
         return None
 
     @staticmethod
+    def _weak_agreement(text: str, hits: dict) -> bool:
+        """Agreement the model must weigh: no words of "the same here", or a memory of another time
+        ("上回也是这样", "那年也冻了一礼拜"), which retells the past rather than reports it again."""
+        return "recall" in hits or not _SAME_HERE_RE.search(text)
+
+    @staticmethod
     def _reaction(text: str) -> str | None:
         """The exclamation, when the message is one ("太危险了，赶紧报警吧"); not when what is left says
         what is wrong, where danger is or that it is the same at home ("吓死人，12幢冒烟了", "我家也是，吓死了")."""
@@ -193,7 +199,7 @@ class ThreadRules:
     def _context(self, m: Message, c: Cleaned) -> dict[str, float]:
         """Where a message stands in the conversation, as model features: right after another
         resident's report (opinions and arguments come there, and neighbours' own reports of the
-        same night), right after staff or a notice, a reply to a neighbour (quote or @ of a resident),
+        same night), after half an hour of quiet, right after staff or a notice, a reply to a neighbour (quote or @ of a resident),
         or one voice in a lively exchange. The model learns what each is worth."""
         f: dict[str, float] = {}
         recent = []
@@ -204,6 +210,8 @@ class ThreadRules:
                 recent.append(d)
             if len(recent) == 4:
                 break
+        if not recent:
+            f["ctx_quiet"] = 1.0             # it opens a conversation after a lull: reports and notices do
         if recent and recent[0].sender != m.sender:
             prev = recent[0]
             if prev.demand:

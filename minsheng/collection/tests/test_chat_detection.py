@@ -189,8 +189,8 @@ def test_urgent_and_multi_line_and_quoted_follow_up():
 
 
 def test_different_problems_get_different_clusters_and_the_same_problem_one():
-    # (the first report without 采菱: with it the meaning reading falls from 0.63 to 0.53 and the message
-    # sits at 0.596, on the line; see docs/triage.md, Known weaknesses)
+    # (the first report without 采菱: with it the meaning reading falls and the message sits near the line;
+    # a lone short report scores low — see docs/triage.md, Known weaknesses)
     ds = decide("""2026-05-03 08:00 甲: 二期12幢下水道堵了，水槽的水下不去
 2026-05-03 09:00 乙: 采菱二期20幢楼道灯坏了
 2026-05-03 10:00 丙: 二期12幢下水管又堵住了，厨房往上返水
@@ -249,6 +249,17 @@ def test_arguing_right_after_a_report_is_no_me_too():
     assert ds[1].demand and not ds[2].demand and "不是附和" in ds[2].reason
 
 
+def test_a_memory_of_another_time_is_no_me_too():
+    ds = decide("""2026-08-05 19:02 芒果妈妈: 北门停车场的路灯又全黑了，晚上停车看不见
+2026-08-05 19:04 木子李: 上回也是这样，那年黑了一个多月
+""")
+    assert ds[1].demand
+    assert ds[2].kind != "me_too"                # a memory agrees with nothing: the model weighs it alone
+    hits = chat_cues.cue_hits("上回也是这样")
+    assert "recall" in hits and "metoo" not in hits
+    assert "metoo" in chat_cues.cue_hits("我家也是这样")
+
+
 def test_ones_own_next_message_joins_only_when_it_says_what_is_wrong():
     ds = decide("""2026-08-04 07:30 孙阿姨: 楼道里有人摔倒了，躺在地上起不来，快来人
 2026-08-04 07:31 社区 沈洁: 哪一幢？
@@ -297,8 +308,8 @@ def test_the_model_reads_where_a_message_stands_in_the_conversation():
     assert "ctx_busy" in f[3]                       # two other residents just spoke
     assert "紧急规则" not in ds[3].reason             # a "no" is never explained by urgency
     assert "ctx_notice" in f[5] and "ctx_report" not in f[5]
-    # two hours later a message stands alone
-    assert not any(k.startswith("ctx_") for k in f[6])
+    # two hours later a message opens a conversation of its own, as the first one did
+    assert {k for k in f[6] if k.startswith("ctx_")} == {"ctx_quiet"} and "ctx_quiet" in f[1]
     assert ds[1].demand and ds[6].demand
 
 

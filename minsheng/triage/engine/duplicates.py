@@ -237,7 +237,8 @@ def at_facility(a, b) -> bool:
 _UNIT_RE = re.compile(r"(?<!\d)(\d{1,2}|[一二三四五六七八九十]{1,2})\s*单元")
 # a problem put right or gone by ("已经修好了", "去年反映的…已调整", "感谢社区") is not the open one beside it
 _DONE_RE = re.compile(r"(已经?|都)(修好|换新|换好|弄好|处理好|处理掉|清掉|收掉|拉走|解决|恢复|停业|拴养|好转|调整)"
-                      r"|(修好|换新|换好|弄好|收掉|清走|拉走)了|去年|上回|之前反映|回顾|感谢社区|点个?赞")
+                      r"|(修好|换新|换好|弄好|收掉|清走|拉走|补上|装上|换上|修复|补好|装好)了|去年|上回|之前反映|回顾|感谢社区|点个?赞"
+                      r"|表扬|(亮堂|干净|安静)多了")
 
 
 def _unit(r) -> str:
@@ -257,6 +258,7 @@ def _done(r) -> bool:
 # A report that sets itself apart from its neighbour ("跟男厕那个不是一个", "与空调无关") or says the part
 # a neighbour's report is about is fine ("龙头正常", "扶手倒是好的", "盖子是有的") is another problem there.
 _DENIES_RE = re.compile(r"不是一回事|不是同一|不是一[个家处件]|两码事|(与|跟|和).{1,10}(无关|没关系|不相干)"
+                        r"|说的不是|不是[^，,。！!？?]{0,8}那[个件桩]事"
                         r"|(倒是|倒|本身|还是|都|是)(好的|好好的|亮的|牢的|稳的|在的|完好|没坏|没漏|没问题)"
                         r"|(?<![不恢复])(正常|完好)[，,。；;）)]|未缺失|没有?丢")
 # harm to a person (a fall, an illness, someone missing or out of reach): two such reports are two

@@ -269,6 +269,12 @@ class Gazetteer:
             for a in aliases:
                 self._add(a, _Entry("grid", name, g["community"], name, a))
         self.community_of_grid = {g["name"]: g["community"] for g in self.grids.values()}
+        # a community with one residential compound: "三勤9幢" is a building of that compound
+        compounds: dict[str, list[dict]] = {}
+        for p in self.places.values():
+            if p.get("kind") == "compound":
+                compounds.setdefault(p["community"], []).append(p)
+        self._sole_compound = {c: ps[0] for c, ps in compounds.items() if len(ps) == 1}
 
     def _build_geometry(self) -> None:
         self._tree = None
@@ -502,6 +508,9 @@ class Gazetteer:
                 conf -= 0.15
             if ent.kind == "community":
                 conf -= 0.05
+            if ent.kind == "community" and building and between is None and ent.community in self._sole_compound:
+                c = self._sole_compound[ent.community]
+                ent = _Entry("place", c["name"], c["community"], c.get("grid"), ent.alias + building, True)
             if between is not None:
                 # the stretch between two places of one community is that community's, no one place's
                 ent = _Entry("community", between[0], between[0], None, between[1])

@@ -65,6 +65,8 @@ def test_a_public_facility_a_stairwell_and_a_problem_put_right_are_told_apart(tr
     assert _features(tri, "长岛7栋1单元楼道灯不亮", "新城长岛7幢一单元楼道里灯坏了")["diff_unit"] == 0.0
     assert _features(tri, "长岛7栋12单元楼道灯不亮", "新城长岛7幢十二单元楼道里灯坏了")["diff_unit"] == 0.0
     assert _features(tri, "菜场厕所冲水已经修好了，给管理员点个赞", "华家菜场厕所冲不了水")["done_gap"] == 1.0
+    assert _features(tri, "夏雷新村12幢那个丢了的井盖已经补上了，谢谢", "夏雷新村12幢井盖不见了")["done_gap"] == 1.0
+    assert _features(tri, "表扬物业，长岛7幢楼道灯换了，现在亮堂多了", "长岛7栋楼道灯不亮")["done_gap"] == 1.0
     f = _features(tri, "采菱卫生站降压药断了快一个月", "采菱卫生站抽血排队排长队")
     assert f["faults_disjoint"] == 1.0 and f["faults_shared"] == 0.0
 
@@ -75,6 +77,8 @@ def test_a_report_that_sets_itself_apart_and_two_people_in_trouble(tri):
     f = _features(tri, "华家菜场公厕男厕洗手龙头坏了关不上", "华家菜场公厕女厕龙头也关不严，跟男厕那个不是一个")
     assert f["denies_same"] == 1.0
     f = _features(tri, "采菱卫生站输液室空调不制冷", "采菱卫生站输液室天花板渗水，与空调无关")
+    assert f["denies_same"] == 1.0
+    f = _features(tri, "长岛20幢电梯有异响", "我是长岛20幢的，我说的不是电梯响那个事，是电梯里的广告屏声音太大")
     assert f["denies_same"] == 1.0
     assert _features(tri, "夏雷篮球场的灯坏了", "夏雷篮球场的篮网破了")["denies_same"] == 0.0
     assert _features(tri, "影响居民正常出行，华家新村路面塌了个坑", "华家新村路上有个坑")["denies_same"] == 0.0

@@ -57,6 +57,15 @@ def test_community_only(gaz):
     assert gaz.resolve("三勤这边垃圾没人收").community == "三勤社区"
 
 
+def test_a_building_of_a_community_with_one_compound_is_in_that_compound(gaz):
+    # 三勤社区 has one compound (三勤新苑): "三勤9幢" is there; 采菱 has two, so "采菱" alone stays the community
+    m = gaz.resolve("三勤9幢2单元502的阿婆两天没下楼了")
+    assert (m.place, m.community, m.grid, m.building) == ("三勤新苑", "三勤社区", "三勤第二网格", "9幢")
+    assert gaz.resolve("三勤社区3号楼楼道灯坏了").place == "三勤新苑"
+    assert gaz.resolve("我们三勤这边路灯不亮").place is None          # no building: the community only
+    assert gaz.resolve("华家5幢门口积水").place is None               # 华家新村 or 华家花苑
+
+
 def test_a_place_named_beside_the_bare_market_wins(gaz):
     assert gaz.resolve("采菱二期门口的市场摊位占道").community == "采菱社区"
     assert gaz.resolve("夏雷社区的党群中心什么时候开门").community == "夏雷社区"
