@@ -276,7 +276,7 @@ class ChatExtractor(ThreadRules):
         # not make their own report less of one (their nickname is a feature of its own)
         leader = self._is_leader(m.sender)
         seen = staff and not leader
-        p, contrib = self._score(m, c, {**features(c, m, tri, staff_seen=seen, hits=hits), **self._context(m, c)})
+        p, contrib = self._score(m, c, {**features(c, m, tri, staff_seen=seen, hits=hits), **self._context(m, c, tri, hits)})
         demand = p >= self.model.threshold
         reason = self._reason(demand, contrib, hits)
         kind = "report" if demand else self._kind(hits)

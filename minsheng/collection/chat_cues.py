@@ -153,7 +153,7 @@ EXTRA_LABELS = {
     "leader_nick": "楼道长/志愿者", "leader_problem": "楼道长/志愿者转述问题", "urgency": "涉及安全",
     "after_report": "紧接他人诉求", "meaning": "语义像诉求",
     "ctx_report": "他人刚报过问题", "ctx_quiet": "群里安静后开头", "ctx_staff": "紧接工作人员发言", "ctx_notice": "紧接通知",
-    "ctx_busy": "多人正在讨论", "ctx_neighbour": "回复邻居",
+    "ctx_busy": "多人正在讨论", "ctx_neighbour": "回复邻居", "ctx_fresh": "某处出了问题，本周无人报过",
 }
 FEATURE_NAMES = list(CUES) + list(EXTRA_LABELS)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")

@@ -196,12 +196,15 @@ class ThreadRules:
             return None
         return found.group(0)
 
-    def _context(self, m: Message, c: Cleaned) -> dict[str, float]:
+    def _context(self, m: Message, c: Cleaned, tri=None, hits: dict | None = None) -> dict[str, float]:
         """Where a message stands in the conversation, as model features: right after another
         resident's report (opinions and arguments come there, and neighbours' own reports of the
         same night), after half an hour of quiet, right after staff or a notice, a reply to a neighbour (quote or @ of a resident),
-        or one voice in a lively exchange. The model learns what each is worth."""
+        one voice in a lively exchange, or saying what is wrong where, which no report of the week is about.
+        The model learns what each is worth."""
         f: dict[str, float] = {}
+        if tri is not None and hits is not None and self._fresh_problem(m, tri, hits):
+            f["ctx_fresh"] = 1.0
         recent = []
         for d in reversed(self.history):
             if d.time and m.time and m.time - d.time > CONTEXT_WINDOW:
@@ -226,6 +229,22 @@ class ThreadRules:
                 self._is_staff(n) for n in named if n):
             f["ctx_neighbour"] = 1.0
         return f
+
+    def _fresh_problem(self, m: Message, tri, hits: dict) -> bool:
+        """A message that says something is wrong at a place (a fault word and a place word) that no
+        report of the past week shares a concept or two content characters with: a lone
+        "采菱二期20幢楼道灯坏了" is a new report, where the same words after a neighbour's report are an echo."""
+        if "problem" not in hits or "place" not in hits:
+            return False
+        concepts = {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
+        mine = self._content_chars(tri.text)
+        for cl in self.clusters:
+            if cl.last and m.time and m.time - cl.last > FOLLOW_WINDOW:
+                continue
+            if any(set(r.concepts) & concepts for r in cl.results) or \
+                    len(mine & self._content_chars(cl.first.text)) >= 2:
+                return False
+        return True
 
     def _is_staff(self, sender: str | None) -> bool:
         return is_staff_nick(sender or "") or sender in self.staff_senders

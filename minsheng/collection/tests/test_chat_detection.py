@@ -308,9 +308,26 @@ def test_the_model_reads_where_a_message_stands_in_the_conversation():
     assert "ctx_busy" in f[3]                       # two other residents just spoke
     assert "紧急规则" not in ds[3].reason             # a "no" is never explained by urgency
     assert "ctx_notice" in f[5] and "ctx_report" not in f[5]
-    # two hours later a message opens a conversation of its own, as the first one did
-    assert {k for k in f[6] if k.startswith("ctx_")} == {"ctx_quiet"} and "ctx_quiet" in f[1]
+    # two hours later a message opens a conversation of its own, as the first one did, on a fault
+    # at a place nobody has reported
+    assert {k for k in f[6] if k.startswith("ctx_")} == {"ctx_quiet", "ctx_fresh"} and "ctx_quiet" in f[1]
     assert ds[1].demand and ds[6].demand
+
+
+def test_a_lone_short_report_of_a_fault_at_a_place_is_a_demand():
+    # no conversation around it, a few words: what is wrong and where. The same fault told again
+    # two minutes later by a neighbour is no problem nobody has reported
+    ex = chat.ChatExtractor()
+    ex.record = []
+    ds = {d.line: d for d in ex.run(parse_text("""2026-06-03 08:12 张阿姨: 采菱二期20幢楼道灯坏了
+2026-06-03 08:14 老周: 20幢楼道灯是坏了
+2026-06-03 11:30 小李: 今天天气不错
+"""))}
+    f = dict(ex.record)
+    assert ds[1].demand and "ctx_fresh" in f[1]
+    assert "本周无人报过" in ds[1].reason
+    assert "ctx_fresh" not in f[2]
+    assert "ctx_fresh" not in f[3] and not ds[3].demand       # no fault, no place
 
 
 def test_a_building_leader_who_posted_a_notice_still_reports_as_a_resident():
