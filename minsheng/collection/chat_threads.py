@@ -82,6 +82,16 @@ class _Cluster:
     consult: bool = False           # a question (nothing to repair: "还没人来修" is not about it)
 
 
+def _specific(tri) -> set[str]:
+    """The concepts of a triage result that name a problem of their own (not broad ones like 安全)."""
+    return {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
+
+
+def _sharing_concepts(clusters: list[_Cluster], concepts: set[str]) -> list[_Cluster]:
+    """The clusters one of whose reports names one of ``concepts``."""
+    return [cl for cl in clusters if any(set(r.concepts) & concepts for r in cl.results)]
+
+
 class ThreadRules:
     """The follow-up rules of ``ChatExtractor`` (see the module's docstring)."""
 
@@ -90,7 +100,7 @@ class ThreadRules:
         problem is): a quoted reply, a follow-up ("还没人来修啊"), a "+1 / 我家也是", a neighbour's
         short agreement right after a report, or the reporter's own next word of what is wrong."""
 
-        specific = {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
+        specific = _specific(tri)
         negative = any(k in hits for k in ("resolved", "greeting", "ad", "laugh", "ack", "lost_found", "notice",
                                            "neighbour_ask")) or ("thanks" in hits and "request" not in hits)
         # A chase ("还没人来修") outweighs thanks or news; "说好的/等到" beside news that it is fixed does not
@@ -196,14 +206,14 @@ class ThreadRules:
             return None
         return found.group(0)
 
-    def _context(self, m: Message, c: Cleaned, tri=None, hits: dict | None = None) -> dict[str, float]:
+    def _context(self, m: Message, c: Cleaned, tri, hits: dict) -> dict[str, float]:
         """Where a message stands in the conversation, as model features: right after another
         resident's report (opinions and arguments come there, and neighbours' own reports of the
         same night), after half an hour of quiet, right after staff or a notice, a reply to a neighbour (quote or @ of a resident),
         one voice in a lively exchange, or saying what is wrong where, which no report of the week is about.
         The model learns what each is worth."""
         f: dict[str, float] = {}
-        if tri is not None and hits is not None and self._fresh_problem(m, tri, hits):
+        if self._fresh_problem(m, tri, hits):
             f["ctx_fresh"] = 1.0
         recent = []
         for d in reversed(self.history):
@@ -236,15 +246,9 @@ class ThreadRules:
         "采菱二期20幢楼道灯坏了" is a new report, where the same words after a neighbour's report are an echo."""
         if "problem" not in hits or "place" not in hits:
             return False
-        concepts = {k for k in tri.concepts if k in CONCEPTS and k not in BROAD_CONCEPTS}
-        mine = self._content_chars(tri.text)
-        for cl in self.clusters:
-            if cl.last and m.time and m.time - cl.last > FOLLOW_WINDOW:
-                continue
-            if any(set(r.concepts) & concepts for r in cl.results) or \
-                    len(mine & self._content_chars(cl.first.text)) >= 2:
-                return False
-        return True
+        recent = self._recent_clusters(m)
+        return not _sharing_concepts(recent, _specific(tri)) and \
+            not self._sharing_most(self._content_chars(tri.text), recent, at_least=2)
 
     def _is_staff(self, sender: str | None) -> bool:
         return is_staff_nick(sender or "") or sender in self.staff_senders
@@ -311,6 +315,10 @@ class ThreadRules:
         text = self.engine.gazetteer.problem_text(text)
         return set(_HAN_RE.findall(text)) - _FUNCTION_CHARS - _FOLLOW_CHARS - _PLACE_CHARS
 
+    def _recent_clusters(self, m: Message) -> list[_Cluster]:
+        """The problems someone spoke of within ``FOLLOW_WINDOW`` before this message."""
+        return [cl for cl in self.clusters if not (cl.last and m.time and m.time - cl.last > FOLLOW_WINDOW)]
+
     def _sharing_most(self, mine: set[str], clusters: list[_Cluster], *, at_least: int) -> list[_Cluster]:
         """The clusters whose first message shares the most of ``mine`` (at least ``at_least`` characters)."""
         scored = [(len(mine & self._content_chars(cl.first.text)), cl) for cl in clusters]
@@ -320,10 +328,9 @@ class ThreadRules:
     def _followup_target(self, m: Message, concepts: set, *, again: bool = False, tri=None) -> Decision | None:
         """The problem a follow-up is about: one this sender reported or joined, else the most
         recently active one still open (for "又坏了" also a solved one), matching its words if any."""
-        live = [cl for cl in self.clusters if not (cl.last and m.time and m.time - cl.last > FOLLOW_WINDOW)
-                and not cl.consult]
+        live = [cl for cl in self._recent_clusters(m) if not cl.consult]
         if concepts:
-            related = [cl for cl in live if any(set(r.concepts) & concepts for r in cl.results)]
+            related = _sharing_concepts(live, concepts)
             if not related and again:
                 return None                  # "电梯又停了" names a problem of its own
             if not related and tri is not None:
